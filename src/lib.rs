@@ -1,0 +1,1 @@
+//! mirrorvault: backup vaults with cross-region mirror vaults.
