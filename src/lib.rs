@@ -1,1 +1,5 @@
-//! mirrorvault: backup vaults with cross-region mirror vaults.
+//! mirrorvault: a desktop console and backend for backup vaults with cross-region mirror vaults.
+pub mod api;
+pub mod backend;
+pub mod client;
+pub mod ui;

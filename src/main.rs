@@ -1,1 +1,215 @@
-fn main(){}
+//! `mirrorvault`: the console (default), the headless backend (`serve`) and admin commands.
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+
+use mirrorvault::backend::{self, Credentials, ServeOptions, ENV_KEY_ID, ENV_KEY_SECRET};
+use mirrorvault::backend::storage::{KeyStore, Location, LocationConfig, MasterKey, Repo};
+
+#[derive(Parser)]
+#[command(name = "mirrorvault", version, about = "Backup vaults with cross-region mirror vaults: console and backend")]
+struct Cli {
+    /// Point the console at a remote backend instead of the embedded one.
+    #[arg(long, global = true)]
+    endpoint: Option<String>,
+    /// Data dir of the embedded backend (console) or of `serve`.
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the backend headless.
+    Serve(ServeArgs),
+    /// Master key backup and restore, and KMS keys for EncryptType=KMS vaults.
+    Key {
+        #[command(subcommand)]
+        command: KeyCommand,
+    },
+    /// Look into a vault's storage location without the catalog.
+    Vault {
+        #[command(subcommand)]
+        command: VaultCommand,
+    },
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:8765")]
+    listen: SocketAddr,
+    /// Delay before a new mirror copies the source's historical snapshots.
+    #[arg(long, default_value = "90m", value_parser = humantime::parse_duration)]
+    historical_sync_delay: Duration,
+    /// Seed demo content on first start.
+    #[arg(long)]
+    demo: bool,
+}
+
+#[derive(Subcommand)]
+enum KeyCommand {
+    /// Print the master key (or write it to --out, mode 0600) for safekeeping.
+    Export {
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Install a master key exported from another machine (refuses to replace a different one without --force).
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        force: bool,
+    },
+    /// Generate a key in the backend's KMS key store.
+    GenerateKms { key_id: String },
+    /// Import a 256-bit key (64 hex digits) into the KMS key store.
+    ImportKms { key_id: String, hex: String },
+}
+
+#[derive(Subcommand)]
+enum VaultCommand {
+    /// List a vault's snapshots from its location alone.
+    Inspect {
+        /// The region's location directory (e.g. DATA/regions/cn-hangzhou).
+        #[arg(long)]
+        location: PathBuf,
+        /// The vault; without it, list the vaults in the location.
+        #[arg(long)]
+        vault_id: Option<String>,
+        /// The master key file (default DATA/master.key).
+        #[arg(long)]
+        key_file: Option<PathBuf>,
+    },
+}
+
+fn default_data_dir() -> PathBuf {
+    directories::ProjectDirs::from("com", "mirrorvault", "mirrorvault")
+        .map(|d| d.data_dir().to_path_buf())
+        .unwrap_or_else(|| PathBuf::from(".mirrorvault"))
+}
+
+fn env_credentials() -> Option<Credentials> {
+    match (std::env::var(ENV_KEY_ID), std::env::var(ENV_KEY_SECRET)) {
+        (Ok(id), Ok(secret)) if !id.is_empty() && !secret.is_empty() => Some(Credentials { access_key_id: id, access_key_secret: secret }),
+        _ => None,
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+    tracing::info!("shutting down");
+}
+
+fn main() -> anyhow::Result<()> {
+    init_logging();
+    let cli = Cli::parse();
+    let data_dir = cli.data_dir.clone().unwrap_or_else(default_data_dir);
+    match cli.command {
+        Some(Command::Serve(args)) => {
+            let rt = tokio::runtime::Runtime::new()?;
+            rt.block_on(async move {
+                let opts = ServeOptions {
+                    data_dir: data_dir.clone(),
+                    listen: args.listen,
+                    historical_sync_delay: args.historical_sync_delay,
+                    demo: args.demo,
+                    credentials: env_credentials(),
+                };
+                let server = backend::start(opts, Some(Box::pin(shutdown_signal()))).await?;
+                if let Some(path) = &server.credentials_file {
+                    if server.credentials_created {
+                        println!("credentials written to {}", path.display());
+                    } else {
+                        println!("credentials in {}", path.display());
+                    }
+                }
+                println!("listening on {}", server.endpoint());
+                use std::io::Write;
+                std::io::stdout().flush()?;
+                server.wait().await;
+                anyhow::Ok(())
+            })
+        }
+        Some(Command::Key { command }) => key_command(&data_dir, command),
+        Some(Command::Vault { command: VaultCommand::Inspect { location, vault_id, key_file } }) => {
+            let rt = tokio::runtime::Runtime::new()?;
+            rt.block_on(inspect(location, vault_id, key_file.unwrap_or_else(|| data_dir.join("master.key"))))
+        }
+        None => mirrorvault::ui::run_console(cli.endpoint, data_dir, env_credentials()),
+    }
+}
+
+fn key_command(data_dir: &std::path::Path, command: KeyCommand) -> anyhow::Result<()> {
+    let key_path = data_dir.join("master.key");
+    match command {
+        KeyCommand::Export { out } => {
+            let key = MasterKey::load(&key_path).with_context(|| format!("no master key at {}", key_path.display()))?;
+            match out {
+                Some(path) => {
+                    backend::write_private(&path, key.export_string().as_bytes())?;
+                    println!("master key written to {} (mode 0600)", path.display());
+                }
+                None => println!("{}", key.export_string()),
+            }
+        }
+        KeyCommand::Import { file, force } => {
+            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let key = MasterKey::from_export_string(text.trim())?;
+            if let Ok(existing) = MasterKey::load(&key_path) {
+                if existing.export_string() != key.export_string() && !force {
+                    anyhow::bail!("{} holds a different master key; pass --force to replace it (vaults written with it become unreadable)", key_path.display());
+                }
+            }
+            std::fs::create_dir_all(data_dir)?;
+            backend::write_private(&key_path, key.export_string().as_bytes())?;
+            println!("master key installed at {}", key_path.display());
+        }
+        KeyCommand::GenerateKms { key_id } => {
+            let store = KeyStore::open(&data_dir.join("kms"), MasterKey::load_or_create(&key_path)?)?;
+            store.generate(&key_id)?;
+            println!("KMS key {key_id} generated");
+        }
+        KeyCommand::ImportKms { key_id, hex } => {
+            let store = KeyStore::open(&data_dir.join("kms"), MasterKey::load_or_create(&key_path)?)?;
+            store.import(&key_id, &hex)?;
+            println!("KMS key {key_id} imported");
+        }
+    }
+    Ok(())
+}
+
+async fn inspect(location: PathBuf, vault_id: Option<String>, key_file: PathBuf) -> anyhow::Result<()> {
+    let loc = Location::open(&LocationConfig::Local { path: location })?;
+    let Some(vault_id) = vault_id else {
+        for v in loc.list_vaults().await? {
+            println!("{v}");
+        }
+        return Ok(());
+    };
+    let key = MasterKey::load(&key_file).with_context(|| format!("cannot read the master key {}", key_file.display()))?;
+    let repo = Repo::open(&loc, &vault_id, &key).await?;
+    println!("{:<26} {:<20} {:>14} {:>8}  paths", "snapshot", "completed", "bytes", "items");
+    for s in repo.list_snapshots().await? {
+        let when = humantime::format_rfc3339_seconds(std::time::UNIX_EPOCH + Duration::from_secs(s.complete_time.max(0) as u64));
+        println!("{:<26} {:<20} {:>14} {:>8}  {}", s.snapshot_id, when.to_string(), s.bytes_total, s.items_total, s.paths.join(", "));
+    }
+    Ok(())
+}

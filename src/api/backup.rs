@@ -1,0 +1,165 @@
+//! File backup, restore and verify jobs, and snapshots.
+use serde::{Deserialize, Serialize};
+
+use super::Page;
+
+pub const JOB_CREATED: &str = "CREATED";
+pub const JOB_RUNNING: &str = "RUNNING";
+pub const JOB_COMPLETE: &str = "COMPLETE";
+pub const JOB_FAILED: &str = "FAILED";
+pub const JOB_CANCELED: &str = "CANCELED";
+
+/// Progress fields shared by backup, restore, verify and SQL Server jobs.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct JobProgress {
+    pub status: String,
+    pub progress: i64,
+    pub bytes_total: i64,
+    pub bytes_done: i64,
+    pub items_total: i64,
+    pub items_done: i64,
+    /// bytes/s
+    pub speed: i64,
+    pub error_message: String,
+    pub created_time: i64,
+    pub start_time: i64,
+    pub complete_time: i64,
+    pub updated_time: i64,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct BackupJob {
+    pub job_id: String,
+    pub vault_id: String,
+    pub client_id: String,
+    /// FILE or SQLSERVER.
+    pub source_type: String,
+    pub snapshot_id: String,
+    #[serde(flatten)]
+    pub job: JobProgress,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct BackupJobs {
+    #[serde(default)]
+    pub backup_job: Vec<BackupJob>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DescribeBackupJobsResponse {
+    #[serde(flatten)]
+    pub page: Page,
+    pub backup_jobs: BackupJobs,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct JobIdResponse {
+    pub job_id: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct Snapshot {
+    pub snapshot_id: String,
+    pub vault_id: String,
+    pub client_id: String,
+    pub source_type: String,
+    pub paths: Vec<String>,
+    pub bytes_total: i64,
+    pub bytes_added: i64,
+    pub items_total: i64,
+    pub parent_snapshot_id: String,
+    pub start_time: i64,
+    pub complete_time: i64,
+    pub status: String,
+    /// SQL Server snapshots: the database and backup type.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub database_name: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub backup_type: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub cluster_id: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Snapshots {
+    #[serde(default)]
+    pub snapshot: Vec<Snapshot>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DescribeSnapshotsResponse {
+    #[serde(flatten)]
+    pub page: Page,
+    pub snapshots: Snapshots,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct RestoreJob {
+    pub restore_id: String,
+    pub vault_id: String,
+    pub snapshot_id: String,
+    pub restore_type: String,
+    pub target_path: String,
+    pub failed_files: Vec<String>,
+    #[serde(flatten)]
+    pub job: JobProgress,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RestoreJobs {
+    #[serde(default)]
+    pub restore_job: Vec<RestoreJob>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DescribeRestoreJobsResponse {
+    #[serde(flatten)]
+    pub page: Page,
+    pub restore_jobs: RestoreJobs,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CreateRestoreJobResponse {
+    pub restore_id: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct VerifyJob {
+    pub job_id: String,
+    pub vault_id: String,
+    pub snapshot_id: String,
+    pub read_data: bool,
+    pub damaged_objects: Vec<String>,
+    pub damaged_snapshots: Vec<String>,
+    pub damaged_files: Vec<String>,
+    #[serde(flatten)]
+    pub job: JobProgress,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct VerifyJobs {
+    #[serde(default)]
+    pub verify_job: Vec<VerifyJob>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DescribeVerifyJobsResponse {
+    #[serde(flatten)]
+    pub page: Page,
+    pub verify_jobs: VerifyJobs,
+}

@@ -1,0 +1,50 @@
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct Region {
+    pub region_id: String,
+    pub local_name: String,
+    /// "local:/path" or "s3://bucket/prefix"; never credentials.
+    #[serde(default)]
+    pub storage_location: String,
+    /// True while the region is marked unavailable (outage drill) or its location fails.
+    #[serde(default)]
+    pub outage: bool,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Regions {
+    #[serde(default)]
+    pub region: Vec<Region>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DescribeRegionsResponse {
+    pub regions: Regions,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RegionIds {
+    #[serde(default)]
+    pub region_id: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DescribeVaultReplicationRegionsResponse {
+    pub regions: RegionIds,
+}
+
+/// Settings the console shows read-only.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DescribeSettingsResponse {
+    pub historical_sync_delay_seconds: i64,
+    pub data_dir: String,
+    pub version: String,
+    pub demo: bool,
+}

@@ -1,0 +1,22 @@
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Task {
+    pub task_id: String,
+    pub description: String,
+    /// `created`, `running`, `finished`, `failed` (lower case, as the real service).
+    pub status: String,
+    pub progress: i64,
+    pub result: String,
+    pub created_time: i64,
+    pub updated_time: i64,
+    pub completed_time: i64,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DescribeTaskResponse {
+    #[serde(flatten)]
+    pub task: Task,
+}

@@ -1,0 +1,67 @@
+use rusqlite::{params, OptionalExtension, Row};
+
+use super::{now, Catalog};
+
+#[derive(Clone, Debug, Default)]
+pub struct ClientRow {
+    pub client_id: String,
+    pub client_name: String,
+    pub vault_id: String,
+    pub region_id: String,
+    pub client_type: String,
+    pub status: String,
+    pub created_time: i64,
+}
+
+const SELECT: &str = "SELECT c.client_id, c.client_name, c.vault_id, v.region_id, c.client_type, c.status, c.created_time \
+                      FROM clients c JOIN vaults v ON v.vault_id = c.vault_id";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<ClientRow> {
+    Ok(ClientRow {
+        client_id: r.get(0)?,
+        client_name: r.get(1)?,
+        vault_id: r.get(2)?,
+        region_id: r.get(3)?,
+        client_type: r.get(4)?,
+        status: r.get(5)?,
+        created_time: r.get(6)?,
+    })
+}
+
+impl Catalog {
+    /// Inserts a client and, when `new_vault` is given, its source vault, in one transaction.
+    pub fn insert_client(&self, c: &ClientRow, new_vault: Option<&super::NewVault<'_>>) -> rusqlite::Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        if let Some(v) = new_vault {
+            let t = now();
+            tx.execute(
+                "INSERT INTO vaults (vault_id, vault_name, description, region_id, status, encrypt_type, kms_key_id, created_time, updated_time) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+                params![v.vault_id, v.vault_name, v.description, v.region_id, v.status, v.encrypt_type, v.kms_key_id, t],
+            )?;
+        }
+        tx.execute(
+            "INSERT INTO clients (client_id, client_name, vault_id, client_type, status, created_time) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![c.client_id, c.client_name, c.vault_id, c.client_type, c.status, now()],
+        )?;
+        tx.commit()
+    }
+
+    pub fn client(&self, client_id: &str) -> rusqlite::Result<Option<ClientRow>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&format!("{SELECT} WHERE c.client_id = ?1"))?;
+        stmt.query_row([client_id], from_row).optional()
+    }
+
+    pub fn list_clients(&self, vault_id: Option<&str>) -> rusqlite::Result<Vec<ClientRow>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&format!("{SELECT} WHERE (?1 IS NULL OR c.vault_id = ?1) ORDER BY c.created_time, c.client_id"))?;
+        let rows = stmt.query_map([vault_id], from_row)?.collect();
+        rows
+    }
+
+    pub fn delete_client(&self, client_id: &str) -> rusqlite::Result<usize> {
+        self.conn().execute("DELETE FROM clients WHERE client_id = ?1", [client_id])
+    }
+}

@@ -1,0 +1,220 @@
+//! Jobs (backup, restore, verify, SQL Server restore) and catalogued snapshots.
+use rusqlite::{params, OptionalExtension, Row};
+
+use super::{now, Catalog};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JobKind {
+    Backup,
+    Restore,
+    Verify,
+    SqlRestore,
+}
+
+impl JobKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobKind::Backup => "BACKUP",
+            JobKind::Restore => "RESTORE",
+            JobKind::Verify => "VERIFY",
+            JobKind::SqlRestore => "SQLRESTORE",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct JobRow {
+    pub job_id: String,
+    pub kind: String,
+    pub vault_id: String,
+    pub client_id: String,
+    pub source_type: String,
+    pub snapshot_id: String,
+    pub params: String,
+    pub status: String,
+    pub bytes_total: i64,
+    pub bytes_done: i64,
+    pub items_total: i64,
+    pub items_done: i64,
+    pub speed: i64,
+    pub error_message: String,
+    pub result: String,
+    pub created_time: i64,
+    pub start_time: i64,
+    pub complete_time: i64,
+    pub updated_time: i64,
+}
+
+const COLS: &str = "job_id, kind, vault_id, client_id, source_type, snapshot_id, params, status, bytes_total, bytes_done, items_total, \
+                    items_done, speed, error_message, result, created_time, start_time, complete_time, updated_time";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<JobRow> {
+    Ok(JobRow {
+        job_id: r.get(0)?,
+        kind: r.get(1)?,
+        vault_id: r.get(2)?,
+        client_id: r.get(3)?,
+        source_type: r.get(4)?,
+        snapshot_id: r.get(5)?,
+        params: r.get(6)?,
+        status: r.get(7)?,
+        bytes_total: r.get(8)?,
+        bytes_done: r.get(9)?,
+        items_total: r.get(10)?,
+        items_done: r.get(11)?,
+        speed: r.get(12)?,
+        error_message: r.get(13)?,
+        result: r.get(14)?,
+        created_time: r.get(15)?,
+        start_time: r.get(16)?,
+        complete_time: r.get(17)?,
+        updated_time: r.get(18)?,
+    })
+}
+
+#[derive(Default)]
+pub struct JobFilter<'a> {
+    pub job_id: Option<&'a str>,
+    pub vault_id: Option<&'a str>,
+    pub client_id: Option<&'a str>,
+    pub status: Option<&'a str>,
+}
+
+/// A snapshot as catalogued (the location holds the manifest itself).
+#[derive(Clone, Debug, Default)]
+pub struct SnapshotRow {
+    pub vault_id: String,
+    pub snapshot_id: String,
+    pub client_id: String,
+    pub source_type: String,
+    pub paths: Vec<String>,
+    pub bytes_total: i64,
+    pub bytes_added: i64,
+    pub items_total: i64,
+    pub parent_snapshot_id: String,
+    pub start_time: i64,
+    pub complete_time: i64,
+    pub meta: serde_json::Value,
+}
+
+fn snapshot_from(r: &Row<'_>) -> rusqlite::Result<SnapshotRow> {
+    let paths: String = r.get(4)?;
+    let meta: String = r.get(11)?;
+    Ok(SnapshotRow {
+        vault_id: r.get(0)?,
+        snapshot_id: r.get(1)?,
+        client_id: r.get(2)?,
+        source_type: r.get(3)?,
+        paths: serde_json::from_str(&paths).unwrap_or_default(),
+        bytes_total: r.get(5)?,
+        bytes_added: r.get(6)?,
+        items_total: r.get(7)?,
+        parent_snapshot_id: r.get(8)?,
+        start_time: r.get(9)?,
+        complete_time: r.get(10)?,
+        meta: serde_json::from_str(&meta).unwrap_or_default(),
+    })
+}
+
+const SNAP_COLS: &str = "vault_id, snapshot_id, client_id, source_type, paths, bytes_total, bytes_added, items_total, parent_snapshot_id, \
+                         start_time, complete_time, meta";
+
+impl Catalog {
+    pub fn insert_job(&self, kind: JobKind, job_id: &str, vault_id: &str, client_id: &str, source_type: &str, snapshot_id: &str, params_json: &str) -> rusqlite::Result<()> {
+        let t = now();
+        self.conn().execute(
+            "INSERT INTO jobs (job_id, kind, vault_id, client_id, source_type, snapshot_id, params, status, created_time, updated_time) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'CREATED', ?8, ?8)",
+            params![job_id, kind.as_str(), vault_id, client_id, source_type, snapshot_id, params_json, t],
+        )?;
+        Ok(())
+    }
+
+    pub fn job(&self, job_id: &str) -> rusqlite::Result<Option<JobRow>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&format!("SELECT {COLS} FROM jobs WHERE job_id = ?1"))?;
+        stmt.query_row([job_id], from_row).optional()
+    }
+
+    pub fn list_jobs(&self, kind: JobKind, f: &JobFilter<'_>, page: i64, size: i64) -> rusqlite::Result<(i64, Vec<JobRow>)> {
+        let conn = self.conn();
+        let where_sql = "WHERE kind = ?1 AND (?2 IS NULL OR job_id = ?2) AND (?3 IS NULL OR vault_id = ?3) \
+                         AND (?4 IS NULL OR client_id = ?4) AND (?5 IS NULL OR status = ?5)";
+        let args = params![kind.as_str(), f.job_id, f.vault_id, f.client_id, f.status];
+        let total: i64 = conn.query_row(&format!("SELECT COUNT(*) FROM jobs {where_sql}"), args, |r| r.get(0))?;
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {COLS} FROM jobs {where_sql} ORDER BY created_time DESC, job_id LIMIT {size} OFFSET {}",
+            (page - 1).saturating_mul(size)
+        ))?;
+        let rows = stmt.query_map(args, from_row)?.collect::<Result<Vec<_>, _>>()?;
+        Ok((total, rows))
+    }
+
+    pub fn start_job(&self, job_id: &str) -> rusqlite::Result<()> {
+        let t = now();
+        self.conn().execute(
+            "UPDATE jobs SET status = 'RUNNING', start_time = ?2, updated_time = ?2 WHERE job_id = ?1 AND status = 'CREATED'",
+            params![job_id, t],
+        )?;
+        Ok(())
+    }
+
+    pub fn job_progress(&self, job_id: &str, bytes_total: i64, bytes_done: i64, items_total: i64, items_done: i64, speed: i64) -> rusqlite::Result<()> {
+        self.conn().execute(
+            "UPDATE jobs SET bytes_total = ?2, bytes_done = ?3, items_total = ?4, items_done = ?5, speed = ?6, updated_time = ?7 WHERE job_id = ?1",
+            params![job_id, bytes_total, bytes_done, items_total, items_done, speed, now()],
+        )?;
+        Ok(())
+    }
+
+    pub fn finish_job(&self, job_id: &str, status: &str, error_message: &str, snapshot_id: Option<&str>, result_json: &str) -> rusqlite::Result<()> {
+        let t = now();
+        self.conn().execute(
+            "UPDATE jobs SET status = ?2, error_message = ?3, snapshot_id = COALESCE(?4, snapshot_id), result = ?5, complete_time = ?6, \
+             updated_time = ?6 WHERE job_id = ?1",
+            params![job_id, status, error_message, snapshot_id, result_json, t],
+        )?;
+        Ok(())
+    }
+
+    /// Jobs a previous process left unfinished end `FAILED` at start-up.
+    pub fn fail_interrupted_jobs(&self) -> rusqlite::Result<usize> {
+        self.conn().execute(
+            "UPDATE jobs SET status = 'FAILED', error_message = 'The backend restarted while this job ran; no partial snapshot was kept. Run it again: data already stored is reused.', \
+             complete_time = ?1, updated_time = ?1 WHERE status IN ('CREATED', 'RUNNING')",
+            [now()],
+        )
+    }
+
+    pub fn insert_snapshot(&self, s: &SnapshotRow) -> rusqlite::Result<()> {
+        self.conn().execute(
+            &format!("INSERT OR IGNORE INTO snapshots ({SNAP_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"),
+            params![
+                s.vault_id, s.snapshot_id, s.client_id, s.source_type, serde_json::to_string(&s.paths).unwrap_or_default(),
+                s.bytes_total, s.bytes_added, s.items_total, s.parent_snapshot_id, s.start_time, s.complete_time, s.meta.to_string()
+            ],
+        )?;
+        Ok(())
+    }
+
+    pub fn snapshot(&self, vault_id: &str, snapshot_id: &str) -> rusqlite::Result<Option<SnapshotRow>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&format!("SELECT {SNAP_COLS} FROM snapshots WHERE vault_id = ?1 AND snapshot_id = ?2"))?;
+        stmt.query_row([vault_id, snapshot_id], snapshot_from).optional()
+    }
+
+    /// Snapshots of a vault, oldest first.
+    pub fn list_snapshots(&self, vault_id: &str, client_id: Option<&str>, source_type: Option<&str>) -> rusqlite::Result<Vec<SnapshotRow>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {SNAP_COLS} FROM snapshots WHERE vault_id = ?1 AND (?2 IS NULL OR client_id = ?2) AND (?3 IS NULL OR source_type = ?3) \
+             ORDER BY complete_time, snapshot_id"
+        ))?;
+        let rows = stmt.query_map(params![vault_id, client_id, source_type], snapshot_from)?.collect();
+        rows
+    }
+
+    pub fn latest_snapshot_for_client(&self, vault_id: &str, client_id: &str, source_type: &str) -> rusqlite::Result<Option<SnapshotRow>> {
+        Ok(self.list_snapshots(vault_id, Some(client_id), Some(source_type))?.pop())
+    }
+}

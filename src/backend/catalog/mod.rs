@@ -1,0 +1,91 @@
+//! The catalog: one SQLite file (WAL, foreign keys) in the data dir. Every state change is a
+//! transaction; rules that must hold under races are constraints, not check-then-insert.
+mod clients;
+mod jobs;
+mod replication;
+mod schema;
+mod tasks;
+mod vaults;
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+use rusqlite::Connection;
+
+pub use clients::ClientRow;
+pub use jobs::{JobFilter, JobKind, JobRow, SnapshotRow};
+pub use replication::HistoryRow;
+pub use tasks::TaskRow;
+pub use vaults::{NewVault, ReplState, VaultFilter, VaultRow};
+pub use replication::MirrorPair;
+
+pub struct Catalog {
+    conn: Mutex<Connection>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error("catalog: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("catalog migration: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+}
+
+impl Catalog {
+    pub fn open(path: &Path) -> Result<Catalog, CatalogError> {
+        let mut conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        schema::migrations().to_latest(&mut conn)?;
+        Ok(Catalog { conn: Mutex::new(conn) })
+    }
+
+    pub fn open_in_memory() -> Result<Catalog, CatalogError> {
+        let mut conn = Connection::open_in_memory()?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        schema::migrations().to_latest(&mut conn)?;
+        Ok(Catalog { conn: Mutex::new(conn) })
+    }
+
+    pub(crate) fn conn(&self) -> MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Flushes the WAL into the main file (on clean shutdown).
+    pub fn close(&self) {
+        let conn = self.conn();
+        let _ = conn.pragma_update(None, "wal_checkpoint", "TRUNCATE");
+    }
+
+    pub fn setting(&self, key: &str) -> rusqlite::Result<Option<String>> {
+        use rusqlite::OptionalExtension;
+        self.conn().query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional()
+    }
+
+    pub fn set_setting(&self, key: &str, value: &str) -> rusqlite::Result<()> {
+        self.conn().execute(
+            "INSERT INTO settings(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )?;
+        Ok(())
+    }
+
+    pub fn region_outage(&self, region_id: &str) -> rusqlite::Result<bool> {
+        Ok(self.setting(&format!("outage:{region_id}"))?.as_deref() == Some("1"))
+    }
+
+    pub fn set_region_outage(&self, region_id: &str, outage: bool) -> rusqlite::Result<()> {
+        self.set_setting(&format!("outage:{region_id}"), if outage { "1" } else { "0" })
+    }
+}
+
+/// True when the error is a UNIQUE / FOREIGN KEY / CHECK constraint failure.
+pub fn is_constraint(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation)
+}
+
+pub fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}

@@ -1,0 +1,126 @@
+use rusqlite_migration::{Migrations, M};
+
+pub fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![M::up(
+        r#"
+CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+CREATE TABLE vaults (
+    vault_id TEXT PRIMARY KEY,
+    vault_name TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    region_id TEXT NOT NULL,
+    vault_type TEXT NOT NULL DEFAULT 'STANDARD',
+    status TEXT NOT NULL,
+    status_message TEXT NOT NULL DEFAULT '',
+    encrypt_type TEXT NOT NULL,
+    kms_key_id TEXT NOT NULL DEFAULT '',
+    -- 1 on a replication (mirror) vault: read-only, restorable.
+    is_mirror INTEGER NOT NULL DEFAULT 0,
+    -- On a mirror: its source. The unique index below is the one-mirror-per-vault rule,
+    -- the foreign key the delete-the-mirror-first rule.
+    replication_source_vault_id TEXT REFERENCES vaults(vault_id) ON DELETE RESTRICT,
+    storage_size INTEGER NOT NULL DEFAULT 0,
+    created_time INTEGER NOT NULL,
+    updated_time INTEGER NOT NULL,
+    -- replication state, on the mirror's row
+    mirror_since INTEGER NOT NULL DEFAULT 0,
+    historical_start_time INTEGER NOT NULL DEFAULT 0,
+    historical_bytes_total INTEGER NOT NULL DEFAULT 0,
+    historical_bytes_done INTEGER NOT NULL DEFAULT 0,
+    historical_done INTEGER NOT NULL DEFAULT 0,
+    latest_replication_time INTEGER NOT NULL DEFAULT 0,
+    new_replication_time INTEGER NOT NULL DEFAULT 0,
+    repl_status TEXT NOT NULL DEFAULT '',
+    repl_message TEXT NOT NULL DEFAULT '',
+    repl_bytes_pending INTEGER NOT NULL DEFAULT 0,
+    repl_lag_seconds INTEGER NOT NULL DEFAULT 0,
+    rate_limit INTEGER NOT NULL DEFAULT 0,
+    CHECK (replication_source_vault_id IS NULL OR replication_source_vault_id <> vault_id)
+);
+CREATE UNIQUE INDEX one_mirror_per_vault ON vaults(replication_source_vault_id)
+    WHERE replication_source_vault_id IS NOT NULL;
+CREATE INDEX vaults_region ON vaults(region_id);
+
+CREATE TABLE clients (
+    client_id TEXT PRIMARY KEY,
+    client_name TEXT NOT NULL,
+    vault_id TEXT NOT NULL REFERENCES vaults(vault_id) ON DELETE RESTRICT,
+    client_type TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_time INTEGER NOT NULL
+);
+CREATE INDEX clients_vault ON clients(vault_id);
+
+CREATE TABLE tasks (
+    task_id TEXT PRIMARY KEY,
+    description TEXT NOT NULL,
+    status TEXT NOT NULL,
+    progress INTEGER NOT NULL DEFAULT 0,
+    result TEXT NOT NULL DEFAULT '',
+    created_time INTEGER NOT NULL,
+    updated_time INTEGER NOT NULL,
+    completed_time INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE snapshots (
+    vault_id TEXT NOT NULL REFERENCES vaults(vault_id) ON DELETE CASCADE,
+    snapshot_id TEXT NOT NULL,
+    client_id TEXT NOT NULL DEFAULT '',
+    source_type TEXT NOT NULL,
+    paths TEXT NOT NULL DEFAULT '[]',
+    bytes_total INTEGER NOT NULL DEFAULT 0,
+    bytes_added INTEGER NOT NULL DEFAULT 0,
+    items_total INTEGER NOT NULL DEFAULT 0,
+    parent_snapshot_id TEXT NOT NULL DEFAULT '',
+    start_time INTEGER NOT NULL,
+    complete_time INTEGER NOT NULL,
+    meta TEXT NOT NULL DEFAULT '{}',
+    PRIMARY KEY (vault_id, snapshot_id)
+);
+
+CREATE TABLE jobs (
+    job_id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    vault_id TEXT NOT NULL,
+    client_id TEXT NOT NULL DEFAULT '',
+    source_type TEXT NOT NULL DEFAULT '',
+    snapshot_id TEXT NOT NULL DEFAULT '',
+    params TEXT NOT NULL DEFAULT '{}',
+    status TEXT NOT NULL,
+    bytes_total INTEGER NOT NULL DEFAULT 0,
+    bytes_done INTEGER NOT NULL DEFAULT 0,
+    items_total INTEGER NOT NULL DEFAULT 0,
+    items_done INTEGER NOT NULL DEFAULT 0,
+    speed INTEGER NOT NULL DEFAULT 0,
+    error_message TEXT NOT NULL DEFAULT '',
+    result TEXT NOT NULL DEFAULT '{}',
+    created_time INTEGER NOT NULL,
+    start_time INTEGER NOT NULL DEFAULT 0,
+    complete_time INTEGER NOT NULL DEFAULT 0,
+    updated_time INTEGER NOT NULL
+);
+CREATE INDEX jobs_kind_vault ON jobs(kind, vault_id);
+
+CREATE TABLE replication_history (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    mirror_vault_id TEXT NOT NULL,
+    snapshot_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    bytes INTEGER NOT NULL,
+    start_time INTEGER NOT NULL,
+    end_time INTEGER NOT NULL,
+    lag_seconds REAL NOT NULL
+);
+CREATE INDEX replication_history_vault ON replication_history(mirror_vault_id, id);
+"#,
+    )])
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn migrations_are_valid() {
+        assert!(super::migrations().validate().is_ok());
+    }
+}

@@ -1,0 +1,86 @@
+//! `DATA/config.toml`: regions and their storage locations.
+//!
+//! ```toml
+//! # Optional. When present, this list replaces the built-in regions (so it can add and remove).
+//! [[regions]]
+//! region_id = "cn-hangzhou"
+//! local_name = "China (Hangzhou)"
+//! # Optional; default: a directory DATA/regions/<region_id>/
+//! location = { type = "s3", endpoint = "http://127.0.0.1:9000", bucket = "backups", prefix = "hz", access_key_id = "…", secret_access_key = "…", allow_http = true }
+//! ```
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::storage::LocationConfig;
+
+pub const DEFAULT_REGIONS: &[(&str, &str)] = &[
+    ("cn-hangzhou", "China (Hangzhou)"),
+    ("cn-shanghai", "China (Shanghai)"),
+    ("cn-beijing", "China (Beijing)"),
+    ("ap-southeast-1", "Singapore"),
+];
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct ConfigFile {
+    #[serde(default)]
+    pub regions: Option<Vec<RegionConfig>>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RegionConfig {
+    pub region_id: String,
+    #[serde(default)]
+    pub local_name: String,
+    #[serde(default)]
+    pub location: Option<LocationConfig>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("invalid {path}: {source}")]
+    Parse { path: PathBuf, source: toml::de::Error },
+    #[error("invalid region id {0:?}: use lower-case letters, digits and '-'")]
+    RegionId(String),
+}
+
+impl ConfigFile {
+    pub fn load(data_dir: &Path) -> Result<ConfigFile, ConfigError> {
+        let path = data_dir.join("config.toml");
+        match std::fs::read_to_string(&path) {
+            Ok(text) => toml::from_str(&text).map_err(|source| ConfigError::Parse { path, source }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(ConfigFile::default()),
+            Err(source) => Err(ConfigError::Read { path, source }),
+        }
+    }
+
+    /// The effective regions, each with its location (defaults filled in).
+    pub fn regions(&self, data_dir: &Path) -> Result<Vec<RegionConfig>, ConfigError> {
+        let list: Vec<RegionConfig> = match &self.regions {
+            Some(list) => list.clone(),
+            None => DEFAULT_REGIONS
+                .iter()
+                .map(|(id, name)| RegionConfig { region_id: id.to_string(), local_name: name.to_string(), location: None })
+                .collect(),
+        };
+        list.into_iter()
+            .map(|mut r| {
+                let valid = !r.region_id.is_empty()
+                    && r.region_id.len() <= 64
+                    && r.region_id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+                if !valid {
+                    return Err(ConfigError::RegionId(r.region_id));
+                }
+                if r.local_name.is_empty() {
+                    r.local_name = r.region_id.clone();
+                }
+                if r.location.is_none() {
+                    r.location = Some(LocationConfig::Local { path: data_dir.join("regions").join(&r.region_id) });
+                }
+                Ok(r)
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,205 @@
+//! The backend: an HTTP service in the HBR dialect over a SQLite catalog and per-region storage.
+pub mod auth;
+pub mod catalog;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod hub;
+pub mod jobs;
+pub mod params;
+pub mod replication;
+pub mod server;
+pub mod sqlserver;
+pub mod state;
+pub mod storage;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use auth::Credentials;
+pub use server::router;
+use state::{AppState, Inner, Settings};
+
+pub const ENV_KEY_ID: &str = "MIRRORVAULT_ACCESS_KEY_ID";
+pub const ENV_KEY_SECRET: &str = "MIRRORVAULT_ACCESS_KEY_SECRET";
+
+#[derive(Clone, Debug)]
+pub struct ServeOptions {
+    pub data_dir: PathBuf,
+    pub listen: SocketAddr,
+    pub historical_sync_delay: Duration,
+    pub demo: bool,
+    /// Explicit credentials (from the environment); otherwise `DATA/credentials.toml`.
+    pub credentials: Option<Credentials>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("data dir {path}: {source}")]
+    DataDir { path: PathBuf, source: std::io::Error },
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    #[error(transparent)]
+    Catalog(#[from] catalog::CatalogError),
+    #[error("storage: {0}")]
+    Storage(#[from] storage::StorageError),
+    #[error("credentials file {path}: {message}")]
+    Credentials { path: PathBuf, message: String },
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("refusing to listen on the non-loopback address {0} without credentials: set {ENV_KEY_ID} and {ENV_KEY_SECRET}, or create the credentials file first with a loopback start")]
+    NoCredentials(SocketAddr),
+}
+
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    pub credentials: Credentials,
+    /// The credentials file, when the key came from (or was written to) one.
+    pub credentials_file: Option<PathBuf>,
+    pub credentials_created: bool,
+    shutdown: Option<oneshot::Sender<()>>,
+    join: JoinHandle<()>,
+    workers: Vec<JoinHandle<()>>,
+}
+
+impl RunningServer {
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting, lets in-flight requests finish, stops workers, closes the catalog.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let _ = (&mut self.join).await;
+        for w in &self.workers {
+            w.abort();
+        }
+        self.state.catalog.close();
+    }
+
+    /// Waits until the server stops (after `shutdown_signal` resolves).
+    pub async fn wait(mut self) {
+        let _ = (&mut self.join).await;
+        for w in &self.workers {
+            w.abort();
+        }
+        self.state.catalog.close();
+    }
+}
+
+fn load_credentials(data_dir: &Path, given: Option<Credentials>) -> Result<(Credentials, Option<PathBuf>, bool), StartError> {
+    if let Some(c) = given {
+        return Ok((c, None, false));
+    }
+    let path = data_dir.join("credentials.toml");
+    let err = |message: String| StartError::Credentials { path: path.clone(), message };
+    match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            let c: Credentials = toml::from_str(&text).map_err(|e| err(e.to_string()))?;
+            Ok((c, Some(path), false))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            use rand::RngCore;
+            let mut secret = [0u8; 24];
+            rand::thread_rng().fill_bytes(&mut secret);
+            let c = Credentials {
+                access_key_id: format!("LTAI{}", &uuid::Uuid::new_v4().simple().to_string()[..20]),
+                access_key_secret: base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, secret),
+            };
+            let text = toml::to_string(&c).map_err(|e| err(e.to_string()))?;
+            write_private(&path, text.as_bytes()).map_err(|e| err(e.to_string()))?;
+            Ok((c, Some(path), true))
+        }
+        Err(e) => Err(err(e.to_string())),
+    }
+}
+
+/// Writes a file readable by its owner only (0600), atomically.
+pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let tmp = path.with_extension("tmp");
+    {
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let mut f = opts.open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, path)
+}
+
+/// Opens everything and starts serving; `shutdown_signal` ends the server gracefully.
+pub async fn start(opts: ServeOptions, shutdown_signal: Option<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>>) -> Result<RunningServer, StartError> {
+    let dir = &opts.data_dir;
+    std::fs::create_dir_all(dir).map_err(|source| StartError::DataDir { path: dir.clone(), source })?;
+    let existed = dir.join("credentials.toml").exists();
+    if !opts.listen.ip().is_loopback() && opts.credentials.is_none() && !existed {
+        return Err(StartError::NoCredentials(opts.listen));
+    }
+    let cfg = config::ConfigFile::load(dir)?;
+    let regions = cfg.regions(dir)?;
+    let (credentials, credentials_file, credentials_created) = load_credentials(dir, opts.credentials.clone())?;
+    let catalog = catalog::Catalog::open(&dir.join("catalog.sqlite"))?;
+    let failed = catalog.fail_interrupted_jobs()?;
+    catalog.fail_interrupted_tasks().map_err(catalog::CatalogError::from)?;
+    if failed > 0 {
+        tracing::warn!(failed, "jobs interrupted by the previous shutdown were marked FAILED");
+    }
+    let hub = hub::StorageHub::open(dir, &regions)?;
+    for r in hub.regions() {
+        if catalog.region_outage(&r.region_id).map_err(catalog::CatalogError::from)? {
+            r.location.set_offline(true);
+        }
+    }
+    let state = AppState(Arc::new(Inner {
+        catalog,
+        auth: auth::Authenticator::new(credentials.clone()),
+        hub,
+        settings: Settings { data_dir: dir.clone(), historical_sync_delay: opts.historical_sync_delay, demo: opts.demo },
+        jobs: jobs::JobRunner::default(),
+        replicator: replication::Replicator::default(),
+    }));
+    let listener = tokio::net::TcpListener::bind(opts.listen).await.map_err(|source| StartError::Bind { addr: opts.listen, source })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Bind { addr: opts.listen, source })?;
+    let (tx, rx) = oneshot::channel::<()>();
+    let app = router(state.clone());
+    let join = tokio::spawn(async move {
+        let stop = async move {
+            match shutdown_signal {
+                Some(sig) => tokio::select! { _ = sig => {}, _ = rx => {} },
+                None => {
+                    let _ = rx.await;
+                }
+            }
+        };
+        if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(stop).await {
+            tracing::error!(%e, "server stopped with an error");
+        }
+    });
+    let mut workers = Vec::new();
+    let st = state.clone();
+    workers.push(tokio::spawn(async move {
+        jobs::reconcile(&st).await;
+        if st.settings.demo {
+            if let Err(e) = demo::seed(&st).await {
+                tracing::error!(%e, "demo content could not be seeded");
+            }
+        }
+        replication::Replicator::run(st).await;
+    }));
+    tracing::info!(%addr, data_dir = %dir.display(), "backend started");
+    Ok(RunningServer { addr, state, credentials, credentials_file, credentials_created, shutdown: Some(tx), join, workers })
+}

@@ -1,0 +1,114 @@
+//! Request parameters: query string and form body merged, with typed getters that
+//! turn bad input into `InvalidParameter` / `MissingParameter` errors.
+use std::collections::BTreeMap;
+
+use super::error::{ServerError, ServerResult};
+
+#[derive(Clone, Debug, Default)]
+pub struct Params(pub BTreeMap<String, String>);
+
+/// Parameters that are never business parameters (signing and protocol fields).
+pub const PROTOCOL_PARAMS: &[&str] = &[
+    "Action", "Version", "Format", "AccessKeyId", "Signature", "SignatureMethod", "SignatureVersion",
+    "SignatureNonce", "SignatureType", "Timestamp", "RegionId",
+];
+
+impl Params {
+    pub fn from_pairs(pairs: impl IntoIterator<Item = (String, String)>) -> Self {
+        Params(pairs.into_iter().collect())
+    }
+
+    pub fn insert(&mut self, k: impl Into<String>, v: impl Into<String>) {
+        self.0.insert(k.into(), v.into());
+    }
+
+    pub fn raw(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str)
+    }
+
+    /// A present, non-empty string value.
+    pub fn opt(&self, name: &str) -> Option<String> {
+        self.raw(name).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
+    }
+
+    pub fn required(&self, name: &str) -> ServerResult<String> {
+        self.opt(name).ok_or_else(|| ServerError::missing(name))
+    }
+
+    pub fn opt_bool(&self, name: &str) -> ServerResult<Option<bool>> {
+        match self.opt(name) {
+            None => Ok(None),
+            Some(v) => match v.to_ascii_lowercase().as_str() {
+                "true" | "1" => Ok(Some(true)),
+                "false" | "0" => Ok(Some(false)),
+                _ => Err(ServerError::invalid(name, "expected true or false")),
+            },
+        }
+    }
+
+    pub fn bool_or(&self, name: &str, default: bool) -> ServerResult<bool> {
+        Ok(self.opt_bool(name)?.unwrap_or(default))
+    }
+
+    pub fn opt_i64(&self, name: &str) -> ServerResult<Option<i64>> {
+        match self.opt(name) {
+            None => Ok(None),
+            Some(v) => v.parse::<i64>().map(Some).map_err(|_| ServerError::invalid(name, "expected an integer")),
+        }
+    }
+
+    /// A string bounded in length (characters).
+    pub fn bounded(&self, name: &str, min: usize, max: usize) -> ServerResult<Option<String>> {
+        let Some(v) = self.raw(name) else { return Ok(None) };
+        let n = v.chars().count();
+        if n < min || n > max {
+            return Err(ServerError::invalid(name, format!("length must be between {min} and {max} characters, got {n}")));
+        }
+        if v.chars().any(|c| c.is_control()) {
+            return Err(ServerError::invalid(name, "control characters are not allowed"));
+        }
+        Ok(Some(v.to_string()))
+    }
+
+    /// `PageNumber` (from 1) and `PageSize` (1..=1000, default 10... or `default_size`).
+    pub fn paging(&self, default_size: i64) -> ServerResult<(i64, i64)> {
+        let number = self.opt_i64("PageNumber")?.unwrap_or(1);
+        let size = self.opt_i64("PageSize")?.unwrap_or(default_size);
+        if number < 1 {
+            return Err(ServerError::invalid("PageNumber", "must be at least 1"));
+        }
+        if !(1..=1000).contains(&size) {
+            return Err(ServerError::invalid("PageSize", "must be between 1 and 1000"));
+        }
+        Ok((number, size))
+    }
+
+    /// A list parameter, in any of the SDKs' forms: a JSON array string (`Include=["/a","/b"]`),
+    /// the flattened form (`Include.1=/a&Include.2=/b`), or one plain value.
+    pub fn list(&self, name: &str) -> ServerResult<Vec<String>> {
+        if let Some(v) = self.opt(name) {
+            if v.starts_with('[') {
+                let parsed: Vec<serde_json::Value> = serde_json::from_str(&v)
+                    .map_err(|e| ServerError::invalid(name, format!("not a JSON array: {e}")))?;
+                return parsed
+                    .into_iter()
+                    .map(|x| match x {
+                        serde_json::Value::String(s) => Ok(s),
+                        _ => Err(ServerError::invalid(name, "array items must be strings")),
+                    })
+                    .collect();
+            }
+            return Ok(vec![v]);
+        }
+        let prefix = format!("{name}.");
+        let mut items: Vec<(u32, String)> = Vec::new();
+        for (k, v) in &self.0 {
+            if let Some(rest) = k.strip_prefix(&prefix) {
+                let idx: u32 = rest.parse().map_err(|_| ServerError::invalid(k, "expected Name.N"))?;
+                items.push((idx, v.clone()));
+            }
+        }
+        items.sort();
+        Ok(items.into_iter().map(|(_, v)| v).collect())
+    }
+}

@@ -1,0 +1,316 @@
+//! File backup, restore and verify jobs, and snapshots.
+use std::path::{Component, Path, PathBuf};
+
+use crate::api::backup::*;
+use crate::api::error as codes;
+use crate::api::vault::STATUS_CREATED;
+use crate::api::Page;
+use crate::backend::catalog::{JobFilter, JobKind, JobRow, SnapshotRow, VaultRow};
+use crate::backend::error::{ServerError, ServerResult};
+use crate::backend::jobs::{catalog_snapshot, percent, Outcome};
+use crate::backend::params::Params;
+use crate::backend::state::AppState;
+use crate::backend::storage::{BackupRequest, RestoreRequest, StorageError};
+
+use super::clients::mirror_refusal;
+use super::{new_id, vault_row};
+
+/// The one place that decides whether a vault may receive a backup.
+pub(crate) fn check_backup_target(state: &AppState, v: &VaultRow) -> ServerResult<()> {
+    if v.is_mirror {
+        return Err(mirror_refusal(&v.vault_id));
+    }
+    check_usable(state, v)
+}
+
+/// The vault is initialised and its region reachable.
+pub(crate) fn check_usable(state: &AppState, v: &VaultRow) -> ServerResult<()> {
+    if v.status != STATUS_CREATED {
+        return Err(ServerError::conflict(codes::VAULT_NOT_READY, format!("The vault {} is {}, not CREATED. {}", v.vault_id, v.status, v.status_message)));
+    }
+    if state.hub.region(&v.region_id).map(|r| r.location.is_offline()).unwrap_or(true) {
+        return Err(ServerError::conflict(codes::REGION_UNAVAILABLE, format!("Region {} is unavailable; its vaults cannot be read or written.", v.region_id)));
+    }
+    Ok(())
+}
+
+/// An absolute path without `..`, `.` or NUL.
+pub(crate) fn clean_absolute(param: &str, s: &str) -> ServerResult<PathBuf> {
+    if s.contains('\0') {
+        return Err(ServerError::invalid(param, "NUL characters are not allowed"));
+    }
+    let p = Path::new(s);
+    if !p.is_absolute() {
+        return Err(ServerError::invalid(param, format!("{s:?} is not an absolute path")));
+    }
+    if p.components().any(|c| matches!(c, Component::ParentDir | Component::CurDir)) {
+        return Err(ServerError::invalid(param, format!("{s:?} must not contain '.' or '..' components")));
+    }
+    Ok(p.to_path_buf())
+}
+
+pub(crate) fn storage_error(e: StorageError) -> ServerError {
+    match e {
+        StorageError::Unavailable(m) => ServerError::conflict(codes::REGION_UNAVAILABLE, m),
+        StorageError::InvalidPath(m) => ServerError::invalid("TargetPath", m),
+        StorageError::Exists(m) => ServerError::conflict(codes::TARGET_EXISTS, m),
+        other => ServerError::internal(other),
+    }
+}
+
+pub async fn create_backup_job(state: &AppState, p: &Params) -> ServerResult<JobIdResponse> {
+    let vault = vault_row(state, &p.required("VaultId")?)?;
+    check_backup_target(state, &vault)?;
+    let client_id = p.required("ClientId")?;
+    let client = state
+        .catalog
+        .client(&client_id)?
+        .ok_or_else(|| ServerError::not_found(codes::CLIENT_NOT_FOUND, format!("The backup client {client_id} does not exist.")))?;
+    if client.vault_id != vault.vault_id {
+        return Err(ServerError::invalid("ClientId", format!("the client {client_id} is attached to {}, not {}", client.vault_id, vault.vault_id)));
+    }
+    let source_type = p.opt("SourceType").unwrap_or_else(|| "FILE".into());
+    if source_type != "FILE" {
+        return Err(ServerError::invalid("SourceType", "only FILE here; SQL Server databases use CreateSqlServerBackupJob"));
+    }
+    let include = p.list("Include")?;
+    if include.is_empty() {
+        return Err(ServerError::missing("Include"));
+    }
+    let mut paths = Vec::new();
+    for s in &include {
+        let path = clean_absolute("Include", s)?;
+        if std::fs::symlink_metadata(&path).is_err() {
+            return Err(ServerError::invalid("Include", format!("{s:?} does not exist on the backend host")));
+        }
+        paths.push(path);
+    }
+    let excludes = p.list("Exclude")?;
+    for g in &excludes {
+        globset::Glob::new(g).map_err(|e| ServerError::invalid("Exclude", e))?;
+    }
+    let parent = state.catalog.latest_snapshot_for_client(&vault.vault_id, &client_id, "FILE")?.map(|s| s.snapshot_id);
+    let job_id = new_id("job");
+    let snapshot_id = new_id("s");
+    state.catalog.insert_job(JobKind::Backup, &job_id, &vault.vault_id, &client_id, "FILE", "", &serde_json::json!({"Include": include, "Exclude": excludes}).to_string())?;
+    let st = state.clone();
+    let vault_id = vault.vault_id.clone();
+    state.jobs.spawn(state, job_id.clone(), vault.vault_id.clone(), move |progress| async move {
+        let repo = st.hub.repo(&vault.region_id, &vault_id).await?;
+        let req = BackupRequest {
+            snapshot_id,
+            client_id,
+            source_type: "FILE".into(),
+            paths,
+            excludes,
+            parent_snapshot_id: parent,
+            meta: serde_json::json!({}),
+        };
+        let m = repo.backup(req, progress).await?;
+        committed(&st, &vault_id, &m, &repo).await;
+        Ok(Outcome { snapshot_id: Some(m.snapshot_id.clone()), result: serde_json::json!({"BytesAdded": m.bytes_added}), error: None })
+    });
+    Ok(JobIdResponse { job_id })
+}
+
+/// After a snapshot commits in a vault: catalogue it, refresh the vault's size and wake the
+/// replicator, which copies it to the mirror at once (real-time sync).
+pub(crate) async fn committed(st: &AppState, vault_id: &str, m: &crate::backend::storage::SnapshotManifest, repo: &crate::backend::storage::Repo) {
+    if let Err(e) = catalog_snapshot(st, vault_id, m) {
+        tracing::error!(%vault_id, %e, "cannot catalogue snapshot");
+    }
+    st.replicator.wake();
+    if let Ok(size) = repo.storage_size().await {
+        let _ = st.catalog.set_storage_size(vault_id, size as i64);
+    }
+}
+
+fn progress_of(j: &JobRow) -> JobProgress {
+    JobProgress {
+        progress: percent(&j.status, j.bytes_done, j.bytes_total),
+        status: j.status.clone(),
+        bytes_total: j.bytes_total,
+        bytes_done: j.bytes_done,
+        items_total: j.items_total,
+        items_done: j.items_done,
+        speed: j.speed,
+        error_message: j.error_message.clone(),
+        created_time: j.created_time,
+        start_time: j.start_time,
+        complete_time: j.complete_time,
+        updated_time: j.updated_time,
+    }
+}
+
+fn list_jobs(state: &AppState, kind: JobKind, p: &Params) -> ServerResult<(Page, Vec<JobRow>)> {
+    let (page_number, page_size) = p.paging(10)?;
+    let (job_id, vault_id, client_id, status) = (p.opt("JobId").or(p.opt("RestoreId")), p.opt("VaultId"), p.opt("ClientId"), p.opt("Status"));
+    let f = JobFilter { job_id: job_id.as_deref(), vault_id: vault_id.as_deref(), client_id: client_id.as_deref(), status: status.as_deref() };
+    let (total, rows) = state.catalog.list_jobs(kind, &f, page_number, page_size)?;
+    Ok((Page { total_count: total, page_number, page_size }, rows))
+}
+
+pub fn describe_backup_jobs(state: &AppState, p: &Params) -> ServerResult<DescribeBackupJobsResponse> {
+    let (page, rows) = list_jobs(state, JobKind::Backup, p)?;
+    let backup_job = rows
+        .iter()
+        .map(|j| BackupJob { job_id: j.job_id.clone(), vault_id: j.vault_id.clone(), client_id: j.client_id.clone(), source_type: j.source_type.clone(), snapshot_id: j.snapshot_id.clone(), job: progress_of(j) })
+        .collect();
+    Ok(DescribeBackupJobsResponse { page, backup_jobs: BackupJobs { backup_job } })
+}
+
+pub fn cancel_job(state: &AppState, p: &Params) -> ServerResult<serde_json::Value> {
+    let job_id = p.required("JobId")?;
+    let job = state.catalog.job(&job_id)?.ok_or_else(|| ServerError::not_found(codes::JOB_NOT_FOUND, format!("The job {job_id} does not exist.")))?;
+    if !state.jobs.cancel(&job_id) {
+        return Err(ServerError::conflict(codes::JOB_NOT_CANCELABLE, format!("The job {job_id} is {} and cannot be canceled.", job.status)));
+    }
+    Ok(serde_json::json!({}))
+}
+
+fn snapshot_wire(s: SnapshotRow) -> Snapshot {
+    let meta_str = |k: &str| s.meta.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+    Snapshot {
+        database_name: meta_str("DatabaseName"),
+        backup_type: meta_str("BackupType"),
+        cluster_id: meta_str("ClusterId"),
+        snapshot_id: s.snapshot_id,
+        vault_id: s.vault_id,
+        client_id: s.client_id,
+        source_type: s.source_type,
+        paths: s.paths,
+        bytes_total: s.bytes_total,
+        bytes_added: s.bytes_added,
+        items_total: s.items_total,
+        parent_snapshot_id: s.parent_snapshot_id,
+        start_time: s.start_time,
+        complete_time: s.complete_time,
+        status: JOB_COMPLETE.into(),
+    }
+}
+
+pub fn describe_snapshots(state: &AppState, p: &Params) -> ServerResult<DescribeSnapshotsResponse> {
+    let vault = vault_row(state, &p.required("VaultId")?)?;
+    let (page_number, page_size) = p.paging(50)?;
+    let (client, source_type) = (p.opt("ClientId"), p.opt("SourceType"));
+    let mut rows = state.catalog.list_snapshots(&vault.vault_id, client.as_deref(), source_type.as_deref())?;
+    rows.reverse(); // newest first
+    let total = rows.len() as i64;
+    let snapshot = rows.into_iter().skip(((page_number - 1) * page_size) as usize).take(page_size as usize).map(snapshot_wire).collect();
+    Ok(DescribeSnapshotsResponse { page: Page { total_count: total, page_number, page_size }, snapshots: Snapshots { snapshot } })
+}
+
+/// The path a snapshot's absolute path takes under a restore target.
+pub(crate) fn rerooted(target: &Path, original: &str) -> PathBuf {
+    target.join(original.trim_start_matches('/'))
+}
+
+pub async fn create_restore_job(state: &AppState, p: &Params) -> ServerResult<CreateRestoreJobResponse> {
+    let vault = vault_row(state, &p.required("VaultId")?)?;
+    check_usable(state, &vault)?;
+    let snapshot_id = p.required("SnapshotId")?;
+    let snap = state
+        .catalog
+        .snapshot(&vault.vault_id, &snapshot_id)?
+        .ok_or_else(|| ServerError::not_found(codes::SNAPSHOT_NOT_FOUND, format!("The snapshot {snapshot_id} is not in the vault {}.", vault.vault_id)))?;
+    let restore_type = p.opt("RestoreType").unwrap_or_else(|| "FILE".into());
+    if restore_type != "FILE" || snap.source_type != "FILE" {
+        return Err(ServerError::invalid("RestoreType", "file restores take FILE snapshots; SQL Server databases use CreateSqlServerRestore"));
+    }
+    let target = clean_absolute("TargetPath", &p.required("TargetPath")?)?;
+    let include = p.list("Include")?;
+    for i in &include {
+        clean_absolute("Include", i)?;
+    }
+    let overwrite = p.bool_or("Overwrite", false)?;
+    if !overwrite {
+        let roots: Vec<&String> = if include.is_empty() { snap.paths.iter().collect() } else { include.iter().collect() };
+        if let Some(existing) = roots.iter().map(|r| rerooted(&target, r)).find(|p| std::fs::symlink_metadata(p).is_ok()) {
+            return Err(ServerError::conflict(
+                codes::TARGET_EXISTS,
+                format!("{} already exists; choose another TargetPath or set Overwrite=true.", existing.display()),
+            ));
+        }
+    }
+    let job_id = new_id("r");
+    state.catalog.insert_job(JobKind::Restore, &job_id, &vault.vault_id, "", "FILE", &snapshot_id, &serde_json::json!({"TargetPath": target, "Include": include, "Overwrite": overwrite}).to_string())?;
+    let st = state.clone();
+    state.jobs.spawn(state, job_id.clone(), vault.vault_id.clone(), move |progress| async move {
+        let repo = st.hub.repo(&vault.region_id, &vault.vault_id).await?;
+        let stats = repo.restore(RestoreRequest { snapshot_id, target, include, overwrite }, progress).await?;
+        let error = (!stats.failed_files.is_empty()).then(|| format!("{} file(s) could not be restored: {}", stats.failed_files.len(), stats.failed_files.join("; ")));
+        Ok(Outcome { snapshot_id: None, result: serde_json::to_value(&stats).unwrap_or_default(), error })
+    });
+    Ok(CreateRestoreJobResponse { restore_id: job_id })
+}
+
+pub fn describe_restore_jobs(state: &AppState, p: &Params) -> ServerResult<DescribeRestoreJobsResponse> {
+    let (page, rows) = list_jobs(state, JobKind::Restore, p)?;
+    let restore_job = rows
+        .iter()
+        .map(|j| {
+            let params: serde_json::Value = serde_json::from_str(&j.params).unwrap_or_default();
+            let result: serde_json::Value = serde_json::from_str(&j.result).unwrap_or_default();
+            RestoreJob {
+                restore_id: j.job_id.clone(),
+                vault_id: j.vault_id.clone(),
+                snapshot_id: j.snapshot_id.clone(),
+                restore_type: j.source_type.clone(),
+                target_path: params["TargetPath"].as_str().unwrap_or_default().to_string(),
+                failed_files: serde_json::from_value(result["failed_files"].clone()).unwrap_or_default(),
+                job: progress_of(j),
+            }
+        })
+        .collect();
+    Ok(DescribeRestoreJobsResponse { page, restore_jobs: RestoreJobs { restore_job } })
+}
+
+pub async fn create_verify_job(state: &AppState, p: &Params) -> ServerResult<JobIdResponse> {
+    let vault = vault_row(state, &p.required("VaultId")?)?;
+    check_usable(state, &vault)?;
+    let snapshot_id = p.opt("SnapshotId");
+    if let Some(s) = &snapshot_id {
+        if state.catalog.snapshot(&vault.vault_id, s)?.is_none() {
+            return Err(ServerError::not_found(codes::SNAPSHOT_NOT_FOUND, format!("The snapshot {s} is not in the vault {}.", vault.vault_id)));
+        }
+    }
+    let read_data = p.bool_or("ReadData", false)?;
+    let job_id = new_id("vj");
+    state.catalog.insert_job(JobKind::Verify, &job_id, &vault.vault_id, "", "", snapshot_id.as_deref().unwrap_or(""), &serde_json::json!({"ReadData": read_data}).to_string())?;
+    let st = state.clone();
+    state.jobs.spawn(state, job_id.clone(), vault.vault_id.clone(), move |progress| async move {
+        st.hub.forget(&vault.vault_id); // re-read the index from the location
+        let repo = st.hub.repo(&vault.region_id, &vault.vault_id).await?;
+        let report = repo.verify(snapshot_id.as_deref(), read_data, progress).await?;
+        Ok(Outcome { snapshot_id: None, result: serde_json::to_value(&report).unwrap_or_default(), error: None })
+    });
+    Ok(JobIdResponse { job_id })
+}
+
+pub fn describe_verify_jobs(state: &AppState, p: &Params) -> ServerResult<DescribeVerifyJobsResponse> {
+    let (page, rows) = list_jobs(state, JobKind::Verify, p)?;
+    let verify_job = rows
+        .iter()
+        .map(|j| {
+            let params: serde_json::Value = serde_json::from_str(&j.params).unwrap_or_default();
+            let result: serde_json::Value = serde_json::from_str(&j.result).unwrap_or_default();
+            let list = |k: &str| serde_json::from_value::<Vec<String>>(result[k].clone()).unwrap_or_default();
+            let mut job = progress_of(j);
+            // Verify reports RUNNING or COMPLETE; a failure to run at all is FAILED with its message.
+            if job.status == JOB_CREATED {
+                job.status = JOB_RUNNING.into();
+            }
+            VerifyJob {
+                job_id: j.job_id.clone(),
+                vault_id: j.vault_id.clone(),
+                snapshot_id: j.snapshot_id.clone(),
+                read_data: params["ReadData"].as_bool().unwrap_or(false),
+                damaged_objects: list("damaged_objects"),
+                damaged_snapshots: list("damaged_snapshots"),
+                damaged_files: list("damaged_files"),
+                job,
+            }
+        })
+        .collect();
+    Ok(DescribeVerifyJobsResponse { page, verify_jobs: VerifyJobs { verify_job } })
+}

@@ -1,0 +1,95 @@
+//! Backup clients. Creating one creates its source vault, as the seed says, unless it is
+//! attached to an existing vault.
+use crate::api::client::*;
+use crate::api::error as codes;
+use crate::api::vault::STATUS_INITIALIZING;
+use crate::api::{Page, VAULT_NAME_MAX};
+use crate::backend::catalog::{ClientRow, NewVault};
+use crate::backend::error::{ServerError, ServerResult};
+use crate::backend::params::Params;
+use crate::backend::state::AppState;
+
+use super::vaults::{encryption, spawn_init, KeySource};
+use super::{new_id, vault_row};
+
+pub async fn create_client(state: &AppState, p: &Params) -> ServerResult<CreateBackupClientResponse> {
+    let name = p.bounded("ClientName", 1, VAULT_NAME_MAX)?.ok_or_else(|| ServerError::missing("ClientName"))?;
+    let client_type = p.opt("ClientType").unwrap_or_else(|| "FILE".into());
+    if client_type != "FILE" && client_type != "SQLSERVER" {
+        return Err(ServerError::invalid("ClientType", "expected FILE or SQLSERVER"));
+    }
+    let client_id = new_id("c");
+    if let Some(vault_id) = p.opt("VaultId") {
+        let v = vault_row(state, &vault_id)?;
+        if v.is_mirror {
+            return Err(mirror_refusal(&vault_id));
+        }
+        if let Some(r) = p.opt("VaultRegionId") {
+            if r != v.region_id {
+                return Err(ServerError::invalid("VaultRegionId", format!("the vault {vault_id} is in {}", v.region_id)));
+            }
+        }
+        let row = ClientRow { client_id: client_id.clone(), client_name: name, vault_id: vault_id.clone(), client_type, status: "ACTIVATED".into(), ..Default::default() };
+        state.catalog.insert_client(&row, None)?;
+        return Ok(CreateBackupClientResponse { client_id, vault_id });
+    }
+    let (vault_name, description, region) = super::vaults::name_description_region(state, p, "ClientName", "VaultRegionId")?;
+    let (encrypt_type, kms_key_id, key) = encryption(state, p)?;
+    let vault_id = new_id("v");
+    let vault = NewVault {
+        vault_id: &vault_id,
+        vault_name: &vault_name,
+        description: &description,
+        region_id: &region,
+        encrypt_type: &encrypt_type,
+        kms_key_id: &kms_key_id,
+        is_mirror: false,
+        source_vault_id: None,
+        historical_start_time: 0,
+        status: STATUS_INITIALIZING,
+    };
+    let row = ClientRow { client_id: client_id.clone(), client_name: name, vault_id: vault_id.clone(), client_type, status: "ACTIVATED".into(), ..Default::default() };
+    state.catalog.insert_client(&row, Some(&vault))?;
+    spawn_init(state, vault_id.clone(), region, KeySource::Key(key), encrypt_type, kms_key_id)?;
+    Ok(CreateBackupClientResponse { client_id, vault_id })
+}
+
+pub(crate) fn mirror_refusal(vault_id: &str) -> ServerError {
+    ServerError::conflict(
+        codes::CANNOT_BACKUP_TO_MIRROR,
+        format!("The vault {vault_id} is a mirror vault: you can restore from it but cannot back up into it."),
+    )
+}
+
+pub fn describe_clients(state: &AppState, p: &Params) -> ServerResult<DescribeBackupClientsResponse> {
+    let (page_number, page_size) = p.paging(50)?;
+    let vault_id = p.opt("VaultId");
+    let mut rows = state.catalog.list_clients(vault_id.as_deref())?;
+    if let Some(id) = p.opt("ClientId") {
+        rows.retain(|c| c.client_id == id);
+    }
+    let total = rows.len() as i64;
+    let backup_client = rows
+        .into_iter()
+        .skip(((page_number - 1) * page_size) as usize)
+        .take(page_size as usize)
+        .map(|c| BackupClient {
+            client_id: c.client_id,
+            client_name: c.client_name,
+            vault_id: c.vault_id,
+            vault_region_id: c.region_id,
+            client_type: c.client_type,
+            status: c.status,
+            created_time: c.created_time,
+        })
+        .collect();
+    Ok(DescribeBackupClientsResponse { page: Page { total_count: total, page_number, page_size }, backup_clients: BackupClients { backup_client } })
+}
+
+pub fn delete_client(state: &AppState, p: &Params) -> ServerResult<serde_json::Value> {
+    let client_id = p.required("ClientId")?;
+    if state.catalog.delete_client(&client_id)? == 0 {
+        return Err(ServerError::not_found(codes::CLIENT_NOT_FOUND, format!("The backup client {client_id} does not exist.")));
+    }
+    Ok(serde_json::json!({}))
+}

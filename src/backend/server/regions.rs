@@ -1,0 +1,74 @@
+use crate::api::error as codes;
+use crate::api::region::*;
+use crate::api::task::{DescribeTaskResponse, Task};
+use crate::backend::error::{ServerError, ServerResult};
+use crate::backend::params::Params;
+use crate::backend::state::AppState;
+
+use super::vault_row;
+
+pub fn describe_regions(state: &AppState) -> ServerResult<DescribeRegionsResponse> {
+    let mut region = Vec::new();
+    for r in state.hub.regions() {
+        region.push(Region {
+            region_id: r.region_id.clone(),
+            local_name: r.local_name.clone(),
+            storage_location: r.location.describe(),
+            outage: r.location.is_offline(),
+        });
+    }
+    Ok(DescribeRegionsResponse { regions: Regions { region } })
+}
+
+/// The regions a mirror of `VaultId` may go to: every region but the vault's own.
+pub fn replication_regions(state: &AppState, p: &Params) -> ServerResult<DescribeVaultReplicationRegionsResponse> {
+    let mut region_id: Vec<String> = state.hub.regions().iter().map(|r| r.region_id.clone()).collect();
+    if let Some(vault_id) = p.opt("VaultId") {
+        let v = vault_row(state, &vault_id)?;
+        region_id.retain(|r| *r != v.region_id);
+    }
+    region_id.sort();
+    Ok(DescribeVaultReplicationRegionsResponse { regions: RegionIds { region_id } })
+}
+
+pub async fn set_outage(state: &AppState, p: &Params) -> ServerResult<serde_json::Value> {
+    let region_id = p.required("RegionId")?;
+    let outage = p.opt_bool("Outage")?.ok_or_else(|| ServerError::missing("Outage"))?;
+    if state.hub.region(&region_id).is_none() {
+        return Err(ServerError::not_found(codes::REGION_NOT_FOUND, format!("The region {region_id} does not exist.")));
+    }
+    state.catalog.set_region_outage(&region_id, outage)?;
+    state.hub.set_offline(&region_id, outage).map_err(ServerError::internal)?;
+    tracing::info!(%region_id, outage, "region outage drill switched");
+    state.replicator.wake();
+    Ok(serde_json::json!({ "RegionId": region_id, "Outage": outage }))
+}
+
+pub fn describe_settings(state: &AppState) -> DescribeSettingsResponse {
+    DescribeSettingsResponse {
+        historical_sync_delay_seconds: state.settings.historical_sync_delay.as_secs() as i64,
+        data_dir: state.settings.data_dir.display().to_string(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        demo: state.settings.demo,
+    }
+}
+
+pub fn describe_task(state: &AppState, p: &Params) -> ServerResult<DescribeTaskResponse> {
+    let task_id = p.required("TaskId")?;
+    let t = state
+        .catalog
+        .task(&task_id)?
+        .ok_or_else(|| ServerError::not_found(codes::TASK_NOT_FOUND, format!("The task {task_id} does not exist.")))?;
+    Ok(DescribeTaskResponse {
+        task: Task {
+            task_id: t.task_id,
+            description: t.description,
+            status: t.status,
+            progress: t.progress,
+            result: t.result,
+            created_time: t.created_time,
+            updated_time: t.updated_time,
+            completed_time: t.completed_time,
+        },
+    })
+}

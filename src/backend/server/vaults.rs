@@ -1,0 +1,409 @@
+//! Vault actions, including the mirror-vault rules of the seed.
+use crate::api::error as codes;
+use crate::api::vault::*;
+use crate::api::{Page, DESCRIPTION_MAX, VAULT_NAME_MAX};
+use crate::backend::catalog::{is_constraint, now, NewVault, ReplState, VaultFilter, VaultRow};
+use crate::backend::error::{ServerError, ServerResult};
+use crate::backend::params::Params;
+use crate::backend::state::AppState;
+use crate::backend::storage::DataKey;
+
+use super::{new_id, vault_row};
+
+/// Validated `VaultName`, `Description`, `VaultRegionId`.
+pub(crate) fn name_description_region(state: &AppState, p: &Params, name_param: &str, region_param: &str) -> ServerResult<(String, String, String)> {
+    let name = p.bounded(name_param, 1, VAULT_NAME_MAX)?.ok_or_else(|| ServerError::missing(name_param))?;
+    if name.trim().is_empty() {
+        return Err(ServerError::invalid(name_param, "must not be blank"));
+    }
+    let description = p.bounded("Description", 0, DESCRIPTION_MAX)?.unwrap_or_default();
+    let region = p.required(region_param)?;
+    if state.hub.region(&region).is_none() {
+        return Err(ServerError::not_found(codes::REGION_NOT_FOUND, format!("The region {region} does not exist.")));
+    }
+    Ok((name, description, region))
+}
+
+/// `EncryptType` / `KmsKeyId` → the vault's data key.
+pub(crate) fn encryption(state: &AppState, p: &Params) -> ServerResult<(String, String, DataKey)> {
+    let encrypt_type = p.opt("EncryptType").unwrap_or_else(|| ENCRYPT_HBR_PRIVATE.to_string());
+    match encrypt_type.as_str() {
+        ENCRYPT_HBR_PRIVATE => Ok((encrypt_type, String::new(), DataKey::generate())),
+        ENCRYPT_KMS => {
+            let key_id = p.required("KmsKeyId")?;
+            let key = state
+                .hub
+                .keystore()
+                .get(&key_id)
+                .map_err(|_| ServerError::not_found(codes::KMS_KEY_NOT_FOUND, format!("The KMS key {key_id} is not in the backend's key store.")))?;
+            Ok((encrypt_type, key_id, key))
+        }
+        other => Err(ServerError::invalid("EncryptType", format!("{other:?} is not HBR_PRIVATE or KMS"))),
+    }
+}
+
+/// Initialises a vault's repository in its region's location in the background:
+/// `INITIALIZING` → `CREATED`, or `ERROR` with the reason; the task reports the same.
+pub(crate) fn spawn_init(state: &AppState, vault_id: String, region: String, key: KeySource, encrypt_type: String, kms_key_id: String) -> ServerResult<String> {
+    let task_id = new_id("t");
+    state.catalog.insert_task(&task_id, &format!("initialize vault {vault_id}"))?;
+    let st = state.clone();
+    let tid = task_id.clone();
+    tokio::spawn(async move {
+        let result = async {
+            let data_key = match key {
+                KeySource::Key(k) => k,
+                KeySource::SourceVault { region, vault_id } => st.hub.repo(&region, &vault_id).await?.data_key(),
+            };
+            let kms = (!kms_key_id.is_empty()).then_some(kms_key_id.as_str());
+            st.hub.create(&region, &vault_id, data_key, &encrypt_type, kms).await.map(|_| ())
+        }
+        .await;
+        let (status, message) = match &result {
+            Ok(()) => (STATUS_CREATED, String::new()),
+            Err(e) => (STATUS_ERROR, format!("The storage location of region {region} is not usable: {e}")),
+        };
+        if let Err(e) = st.catalog.set_vault_status(&vault_id, status, &message) {
+            tracing::error!(%e, "cannot record vault status");
+        }
+        let _ = st.catalog.finish_task(&tid, result.is_ok(), &message);
+        st.replicator.wake();
+    });
+    Ok(task_id)
+}
+
+pub(crate) enum KeySource {
+    Key(DataKey),
+    /// A mirror shares its source's data key (replication copies ciphertext).
+    SourceVault { region: String, vault_id: String },
+}
+
+pub async fn create_vault(state: &AppState, p: &Params) -> ServerResult<CreateVaultResponse> {
+    let (name, description, region) = name_description_region(state, p, "VaultName", "VaultRegionId")?;
+    let vault_type = p.opt("VaultType").unwrap_or_else(|| "STANDARD".into());
+    if vault_type != "STANDARD" {
+        return Err(ServerError::invalid("VaultType", "only STANDARD vaults are supported"));
+    }
+    let replication = p.bool_or("Replication", false)?;
+    let (encrypt_type, kms_key_id, key) = encryption(state, p)?;
+    let vault_id = new_id("v");
+    state.catalog.insert_vault(&NewVault {
+        vault_id: &vault_id,
+        vault_name: &name,
+        description: &description,
+        region_id: &region,
+        encrypt_type: &encrypt_type,
+        kms_key_id: &kms_key_id,
+        is_mirror: replication,
+        source_vault_id: None,
+        historical_start_time: 0,
+        status: STATUS_INITIALIZING,
+    })?;
+    let task_id = spawn_init(state, vault_id.clone(), region, KeySource::Key(key), encrypt_type, kms_key_id)?;
+    Ok(CreateVaultResponse { vault_id, task_id })
+}
+
+/// Checks the rules a mirror must satisfy against its source; returns the source row.
+fn check_mirror_source(state: &AppState, p: &Params, target_region: &str) -> ServerResult<VaultRow> {
+    let source_id = p.required("ReplicationSourceVaultId")?;
+    let source = vault_row(state, &source_id)?;
+    if let Some(r) = p.opt("ReplicationSourceRegionId") {
+        if r != source.region_id {
+            return Err(ServerError::invalid("ReplicationSourceRegionId", format!("the vault {source_id} is in {}, not {r}", source.region_id)));
+        }
+    }
+    if source.is_mirror {
+        return Err(ServerError::conflict(codes::SOURCE_IS_MIRROR, format!("The vault {source_id} is a mirror vault; a mirror cannot have a mirror.")));
+    }
+    if target_region == source.region_id {
+        return Err(ServerError::bad_request(
+            codes::SAME_REGION_REPLICATION,
+            format!("A mirror vault must be in another region than its source ({target_region}), for disaster recovery."),
+        ));
+    }
+    if let Some((mirror, region, _)) = &source.target {
+        return Err(ServerError::conflict(
+            codes::REPLICATION_VAULT_ALREADY_EXISTS,
+            format!("The vault {source_id} already has a mirror vault ({mirror} in {region}); only one mirror per vault is allowed."),
+        ));
+    }
+    if let Some(e) = p.opt("EncryptType") {
+        if e != source.encrypt_type {
+            return Err(ServerError::conflict(
+                codes::ENCRYPT_TYPE_MISMATCH,
+                format!("A mirror vault has its source's encryption type ({}), not {e}.", source.encrypt_type),
+            ));
+        }
+    }
+    Ok(source)
+}
+
+fn one_mirror_conflict(source_id: &str) -> ServerError {
+    ServerError::conflict(
+        codes::REPLICATION_VAULT_ALREADY_EXISTS,
+        format!("The vault {source_id} already has a mirror vault; only one mirror per vault is allowed."),
+    )
+}
+
+pub async fn create_replication_vault(state: &AppState, p: &Params) -> ServerResult<CreateReplicationVaultResponse> {
+    let (name, description, region) = name_description_region(state, p, "VaultName", "VaultRegionId")?;
+    let source = check_mirror_source(state, p, &region)?;
+    let vault_id = new_id("v");
+    let start = now() + state.settings.historical_sync_delay.as_secs() as i64;
+    let inserted = state.catalog.insert_vault(&NewVault {
+        vault_id: &vault_id,
+        vault_name: &name,
+        description: &description,
+        region_id: &region,
+        encrypt_type: &source.encrypt_type,
+        kms_key_id: &source.kms_key_id,
+        is_mirror: true,
+        source_vault_id: Some(&source.vault_id),
+        historical_start_time: start,
+        status: STATUS_INITIALIZING,
+    });
+    match inserted {
+        Err(e) if is_constraint(&e) => {
+            // The unique index (a racing second mirror) or the foreign key (the source was deleted meanwhile).
+            return Err(match state.catalog.vault(&source.vault_id)? {
+                Some(_) => one_mirror_conflict(&source.vault_id),
+                None => ServerError::not_found(codes::VAULT_NOT_FOUND, format!("The vault {} does not exist.", source.vault_id)),
+            });
+        }
+        other => other?,
+    }
+    if source.snapshot_count == 0 {
+        state.catalog.set_historical_progress(&vault_id, 0, 0, true)?;
+    }
+    let task_id = spawn_init(
+        state,
+        vault_id.clone(),
+        region,
+        KeySource::SourceVault { region: source.region_id.clone(), vault_id: source.vault_id.clone() },
+        source.encrypt_type.clone(),
+        source.kms_key_id.clone(),
+    )?;
+    tracing::info!(source = %source.vault_id, mirror = %vault_id, "mirror vault created");
+    Ok(CreateReplicationVaultResponse { vault_id, task_id })
+}
+
+/// The two-step form: an empty replication-type vault (`CreateVault Replication=true`) becomes
+/// the source's mirror.
+pub async fn create_vault_replication(state: &AppState, p: &Params) -> ServerResult<TaskIdResponse> {
+    let target_id = p.required("ReplicationTargetVaultId")?;
+    let target = vault_row(state, &target_id)?;
+    let source = check_mirror_source(state, p, &target.region_id)?;
+    if !target.is_mirror {
+        return Err(ServerError::invalid("ReplicationTargetVaultId", "the target must be created with CreateVault Replication=true"));
+    }
+    if target.source_vault_id.is_some() {
+        return Err(ServerError::conflict(codes::REPLICATION_TARGET_NOT_EMPTY, format!("The vault {target_id} is already a mirror.")));
+    }
+    if target.snapshot_count > 0 {
+        return Err(ServerError::conflict(codes::REPLICATION_TARGET_NOT_EMPTY, format!("The vault {target_id} already holds snapshots; a replication target must be empty.")));
+    }
+    if target.status != STATUS_CREATED {
+        return Err(ServerError::conflict(codes::VAULT_NOT_READY, format!("The vault {target_id} is {}; wait until it is CREATED.", target.status)));
+    }
+    if target.encrypt_type != source.encrypt_type {
+        return Err(ServerError::conflict(codes::ENCRYPT_TYPE_MISMATCH, format!("The target's encryption type {} differs from the source's {}.", target.encrypt_type, source.encrypt_type)));
+    }
+    let start = now() + state.settings.historical_sync_delay.as_secs() as i64;
+    state.catalog.set_vault_status(&target_id, STATUS_INITIALIZING, "")?;
+    match state.catalog.attach_mirror(&target_id, &source.vault_id, start) {
+        Err(e) if is_constraint(&e) => {
+            state.catalog.set_vault_status(&target_id, STATUS_CREATED, "")?;
+            return Err(one_mirror_conflict(&source.vault_id));
+        }
+        Ok(0) => return Err(ServerError::conflict(codes::REPLICATION_TARGET_NOT_EMPTY, format!("The vault {target_id} is already a mirror."))),
+        other => {
+            other?;
+        }
+    }
+    if source.snapshot_count == 0 {
+        state.catalog.set_historical_progress(&target_id, 0, 0, true)?;
+    }
+    // Re-key the empty target with the source's data key, so replication copies ciphertext.
+    state.hub.delete(&target.region_id, &target_id).await.map_err(ServerError::internal)?;
+    let task_id = spawn_init(
+        state,
+        target_id,
+        target.region_id,
+        KeySource::SourceVault { region: source.region_id, vault_id: source.vault_id },
+        source.encrypt_type,
+        source.kms_key_id,
+    )?;
+    Ok(TaskIdResponse { task_id })
+}
+
+pub fn delete_vault_replication(state: &AppState, p: &Params) -> ServerResult<TaskIdResponse> {
+    let source_id = p.required("ReplicationSourceVaultId")?;
+    let target_id = p.required("ReplicationTargetVaultId")?;
+    let target = vault_row(state, &target_id)?;
+    if target.source_vault_id.as_deref() != Some(source_id.as_str()) {
+        return Err(ServerError::conflict(codes::NOT_A_MIRROR, format!("The vault {target_id} is not the mirror of {source_id}.")));
+    }
+    state.catalog.detach_mirror(&target_id)?;
+    let task_id = new_id("t");
+    state.catalog.insert_task(&task_id, &format!("stop replication {source_id} -> {target_id}"))?;
+    state.catalog.finish_task(&task_id, true, "")?;
+    Ok(TaskIdResponse { task_id })
+}
+
+pub fn update_vault(state: &AppState, p: &Params) -> ServerResult<serde_json::Value> {
+    let vault_id = p.required("VaultId")?;
+    let v = vault_row(state, &vault_id)?;
+    let name = p.bounded("VaultName", 1, VAULT_NAME_MAX)?;
+    let description = p.bounded("Description", 0, DESCRIPTION_MAX)?;
+    let rate = p.opt_i64("ReplicationRateLimit")?;
+    if let Some(r) = rate {
+        if r < 0 {
+            return Err(ServerError::invalid("ReplicationRateLimit", "must be 0 (no limit) or a positive number of bytes/s"));
+        }
+    }
+    // The rate limit lives on the mirror's row; on a source it applies to its mirror.
+    let rate_target = match (&v.target, v.is_mirror) {
+        (_, true) => Some(vault_id.clone()),
+        (Some((mirror, _, _)), false) => Some(mirror.clone()),
+        (None, false) => None,
+    };
+    if rate.is_some() && rate_target.is_none() {
+        return Err(ServerError::invalid("ReplicationRateLimit", "the vault has no mirror"));
+    }
+    state.catalog.update_vault(&vault_id, name.as_deref(), description.as_deref(), None)?;
+    if let (Some(r), Some(t)) = (rate, rate_target) {
+        state.catalog.update_vault(&t, None, None, Some(r))?;
+    }
+    Ok(serde_json::json!({}))
+}
+
+pub async fn delete_vault(state: &AppState, p: &Params) -> ServerResult<serde_json::Value> {
+    let vault_id = p.required("VaultId")?;
+    let v = vault_row(state, &vault_id)?;
+    if let Some((mirror, region, _)) = &v.target {
+        return Err(source_still_mirrored(&vault_id, mirror, region));
+    }
+    if !v.client_names.is_empty() {
+        return Err(ServerError::conflict(
+            codes::VAULT_HAS_CLIENTS,
+            format!("The vault {vault_id} still has backup clients ({}); delete them first.", v.client_names.join(", ")),
+        ));
+    }
+    state.jobs.ensure_vault_idle(&vault_id)?;
+    let _guard = state.replicator.lock_mirror(&vault_id).await;
+    match state.catalog.delete_vault(&vault_id) {
+        Err(e) if is_constraint(&e) => {
+            // A mirror or a client was attached meanwhile: the schema refused the delete.
+            let now_v = vault_row(state, &vault_id)?;
+            return Err(match now_v.target {
+                Some((mirror, region, _)) => source_still_mirrored(&vault_id, &mirror, &region),
+                None => ServerError::conflict(codes::VAULT_HAS_CLIENTS, format!("The vault {vault_id} is still in use.")),
+            });
+        }
+        other => other?,
+    };
+    if let Err(e) = state.hub.delete(&v.region_id, &vault_id).await {
+        tracing::warn!(%vault_id, %e, "vault removed from the catalog; its data could not be removed from the location");
+    }
+    tracing::info!(%vault_id, "vault deleted");
+    Ok(serde_json::json!({}))
+}
+
+fn source_still_mirrored(vault_id: &str, mirror: &str, region: &str) -> ServerError {
+    ServerError::conflict(
+        codes::CANNOT_DELETE_REPLICATION_SOURCE_VAULT,
+        format!("The vault {vault_id} has a mirror vault ({mirror} in {region}); delete the mirror vault first."),
+    )
+}
+
+pub fn describe_vaults(state: &AppState, p: &Params) -> ServerResult<DescribeVaultsResponse> {
+    let (page_number, page_size) = p.paging(10)?;
+    let filter = VaultFilter {
+        vault_id: p.opt("VaultId"),
+        region_id: p.opt("VaultRegionId"),
+        vault_type: p.opt("VaultType"),
+        status: p.opt("Status"),
+        name: p.opt("VaultName"),
+        replication: p.opt_bool("Replication")?,
+    };
+    let (total, rows) = state.catalog.list_vaults(&filter, page_number, page_size)?;
+    let t = now();
+    let vault = rows.into_iter().map(|r| to_wire(state, r, t)).collect();
+    Ok(DescribeVaultsResponse { page: Page { total_count: total, page_number, page_size }, vaults: Vaults { vault } })
+}
+
+/// The replication status a mirror's stored state means at time `t`.
+pub fn replication_status(r: &ReplState, t: i64) -> &str {
+    if r.status == REPL_ERROR || r.status == REPL_PAUSED {
+        return &r.status;
+    }
+    if !r.historical_done && t < r.historical_start_time {
+        return REPL_WAITING_HISTORICAL;
+    }
+    if !r.historical_done || r.bytes_pending > 0 {
+        return REPL_SYNCING;
+    }
+    REPL_IN_SYNC
+}
+
+fn to_wire(state: &AppState, r: VaultRow, t: i64) -> Vault {
+    let outage = state.hub.region(&r.region_id).map(|x| x.location.is_offline()).unwrap_or(true);
+    let (status, message) = if outage {
+        (STATUS_ERROR.to_string(), format!("Region {} is unavailable: its storage location cannot be read or written.", r.region_id))
+    } else {
+        (r.status.clone(), r.status_message.clone())
+    };
+    let mut v = Vault {
+        vault_id: r.vault_id,
+        vault_name: r.vault_name,
+        description: r.description,
+        vault_region_id: r.region_id.clone(),
+        vault_type: r.vault_type,
+        status,
+        vault_status_message: message,
+        storage_size: r.storage_size,
+        bytes_done: r.bytes_done,
+        snapshot_count: r.snapshot_count,
+        created_time: r.created_time,
+        updated_time: r.updated_time,
+        encrypt_type: r.encrypt_type,
+        kms_key_id: r.kms_key_id,
+        replication: r.is_mirror,
+        backup_client_names: r.client_names,
+        latest_backup_time: r.latest_backup_time,
+        region_outage: outage,
+        ..Default::default()
+    };
+    let repl = if let Some(source_id) = r.source_vault_id {
+        v.replication_source_vault_id = source_id;
+        v.replication_source_region_id = r.source_region_id;
+        v.replication_source_vault_name = r.source_vault_name;
+        Some(r.repl)
+    } else if let Some((target_id, target_region, repl)) = r.target {
+        v.replication_source_vault = true;
+        v.replication_target_vault_id = target_id;
+        v.replication_target_region_id = target_region;
+        Some(repl)
+    } else {
+        None
+    };
+    if let Some(repl) = repl {
+        v.replication_status = replication_status(&repl, t).to_string();
+        v.replication_status_message = repl.message.clone();
+        v.latest_replication_time = repl.latest_replication_time;
+        v.historical_replication_start_time = repl.historical_start_time;
+        v.replication_bytes_pending = repl.bytes_pending;
+        v.replication_lag_seconds = repl.lag_seconds;
+        v.replication_rate_limit = repl.rate_limit;
+        let historical = if repl.historical_done {
+            100
+        } else if repl.historical_bytes_total > 0 {
+            (repl.historical_bytes_done * 100 / repl.historical_bytes_total).clamp(0, 99)
+        } else {
+            0
+        };
+        v.replication_progress = ReplicationProgress { historical_replication_progress: historical, new_replication_progress: repl.new_replication_time };
+        v.replication_eta = state.replicator.eta_seconds(&v, repl.bytes_pending);
+    }
+    v
+}

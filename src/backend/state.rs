@@ -1,0 +1,37 @@
+//! Shared state of the server: catalog, authenticator, storage hub, settings and workers.
+use std::ops::Deref;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::auth::Authenticator;
+use super::catalog::Catalog;
+use super::hub::StorageHub;
+use super::jobs::JobRunner;
+use super::replication::Replicator;
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub data_dir: PathBuf,
+    pub historical_sync_delay: Duration,
+    pub demo: bool,
+}
+
+pub struct Inner {
+    pub catalog: Catalog,
+    pub auth: Authenticator,
+    pub hub: StorageHub,
+    pub settings: Settings,
+    pub jobs: JobRunner,
+    pub replicator: Replicator,
+}
+
+#[derive(Clone)]
+pub struct AppState(pub Arc<Inner>);
+
+impl Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
