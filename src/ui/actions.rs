@@ -1,0 +1,57 @@
+//! Multi-step backend actions the console runs in the background. Each returns a sentence for
+//! the user: what started, or what failed with the backend's code and message.
+use std::path::PathBuf;
+
+use crate::client::Client;
+
+/// Backs up every file client of `vault_id` again, with the paths of its latest snapshot.
+pub async fn back_up_now(client: Client, vault_id: String, vault_name: String) -> Result<String, String> {
+    let fail = |e: crate::client::ClientError| format!("Backup of {vault_name} failed: {e}");
+    let clients = client.describe_backup_clients(Some(&vault_id)).await.map_err(fail)?.backup_clients.backup_client;
+    let file_clients: Vec<_> = clients.into_iter().filter(|c| c.client_type.eq_ignore_ascii_case("FILE")).collect();
+    if file_clients.is_empty() {
+        return Err(format!("{vault_name} has no file backup client to back up."));
+    }
+    let snapshots = client.describe_snapshots(&vault_id).await.map_err(fail)?.snapshots.snapshot;
+    let mut started = Vec::new();
+    let mut skipped = Vec::new();
+    for c in &file_clients {
+        let latest = snapshots
+            .iter()
+            .filter(|s| s.client_id == c.client_id && !s.paths.is_empty())
+            .max_by_key(|s| (s.complete_time, s.start_time));
+        match latest {
+            Some(s) => {
+                client.create_backup_job(&vault_id, &c.client_id, &s.paths, &[]).await.map_err(fail)?;
+                started.push(c.client_name.clone());
+            }
+            None => skipped.push(c.client_name.clone()),
+        }
+    }
+    if started.is_empty() {
+        return Err(format!("Nothing to back up in {vault_name}: {} has no earlier backup to take its paths from.", skipped.join(", ")));
+    }
+    let mut text = format!("Backup of {} started. Follow it under Jobs.", started.join(", "));
+    if !skipped.is_empty() {
+        text.push_str(&format!(" Skipped {} (no earlier backup).", skipped.join(", ")));
+    }
+    Ok(text)
+}
+
+/// Restores `snapshot_id` (the latest snapshot when `None`) of `vault_id` into `target`.
+pub async fn restore(client: Client, vault_id: String, vault_name: String, snapshot_id: Option<String>, target: PathBuf) -> Result<String, String> {
+    let fail = |e: crate::client::ClientError| format!("Restore from {vault_name} failed: {e}");
+    let snapshot_id = match snapshot_id {
+        Some(id) => id,
+        None => {
+            let snapshots = client.describe_snapshots(&vault_id).await.map_err(fail)?.snapshots.snapshot;
+            match snapshots.into_iter().filter(|s| s.source_type.is_empty() || s.source_type.eq_ignore_ascii_case("FILE")).max_by_key(|s| (s.complete_time, s.start_time)) {
+                Some(s) => s.snapshot_id,
+                None => return Err(format!("{vault_name} holds no file snapshot to restore yet.")),
+            }
+        }
+    };
+    let target_text = target.display().to_string();
+    let r = client.create_restore_job(&vault_id, &snapshot_id, &target_text, &[], false).await.map_err(fail)?;
+    Ok(format!("Restore {} of {snapshot_id} into {target_text} started. Follow it under Jobs.", r.restore_id))
+}

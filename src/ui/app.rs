@@ -1,0 +1,501 @@
+//! The console application: navigation, shared backend data, and the command loop.
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use egui::{RichText, Ui};
+use poll_promise::Promise;
+
+use super::command::UiCommand;
+use super::config::ConsoleConfig;
+use super::request::{Net, Requested};
+use super::screens::{clients::ClientsState, jobs::JobsState, settings::SettingsState, vault_detail::VaultDetailState};
+use super::screens::overview::OverviewState;
+use super::widgets::create_mirror_dialog::CreateMirrorState;
+use super::widgets::{palette, status_dot};
+use crate::api::client::BackupClient;
+use crate::api::region::{DescribeSettingsResponse, Region};
+use crate::api::vault::Vault;
+use crate::client::{Client, Credentials};
+
+/// How often the overview refreshes its vaults while visible.
+pub const OVERVIEW_REFRESH: Duration = Duration::from_secs(3);
+const HEALTH_REFRESH: Duration = Duration::from_secs(5);
+const NOTICE_TTL: Duration = Duration::from_secs(8);
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Screen {
+    Overview,
+    /// A vault's detail view (reached from the overview).
+    Vault(String),
+    Clients,
+    SqlServer,
+    Jobs,
+    Settings,
+}
+
+/// Picks a folder for a restore. The real console asks `rfd`; tests put a fixed path here.
+pub type FolderPicker = Arc<dyn Fn() -> Option<PathBuf> + Send + Sync>;
+
+/// Where the console is connected, for the status line and the Settings screen.
+#[derive(Clone, Debug)]
+pub struct Connection {
+    pub endpoint: String,
+    /// True when the console started the backend itself.
+    pub embedded: bool,
+    pub credentials: Credentials,
+    /// Where the credentials came from, in words.
+    pub credentials_source: String,
+}
+
+/// Backend data several screens share.
+#[derive(Default)]
+pub struct Data {
+    pub vaults: Requested<Vec<Vault>>,
+    pub clients: Requested<Vec<BackupClient>>,
+    pub regions: Requested<Vec<Region>>,
+    pub health: Requested<()>,
+    pub settings: Requested<DescribeSettingsResponse>,
+}
+
+impl Data {
+    pub fn vault(&self, vault_id: &str) -> Option<&Vault> {
+        self.vaults.value()?.iter().find(|v| v.vault_id == vault_id)
+    }
+
+    /// `cn-beijing (China North 2)` when the region's local name is known.
+    pub fn region_label(&self, region_id: &str) -> String {
+        match self.regions.value().and_then(|rs| rs.iter().find(|r| r.region_id == region_id)) {
+            Some(r) if !r.local_name.is_empty() && r.local_name != r.region_id => format!("{} ({})", r.region_id, r.local_name),
+            _ => region_id.to_string(),
+        }
+    }
+
+    /// Backup clients attached to a vault, sorted by name.
+    pub fn clients_of(&self, vault_id: &str) -> Vec<&BackupClient> {
+        let mut out: Vec<&BackupClient> = self.clients.value().map(|cs| cs.iter().filter(|c| c.vault_id == vault_id).collect()).unwrap_or_default();
+        out.sort_by(|a, b| a.client_name.cmp(&b.client_name));
+        out
+    }
+}
+
+/// A message shown for a few seconds in the lower-right corner.
+pub struct Notice {
+    pub text: String,
+    pub is_error: bool,
+    pub at: Instant,
+}
+
+/// A background action whose outcome becomes a notice.
+struct Pending {
+    promise: Promise<Result<String, String>>,
+}
+
+pub struct ConsoleApp {
+    pub net: Net,
+    pub connection: Connection,
+    pub config_path: Option<PathBuf>,
+    pub config: ConsoleConfig,
+    pub screen: Screen,
+    pub data: Data,
+    pub overview: OverviewState,
+    pub detail: Option<VaultDetailState>,
+    pub mirror_dialog: Option<CreateMirrorState>,
+    pub clients: ClientsState,
+    pub jobs: JobsState,
+    pub settings: SettingsState,
+    pub notices: Vec<Notice>,
+    pub folder_picker: FolderPicker,
+    commands: Vec<UiCommand>,
+    pending: Vec<Pending>,
+    picking: Option<(Promise<Option<PathBuf>>, String, Option<String>)>,
+    initialized: bool,
+}
+
+/// The default folder picker: the platform's folder dialog through `rfd`.
+pub fn rfd_folder_picker() -> FolderPicker {
+    Arc::new(|| rfd::FileDialog::new().set_title("Restore into folder").pick_folder())
+}
+
+impl ConsoleApp {
+    pub fn new(net: Net, connection: Connection, config_path: Option<PathBuf>, config: ConsoleConfig) -> ConsoleApp {
+        let settings = SettingsState::new(&connection, &config);
+        ConsoleApp {
+            net,
+            connection,
+            config_path,
+            config,
+            screen: Screen::Overview,
+            data: Data::default(),
+            overview: OverviewState::default(),
+            detail: None,
+            mirror_dialog: None,
+            clients: ClientsState::default(),
+            jobs: JobsState::default(),
+            settings,
+            notices: Vec::new(),
+            folder_picker: rfd_folder_picker(),
+            commands: Vec::new(),
+            pending: Vec::new(),
+            picking: None,
+            initialized: false,
+        }
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.net.client
+    }
+
+    /// Queues a command, as a click would.
+    pub fn push(&mut self, command: UiCommand) {
+        self.commands.push(command);
+    }
+
+    pub fn notify(&mut self, text: impl Into<String>, is_error: bool) {
+        self.notices.push(Notice { text: text.into(), is_error, at: Instant::now() });
+    }
+
+    fn setup(&mut self, ctx: &egui::Context) {
+        egui_extras::install_image_loaders(ctx);
+        super::style::apply(ctx);
+        if let Some(dark) = self.config.dark_mode {
+            ctx.set_theme(if dark { egui::ThemePreference::Dark } else { egui::ThemePreference::Light });
+        }
+    }
+
+    /// Draws one frame and then runs the commands it queued.
+    pub fn ui(&mut self, ui: &mut Ui) {
+        let ctx = ui.ctx().clone();
+        if !self.initialized {
+            self.initialized = true;
+            self.setup(&ctx);
+        }
+        self.poll(&ctx);
+        self.refresh_due(&ctx);
+
+        egui::Panel::left("navigation")
+            .resizable(false)
+            .exact_size(220.0)
+            .frame(egui::Frame::side_top_panel(ui.style()).inner_margin(egui::Margin::symmetric(12, 14)))
+            .show(ui, |ui| self.navigation_ui(ui));
+
+        egui::CentralPanel::default()
+            .frame(egui::Frame::central_panel(ui.style()).inner_margin(egui::Margin::symmetric(22, 16)))
+            .show(ui, |ui| match self.screen.clone() {
+                Screen::Overview => super::screens::overview::ui(ui, &mut self.overview, &self.data, &mut self.commands),
+                Screen::Vault(vault_id) => match &mut self.detail {
+                    Some(detail) if detail.vault_id == vault_id => super::screens::vault_detail::ui(ui, detail, &self.data, &mut self.commands),
+                    _ => {
+                        ui.label("This vault is no longer open.");
+                    }
+                },
+                Screen::Clients => super::screens::clients::ui(ui, &mut self.clients, &self.data, &mut self.commands),
+                Screen::SqlServer => super::screens::sqlserver::ui(ui, &self.data, &mut self.commands),
+                Screen::Jobs => super::screens::jobs::ui(ui, &mut self.jobs, &self.data),
+                Screen::Settings => super::screens::settings::ui(ui, &mut self.settings, &self.connection, &self.data, &mut self.commands),
+            });
+
+        if let Some(dialog) = &mut self.mirror_dialog {
+            super::widgets::create_mirror_dialog::ui(&ctx, dialog, &self.data, &mut self.commands);
+        }
+        self.notices_ui(&ctx);
+        self.run_commands(&ctx);
+    }
+
+    fn navigation_ui(&mut self, ui: &mut Ui) {
+        ui.horizontal(|ui| {
+            ui.add(egui::Image::new(egui::include_image!("../../assets/mirror-vault.png")).fit_to_exact_size(egui::vec2(28.0, 28.0)));
+            ui.label(RichText::new("mirrorvault").size(20.0).strong());
+        });
+        ui.add_space(18.0);
+        let items = [
+            (Screen::Overview, "Overview"),
+            (Screen::Clients, "Backup clients"),
+            (Screen::SqlServer, "SQL Server"),
+            (Screen::Jobs, "Jobs"),
+            (Screen::Settings, "Settings"),
+        ];
+        for (screen, label) in items {
+            let selected = self.screen == screen || (screen == Screen::Overview && matches!(self.screen, Screen::Vault(_)));
+            let button = egui::Button::selectable(selected, RichText::new(label).size(15.0)).min_size(egui::vec2(ui.available_width(), 34.0));
+            if ui.add(button).clicked() {
+                self.commands.push(UiCommand::Navigate(screen));
+            }
+            ui.add_space(2.0);
+        }
+        ui.with_layout(egui::Layout::bottom_up(egui::Align::Min), |ui| {
+            ui.add(egui::Label::new(super::widgets::muted(ui, &self.connection.endpoint).size(12.0)).truncate());
+            let (color, text) = match (self.data.health.value(), self.data.health.error()) {
+                (_, Some(e)) => (palette::ERROR, format!("Backend unreachable: {e}")),
+                (Some(()), None) => (palette::OK, if self.connection.embedded { "Embedded backend healthy".to_string() } else { "Backend healthy".to_string() }),
+                (None, None) => (ui.visuals().weak_text_color(), "Connecting…".to_string()),
+            };
+            status_dot(ui, color, text);
+            ui.separator();
+        });
+    }
+
+    fn notices_ui(&mut self, ctx: &egui::Context) {
+        self.notices.retain(|n| n.at.elapsed() < NOTICE_TTL);
+        if self.notices.is_empty() {
+            return;
+        }
+        ctx.request_repaint_after(Duration::from_millis(500));
+        egui::Area::new(egui::Id::new("notices"))
+            .anchor(egui::Align2::RIGHT_BOTTOM, egui::vec2(-16.0, -16.0))
+            .order(egui::Order::Foreground)
+            .show(ctx, |ui| {
+                for n in &self.notices {
+                    let color = if n.is_error { palette::ERROR } else { palette::OK };
+                    egui::Frame::popup(ui.style()).stroke(egui::Stroke::new(1.0, color)).inner_margin(10.0).show(ui, |ui| {
+                        ui.set_max_width(380.0);
+                        ui.add(egui::Label::new(RichText::new(&n.text).color(if n.is_error { palette::ERROR } else { ui.visuals().text_color() })).wrap());
+                    });
+                    ui.add_space(6.0);
+                }
+            });
+    }
+
+    /// Moves settled promises in; turns finished actions into notices.
+    fn poll(&mut self, ctx: &egui::Context) {
+        let d = &mut self.data;
+        d.vaults.poll();
+        d.clients.poll();
+        d.regions.poll();
+        d.health.poll();
+        d.settings.poll();
+        let mut refresh = false;
+        let mut i = 0;
+        while i < self.pending.len() {
+            if self.pending[i].promise.ready().is_some() {
+                let p = self.pending.remove(i);
+                match p.promise.try_take() {
+                    Ok(Ok(text)) => self.notify(text, false),
+                    Ok(Err(text)) => self.notify(text, true),
+                    Err(_) => {}
+                }
+                refresh = true;
+            } else {
+                i += 1;
+            }
+        }
+        if let Some((promise, vault_id, snapshot_id)) = self.picking.take() {
+            match promise.try_take() {
+                Ok(Some(target)) => self.commands.push(UiCommand::Restore { vault_id, snapshot_id, target }),
+                Ok(None) => {}
+                Err(promise) => self.picking = Some((promise, vault_id, snapshot_id)),
+            }
+        }
+        if let Some(dialog) = &mut self.mirror_dialog {
+            if let Some(created) = dialog.poll() {
+                self.notify(format!("Mirror vault {} created in {}. Historical data syncs after the configured delay.", created.1, created.2), false);
+                self.mirror_dialog = None;
+                refresh = true;
+            }
+        }
+        if let Some(detail) = &mut self.detail {
+            if let Some(outcome) = detail.poll() {
+                match outcome {
+                    super::screens::vault_detail::Outcome::Deleted(name) => {
+                        self.notify(format!("Vault {name} deleted."), false);
+                        self.detail = None;
+                        if matches!(self.screen, Screen::Vault(_)) {
+                            self.screen = Screen::Overview;
+                        }
+                    }
+                }
+                refresh = true;
+            }
+        }
+        if self.clients.poll() {
+            refresh = true;
+        }
+        if self.jobs.poll() {
+            ctx.request_repaint();
+        }
+        if refresh {
+            self.refresh_now(ctx);
+        }
+    }
+
+    /// Starts the requests whose data is due on the visible screen.
+    fn refresh_due(&mut self, ctx: &egui::Context) {
+        let net = self.net.clone();
+        if self.data.health.is_stale(HEALTH_REFRESH) {
+            self.data.health.request(&net, ctx, |c| async move { c.health().await });
+        }
+        if self.data.regions.is_stale(Duration::from_secs(60)) {
+            self.data.regions.request(&net, ctx, |c| async move {
+                let mut rs = c.describe_regions().await?.regions.region;
+                rs.sort_by(|a, b| a.region_id.cmp(&b.region_id));
+                Ok(rs)
+            });
+        }
+        let visible_refresh = match self.screen {
+            Screen::Overview | Screen::Vault(_) | Screen::SqlServer => OVERVIEW_REFRESH,
+            _ => Duration::from_secs(10),
+        };
+        if self.data.vaults.is_stale(visible_refresh) {
+            self.data.vaults.request(&net, ctx, |c| async move {
+                let mut vs = c.all_vaults().await?;
+                vs.sort_by(|a, b| a.vault_name.cmp(&b.vault_name).then(a.vault_id.cmp(&b.vault_id)));
+                Ok(vs)
+            });
+        }
+        if self.data.clients.is_stale(visible_refresh) {
+            self.data.clients.request(&net, ctx, |c| async move { Ok(c.describe_backup_clients(None).await?.backup_clients.backup_client) });
+        }
+        if self.screen == Screen::Settings && self.data.settings.is_stale(Duration::from_secs(30)) {
+            self.data.settings.request(&net, ctx, |c| async move { c.describe_settings().await });
+        }
+        match &self.screen {
+            Screen::Jobs => self.jobs.refresh_due(&net, ctx),
+            Screen::Vault(_) => {
+                if let Some(detail) = &mut self.detail {
+                    detail.refresh_due(&net, ctx);
+                }
+            }
+            _ => {}
+        }
+        // Countdowns and "x ago" labels tick once a second.
+        ctx.request_repaint_after(Duration::from_secs(1));
+    }
+
+    /// Refreshes vaults and clients at once (after an action).
+    fn refresh_now(&mut self, ctx: &egui::Context) {
+        self.data.vaults.invalidate();
+        self.data.clients.invalidate();
+        if let Some(detail) = &mut self.detail {
+            detail.invalidate();
+        }
+        self.jobs.invalidate();
+        let _ = ctx;
+    }
+
+    /// Runs a background action whose result becomes a notice.
+    fn run_action<Fut>(&mut self, ctx: &egui::Context, make: impl FnOnce(Client) -> Fut)
+    where
+        Fut: std::future::Future<Output = Result<String, String>> + Send + 'static,
+    {
+        let promise = self.net.spawn(ctx, make);
+        self.pending.push(Pending { promise });
+    }
+
+    fn run_commands(&mut self, ctx: &egui::Context) {
+        let commands = std::mem::take(&mut self.commands);
+        for command in commands {
+            self.run_command(ctx, command);
+        }
+    }
+
+    fn run_command(&mut self, ctx: &egui::Context, command: UiCommand) {
+        match command {
+            UiCommand::Navigate(screen) => {
+                self.screen = screen;
+                ctx.request_repaint();
+            }
+            UiCommand::OpenVault(vault_id) => {
+                if self.detail.as_ref().is_none_or(|d| d.vault_id != vault_id) {
+                    self.detail = Some(VaultDetailState::new(vault_id.clone()));
+                }
+                self.screen = Screen::Vault(vault_id);
+            }
+            UiCommand::Refresh => self.refresh_now(ctx),
+            UiCommand::OpenCreateMirror { vault_id } => {
+                if let Some(vault) = self.data.vault(&vault_id).cloned() {
+                    let mut dialog = CreateMirrorState::new(vault);
+                    dialog.load_regions(&self.net, ctx);
+                    self.mirror_dialog = Some(dialog);
+                }
+            }
+            UiCommand::SubmitCreateMirror => {
+                if let Some(dialog) = &mut self.mirror_dialog {
+                    dialog.submit(&self.net, ctx);
+                }
+            }
+            UiCommand::CloseCreateMirror => self.mirror_dialog = None,
+            UiCommand::BackUpNow { vault_id } => {
+                let name = self.data.vault(&vault_id).map(|v| v.vault_name.clone()).unwrap_or_else(|| vault_id.clone());
+                self.run_action(ctx, move |c| super::actions::back_up_now(c, vault_id, name));
+            }
+            UiCommand::PickRestoreFolder { vault_id, snapshot_id } => {
+                if self.picking.is_none() {
+                    let picker = self.folder_picker.clone();
+                    let (tx, promise) = Promise::new();
+                    let ctx2 = ctx.clone();
+                    self.net.rt.spawn_blocking(move || {
+                        tx.send(picker());
+                        ctx2.request_repaint();
+                    });
+                    self.picking = Some((promise, vault_id, snapshot_id));
+                }
+            }
+            UiCommand::Restore { vault_id, snapshot_id, target } => {
+                let name = self.data.vault(&vault_id).map(|v| v.vault_name.clone()).unwrap_or_else(|| vault_id.clone());
+                self.run_action(ctx, move |c| super::actions::restore(c, vault_id, name, snapshot_id, target));
+            }
+            UiCommand::SyncNow { vault_id } => {
+                let name = self.data.vault(&vault_id).map(|v| v.vault_name.clone()).unwrap_or_else(|| vault_id.clone());
+                self.run_action(ctx, move |c| async move {
+                    c.sync_replication_vault_now(&vault_id).await.map(|_| format!("Sync of {name} started.")).map_err(|e| format!("Sync of {name} failed: {e}"))
+                });
+            }
+            UiCommand::DeleteVault { vault_id } => {
+                if let Some(detail) = &mut self.detail {
+                    if detail.vault_id == vault_id {
+                        let name = self.data.vault(&vault_id).map(|v| v.vault_name.clone()).unwrap_or_else(|| vault_id.clone());
+                        detail.start_delete(&self.net, ctx, name);
+                    }
+                }
+            }
+            UiCommand::CreateBackupClient { name, region_id } => self.clients.start_create(&self.net, ctx, name, region_id),
+            UiCommand::DeleteBackupClient { client_id, client_name } => self.clients.start_delete(&self.net, ctx, client_id, client_name),
+            UiCommand::SetDarkMode(dark) => {
+                ctx.set_theme(if dark { egui::ThemePreference::Dark } else { egui::ThemePreference::Light });
+                self.config.dark_mode = Some(dark);
+                self.save_config();
+            }
+            UiCommand::SaveConnection => {
+                let s = &self.settings;
+                self.config.endpoint = s.endpoint.trim().to_string();
+                self.config.access_key_id = s.access_key_id.trim().to_string();
+                if !s.new_secret.is_empty() {
+                    self.config.access_key_secret = s.new_secret.trim().to_string();
+                }
+                if self.save_config() {
+                    self.settings.new_secret.clear();
+                    self.settings.saved = true;
+                    // A remote console switches to the new credentials at once.
+                    if !self.connection.embedded {
+                        if let Some(creds) = self.config.credentials() {
+                            if let Ok(client) = Client::new(&self.connection.endpoint, creds.clone()) {
+                                self.net.client = client;
+                                self.connection.credentials = creds;
+                                self.connection.credentials_source = "the console's settings file".into();
+                                self.data = Data::default();
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Writes the settings file; reports a failure as a notice. Returns true when saved.
+    fn save_config(&mut self) -> bool {
+        let Some(path) = self.config_path.clone() else { return false };
+        match self.config.save(&path) {
+            Ok(()) => true,
+            Err(e) => {
+                self.notify(e.to_string(), true);
+                false
+            }
+        }
+    }
+}
+
+impl eframe::App for ConsoleApp {
+    fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
+        ConsoleApp::ui(self, ui);
+    }
+}

@@ -1,0 +1,31 @@
+//! What the UI asks for. `*_ui` functions push these; `ConsoleApp::run_commands` acts on them
+//! after drawing (requests, file dialogs, navigation).
+use std::path::PathBuf;
+
+use super::app::Screen;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum UiCommand {
+    Navigate(Screen),
+    /// Open a vault's detail view.
+    OpenVault(String),
+    /// Refresh vaults and backup clients now.
+    Refresh,
+    OpenCreateMirror { vault_id: String },
+    /// Submit the Create Mirror Vault dialog with its current fields.
+    SubmitCreateMirror,
+    CloseCreateMirror,
+    /// Back up a vault's file clients again, with the paths of their latest snapshots.
+    BackUpNow { vault_id: String },
+    /// Ask for a target folder (rfd, or the test's replacement), then restore into it.
+    PickRestoreFolder { vault_id: String, snapshot_id: Option<String> },
+    /// Restore a snapshot (the latest when `None`) into `target`.
+    Restore { vault_id: String, snapshot_id: Option<String>, target: PathBuf },
+    SyncNow { vault_id: String },
+    DeleteVault { vault_id: String },
+    CreateBackupClient { name: String, region_id: String },
+    DeleteBackupClient { client_id: String, client_name: String },
+    SetDarkMode(bool),
+    /// Save the Settings screen's connection fields to the console's settings file.
+    SaveConnection,
+}

@@ -1,0 +1,7 @@
+//! The console's screens; each is a `ui` function over its state and the shared data.
+pub mod clients;
+pub mod jobs;
+pub mod overview;
+pub mod settings;
+pub mod sqlserver;
+pub mod vault_detail;

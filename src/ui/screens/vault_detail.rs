@@ -1,0 +1,331 @@
+//! A vault's detail view: summary, replication with its lag history, snapshots with restore,
+//! backup, sync and delete.
+use std::time::Duration;
+
+use egui::{RichText, Ui};
+use egui_plot::{HoverPosition, Line, Plot, PlotPoints};
+use serde_json::Value;
+
+use crate::api::backup::Snapshot;
+use crate::api::replication::ReplicationRecord;
+use crate::api::vault::{self as v, Vault};
+use crate::ui::app::{Data, Screen};
+use crate::ui::command::UiCommand;
+use crate::ui::request::{Action, Net, Requested};
+use crate::ui::widgets::vault_card::{replication_line, replication_line_ui, status_look};
+use crate::ui::widgets::{error_label, format, muted, palette, section, status_dot};
+
+const DETAIL_REFRESH: Duration = Duration::from_secs(5);
+
+pub struct VaultDetailState {
+    pub vault_id: String,
+    pub snapshots: Requested<Vec<Snapshot>>,
+    pub history: Requested<Vec<ReplicationRecord>>,
+    pub selected_snapshot: Option<String>,
+    pub confirm_delete: bool,
+    pub delete: Action<Value>,
+    delete_name: String,
+}
+
+/// What a finished detail action means for the app.
+pub enum Outcome {
+    Deleted(String),
+}
+
+impl VaultDetailState {
+    pub fn new(vault_id: String) -> VaultDetailState {
+        VaultDetailState {
+            vault_id,
+            snapshots: Requested::default(),
+            history: Requested::default(),
+            selected_snapshot: None,
+            confirm_delete: false,
+            delete: Action::default(),
+            delete_name: String::new(),
+        }
+    }
+
+    pub fn refresh_due(&mut self, net: &Net, ctx: &egui::Context) {
+        if self.snapshots.is_stale(DETAIL_REFRESH) {
+            let id = self.vault_id.clone();
+            self.snapshots.request(net, ctx, move |c| async move {
+                let mut s = c.describe_snapshots(&id).await?.snapshots.snapshot;
+                s.sort_by(|a, b| b.complete_time.cmp(&a.complete_time).then(b.snapshot_id.cmp(&a.snapshot_id)));
+                Ok(s)
+            });
+        }
+        if self.history.is_stale(DETAIL_REFRESH) {
+            let id = self.vault_id.clone();
+            self.history.request(net, ctx, move |c| async move {
+                let mut r = c.describe_replication_history(&id).await?.records.record;
+                r.sort_by_key(|x| x.end_time);
+                Ok(r)
+            });
+        }
+    }
+
+    pub fn invalidate(&mut self) {
+        self.snapshots.invalidate();
+        self.history.invalidate();
+    }
+
+    pub fn start_delete(&mut self, net: &Net, ctx: &egui::Context, name: String) {
+        let id = self.vault_id.clone();
+        self.delete_name = name;
+        self.delete.start(net, ctx, move |c| async move { c.delete_vault(&id).await });
+    }
+
+    pub fn poll(&mut self) -> Option<Outcome> {
+        self.snapshots.poll();
+        self.history.poll();
+        if self.delete.poll() && matches!(self.delete.result, Some(Ok(_))) {
+            return Some(Outcome::Deleted(self.delete_name.clone()));
+        }
+        None
+    }
+}
+
+pub fn ui(ui: &mut Ui, state: &mut VaultDetailState, data: &Data, commands: &mut Vec<UiCommand>) {
+    if ui.add(egui::Button::new("← Overview").frame(false)).clicked() {
+        commands.push(UiCommand::Navigate(Screen::Overview));
+    }
+    let Some(vault) = data.vault(&state.vault_id) else {
+        if data.vaults.is_loading() || data.vaults.value().is_none() {
+            ui.spinner();
+        } else {
+            ui.label("This vault no longer exists.");
+        }
+        return;
+    };
+    let now = format::now_unix();
+    header_ui(ui, vault, data, commands);
+    ui.add_space(8.0);
+    egui::ScrollArea::vertical().id_salt("vault-detail").auto_shrink([false, false]).show(ui, |ui| {
+        summary_ui(ui, vault, data, now);
+        ui.add_space(10.0);
+        if vault.is_mirror() || vault.has_mirror() {
+            replication_ui(ui, state, vault, data, now, commands);
+            ui.add_space(10.0);
+        }
+        snapshots_ui(ui, state, vault, now, commands);
+        ui.add_space(10.0);
+        delete_ui(ui, state, vault, commands);
+    });
+}
+
+fn header_ui(ui: &mut Ui, vault: &Vault, data: &Data, commands: &mut Vec<UiCommand>) {
+    ui.horizontal(|ui| {
+        ui.heading(RichText::new(&vault.vault_name).size(24.0).strong());
+        ui.add_space(10.0);
+        let (color, word) = status_look(vault);
+        status_dot(ui, color, word);
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if vault.is_mirror() {
+                if ui.button("Restore latest…").clicked() {
+                    commands.push(UiCommand::PickRestoreFolder { vault_id: vault.vault_id.clone(), snapshot_id: None });
+                }
+            } else if data.clients_of(&vault.vault_id).iter().any(|c| c.client_type.eq_ignore_ascii_case("FILE")) {
+                if ui.add_enabled(vault.status == v::STATUS_CREATED, egui::Button::new("Back up now")).clicked() {
+                    commands.push(UiCommand::BackUpNow { vault_id: vault.vault_id.clone() });
+                }
+            }
+        });
+    });
+    let mut line = data.region_label(&vault.vault_region_id);
+    if vault.is_mirror() {
+        let source = if vault.replication_source_vault_name.is_empty() { &vault.replication_source_vault_id } else { &vault.replication_source_vault_name };
+        line.push_str(&format!(" · Mirror of {source} ({})", data.region_label(&vault.replication_source_region_id)));
+    }
+    ui.label(muted(ui, line));
+    if vault.status == v::STATUS_ERROR && !vault.vault_status_message.is_empty() {
+        error_label(ui, &vault.vault_status_message);
+    }
+}
+
+fn summary_ui(ui: &mut Ui, vault: &Vault, data: &Data, now: i64) {
+    section(ui, "Summary", |ui| {
+        egui::Grid::new("vault-summary").num_columns(4).spacing([24.0, 6.0]).show(ui, |ui| {
+            let row = |ui: &mut Ui, k: &str, val: String| {
+                ui.label(muted(ui, k));
+                ui.label(val);
+            };
+            row(ui, "Vault ID", vault.vault_id.clone());
+            row(ui, "Region", data.region_label(&vault.vault_region_id));
+            ui.end_row();
+            row(ui, "Storage used", format::bytes(vault.storage_size));
+            row(ui, "Snapshots", vault.snapshot_count.to_string());
+            ui.end_row();
+            let clients = if vault.backup_client_names.is_empty() { "none".into() } else { vault.backup_client_names.join(", ") };
+            row(ui, "Backup clients", clients);
+            row(ui, "Last backup", format!("{} ({})", format::ago(vault.latest_backup_time, now), format::datetime(vault.latest_backup_time)));
+            ui.end_row();
+            row(ui, "Created", format::datetime(vault.created_time));
+            row(ui, "Encryption", if vault.encrypt_type.is_empty() { "—".into() } else { vault.encrypt_type.clone() });
+            ui.end_row();
+            if !vault.description.is_empty() {
+                row(ui, "Description", vault.description.clone());
+                ui.end_row();
+            }
+        });
+    });
+}
+
+fn replication_ui(ui: &mut Ui, state: &VaultDetailState, vault: &Vault, data: &Data, now: i64, commands: &mut Vec<UiCommand>) {
+    section(ui, "Replication", |ui| {
+        ui.horizontal(|ui| {
+            if vault.has_mirror() {
+                ui.label(format!("Mirrored to {}", data.region_label(&vault.replication_target_region_id)));
+                if let Some(mirror) = data.vault(&vault.replication_target_vault_id) {
+                    if ui.link(format!("Open {}", mirror.vault_name)).clicked() {
+                        commands.push(UiCommand::OpenVault(mirror.vault_id.clone()));
+                    }
+                }
+            } else if let Some(source) = data.vault(&vault.replication_source_vault_id) {
+                ui.label(format!("Mirror of {} in {}", source.vault_name, data.region_label(&source.vault_region_id)));
+                if ui.link(format!("Open {}", source.vault_name)).clicked() {
+                    commands.push(UiCommand::OpenVault(source.vault_id.clone()));
+                }
+            }
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if ui.button("Sync now").on_hover_text("Copy what the mirror is missing now").clicked() {
+                    commands.push(UiCommand::SyncNow { vault_id: vault.vault_id.clone() });
+                }
+            });
+        });
+        if let Some(line) = replication_line(vault, now) {
+            ui.scope(|ui| {
+                ui.set_max_width(420.0);
+                replication_line_ui(ui, &line, now);
+            });
+        }
+        if !vault.replication_status_message.is_empty() {
+            error_label(ui, &vault.replication_status_message);
+        }
+        egui::Grid::new("replication-facts").num_columns(4).spacing([24.0, 4.0]).show(ui, |ui| {
+            ui.label(muted(ui, "Historical sync"));
+            ui.label(if vault.historical_replication_start_time > 0 { format::datetime(vault.historical_replication_start_time) } else { "—".into() });
+            ui.label(muted(ui, "Latest sync"));
+            ui.label(format::ago(vault.latest_replication_time, now));
+            ui.end_row();
+            ui.label(muted(ui, "Pending"));
+            ui.label(format::bytes(vault.replication_bytes_pending));
+            ui.label(muted(ui, "Current lag"));
+            ui.label(format::duration(vault.replication_lag_seconds));
+            ui.end_row();
+        });
+        ui.add_space(6.0);
+        ui.label(RichText::new("Replication lag over time").strong());
+        match (state.history.value(), state.history.error()) {
+            (_, Some(e)) => error_label(ui, format!("Could not load the replication history: {e}")),
+            (None, None) => {
+                ui.spinner();
+            }
+            (Some(records), None) if records.is_empty() => {
+                ui.label(muted(ui, "No replication has completed yet."));
+            }
+            (Some(records), None) => lag_plot_ui(ui, records),
+        }
+    });
+}
+
+fn lag_plot_ui(ui: &mut Ui, records: &[ReplicationRecord]) {
+    let points: Vec<[f64; 2]> = records.iter().filter(|r| r.end_time > 0).map(|r| [r.end_time as f64, r.lag_seconds]).collect();
+    Plot::new("replication-lag")
+        .height(180.0)
+        .allow_scroll(false)
+        .allow_zoom(false)
+        .include_y(0.0)
+        .y_axis_label("lag (s)")
+        .x_axis_formatter(|mark, _| clock(mark.value as i64))
+        .label_formatter(|pos| match pos {
+            HoverPosition::NearDataPoint { position, .. } => Some(format!("{} · lag {}", clock(position.x as i64), format::lag(position.y))),
+            HoverPosition::Elsewhere { .. } => None,
+        })
+        .show(ui, |plot| {
+            plot.line(Line::new("Lag", PlotPoints::from(points)).color(palette::ACCENT).width(2.0));
+        });
+}
+
+/// `14:05` (UTC) of a UNIX time.
+fn clock(unix: i64) -> String {
+    let s = unix.rem_euclid(86_400);
+    format!("{:02}:{:02}", s / 3600, (s % 3600) / 60)
+}
+
+fn snapshots_ui(ui: &mut Ui, state: &mut VaultDetailState, vault: &Vault, now: i64, commands: &mut Vec<UiCommand>) {
+    section(ui, "Snapshots", |ui| {
+        let snapshots = match (state.snapshots.value(), state.snapshots.error()) {
+            (_, Some(e)) => return error_label(ui, format!("Could not load snapshots: {e}")),
+            (None, None) => {
+                ui.spinner();
+                return;
+            }
+            (Some(s), None) => s,
+        };
+        if snapshots.is_empty() {
+            ui.label(muted(ui, if vault.is_mirror() { "No snapshot has reached this mirror yet." } else { "No backups yet." }));
+            return;
+        }
+        egui::Grid::new("snapshots").num_columns(5).striped(true).spacing([18.0, 6.0]).show(ui, |ui| {
+            for h in ["Completed", "Snapshot", "Paths", "Size", "Added"] {
+                ui.label(RichText::new(h).strong());
+            }
+            ui.end_row();
+            for s in snapshots.iter().take(200) {
+                let selected = state.selected_snapshot.as_deref() == Some(&s.snapshot_id);
+                let when = format!("{} ({})", format::datetime(s.complete_time), format::ago(s.complete_time, now));
+                if ui.selectable_label(selected, when).clicked() {
+                    state.selected_snapshot = if selected { None } else { Some(s.snapshot_id.clone()) };
+                }
+                ui.label(RichText::new(&s.snapshot_id).monospace());
+                let paths = if s.database_name.is_empty() { s.paths.join(", ") } else { format!("database {}", s.database_name) };
+                ui.add(egui::Label::new(paths).truncate());
+                ui.label(format::bytes(s.bytes_total));
+                ui.label(format::bytes(s.bytes_added));
+                ui.end_row();
+            }
+        });
+        ui.add_space(6.0);
+        ui.horizontal(|ui| {
+            let (label, id) = match &state.selected_snapshot {
+                Some(id) => ("Restore selected snapshot…", Some(id.clone())),
+                None => ("Restore latest snapshot…", None),
+            };
+            if ui.button(label).on_hover_text("Pick a folder; the snapshot's files are restored into it").clicked() {
+                commands.push(UiCommand::PickRestoreFolder { vault_id: vault.vault_id.clone(), snapshot_id: id });
+            }
+            ui.label(muted(ui, "Click a row to choose a snapshot."));
+        });
+    });
+}
+
+fn delete_ui(ui: &mut Ui, state: &mut VaultDetailState, vault: &Vault, commands: &mut Vec<UiCommand>) {
+    section(ui, "Delete vault", |ui| {
+        if vault.has_mirror() {
+            ui.label(muted(ui, "Delete its mirror vault first: a vault that still has a mirror cannot be deleted."));
+        } else {
+            ui.label(muted(ui, "Deleting a vault removes all of its snapshots. This cannot be undone."));
+        }
+        let busy = state.delete.is_running();
+        if state.confirm_delete {
+            ui.horizontal(|ui| {
+                ui.label(RichText::new(format!("Delete {} and all of its snapshots?", vault.vault_name)).color(palette::ERROR));
+                if ui.add_enabled(!busy, egui::Button::new(RichText::new("Delete").color(egui::Color32::WHITE)).fill(palette::ERROR)).clicked() {
+                    commands.push(UiCommand::DeleteVault { vault_id: vault.vault_id.clone() });
+                }
+                if ui.add_enabled(!busy, egui::Button::new("Cancel")).clicked() {
+                    state.confirm_delete = false;
+                    state.delete.result = None;
+                }
+                if busy {
+                    ui.spinner();
+                }
+            });
+        } else if ui.button("Delete vault…").clicked() {
+            state.confirm_delete = true;
+        }
+        if let Some(e) = state.delete.error() {
+            error_label(ui, e.to_string());
+        }
+    });
+}
