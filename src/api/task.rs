@@ -4,6 +4,9 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "PascalCase")]
 pub struct Task {
     pub task_id: String,
+    /// The real API's task name (the kind of work).
+    #[serde(default)]
+    pub name: String,
     pub description: String,
     /// `created`, `running`, `finished`, `failed` (lower case, as the real service).
     pub status: String,

@@ -125,6 +125,7 @@ pub fn catalog_snapshot(st: &AppState, vault_id: &str, m: &SnapshotManifest) -> 
         start_time: m.start_time,
         complete_time: m.complete_time,
         meta: m.meta.clone(),
+        seq: 0,
     })
 }
 

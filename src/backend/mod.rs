@@ -153,7 +153,7 @@ pub async fn start(opts: ServeOptions, shutdown_signal: Option<std::pin::Pin<Box
     let regions = cfg.regions(dir)?;
     let (credentials, credentials_file, credentials_created) = load_credentials(dir, opts.credentials.clone())?;
     let catalog = catalog::Catalog::open(&dir.join("catalog.sqlite"))?;
-    let failed = catalog.fail_interrupted_jobs()?;
+    let failed = catalog.fail_interrupted_jobs().map_err(catalog::CatalogError::from)?;
     catalog.fail_interrupted_tasks().map_err(catalog::CatalogError::from)?;
     if failed > 0 {
         tracing::warn!(failed, "jobs interrupted by the previous shutdown were marked FAILED");

@@ -39,6 +39,12 @@ impl Replicator {
         self.wake.notify_one();
     }
 
+    /// Forgets every backoff and runs a pass now (a region came back).
+    pub fn retry_now(&self) {
+        self.backoff.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        self.wake();
+    }
+
     /// Held while a mirror is copied to or deleted, so a delete never races a copy.
     pub async fn lock_mirror(&self, vault_id: &str) -> OwnedMutexGuard<()> {
         let lock = self.locks.lock().unwrap_or_else(|p| p.into_inner()).entry(vault_id.to_string()).or_default().clone();
@@ -130,7 +136,7 @@ async fn sync_mirror(st: &AppState, (mirror_id, mirror_region, source_id, source
     let missing: Vec<_> = source_snaps.into_iter().filter(|s| !have.contains(&s.snapshot_id)).collect();
     let t = now();
     let historical_due = t >= mirror.repl.historical_start_time;
-    let (realtime, historical): (Vec<_>, Vec<_>) = missing.into_iter().partition(|s| s.complete_time >= mirror.repl.mirror_since);
+    let (realtime, historical): (Vec<_>, Vec<_>) = missing.into_iter().partition(|s| s.seq > mirror.repl.mirror_since_seq);
     if realtime.is_empty() && (historical.is_empty() || !historical_due) {
         if !mirror.repl.historical_done && historical.is_empty() && historical_due {
             let _ = st.catalog.set_historical_progress(mirror_id, mirror.repl.historical_bytes_total, mirror.repl.historical_bytes_total, true);

@@ -95,6 +95,8 @@ pub struct SnapshotRow {
     pub start_time: i64,
     pub complete_time: i64,
     pub meta: serde_json::Value,
+    /// Catalogue order (rowid): tells historical from real-time snapshots for a mirror.
+    pub seq: i64,
 }
 
 fn snapshot_from(r: &Row<'_>) -> rusqlite::Result<SnapshotRow> {
@@ -113,11 +115,12 @@ fn snapshot_from(r: &Row<'_>) -> rusqlite::Result<SnapshotRow> {
         start_time: r.get(9)?,
         complete_time: r.get(10)?,
         meta: serde_json::from_str(&meta).unwrap_or_default(),
+        seq: r.get(12)?,
     })
 }
 
 const SNAP_COLS: &str = "vault_id, snapshot_id, client_id, source_type, paths, bytes_total, bytes_added, items_total, parent_snapshot_id, \
-                         start_time, complete_time, meta";
+                         start_time, complete_time, meta, rowid";
 
 impl Catalog {
     pub fn insert_job(&self, kind: JobKind, job_id: &str, vault_id: &str, client_id: &str, source_type: &str, snapshot_id: &str, params_json: &str) -> rusqlite::Result<()> {
@@ -188,7 +191,7 @@ impl Catalog {
 
     pub fn insert_snapshot(&self, s: &SnapshotRow) -> rusqlite::Result<()> {
         self.conn().execute(
-            &format!("INSERT OR IGNORE INTO snapshots ({SNAP_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"),
+            &format!("INSERT OR IGNORE INTO snapshots ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)", SNAP_COLS.trim_end_matches(", rowid")),
             params![
                 s.vault_id, s.snapshot_id, s.client_id, s.source_type, serde_json::to_string(&s.paths).unwrap_or_default(),
                 s.bytes_total, s.bytes_added, s.items_total, s.parent_snapshot_id, s.start_time, s.complete_time, s.meta.to_string()

@@ -25,6 +25,8 @@ CREATE TABLE vaults (
     updated_time INTEGER NOT NULL,
     -- replication state, on the mirror's row
     mirror_since INTEGER NOT NULL DEFAULT 0,
+    -- snapshots catalogued (rowid) up to this sequence are historical for the mirror
+    mirror_since_seq INTEGER NOT NULL DEFAULT 0,
     historical_start_time INTEGER NOT NULL DEFAULT 0,
     historical_bytes_total INTEGER NOT NULL DEFAULT 0,
     historical_bytes_done INTEGER NOT NULL DEFAULT 0,

@@ -7,6 +7,8 @@ use super::{now, Catalog};
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReplState {
     pub mirror_since: i64,
+    /// Snapshots catalogued up to this sequence number are historical for the mirror.
+    pub mirror_since_seq: i64,
     pub historical_start_time: i64,
     pub historical_bytes_total: i64,
     pub historical_bytes_done: i64,
@@ -72,23 +74,24 @@ pub struct VaultFilter {
     pub replication: Option<bool>,
 }
 
-const REPL_COLS: &str = "mirror_since, historical_start_time, historical_bytes_total, historical_bytes_done, historical_done, \
+const REPL_COLS: &str = "mirror_since, mirror_since_seq, historical_start_time, historical_bytes_total, historical_bytes_done, historical_done, \
     latest_replication_time, new_replication_time, repl_status, repl_message, repl_bytes_pending, repl_lag_seconds, rate_limit";
 
 fn repl_from(r: &Row<'_>, at: usize) -> rusqlite::Result<ReplState> {
     Ok(ReplState {
         mirror_since: r.get(at)?,
-        historical_start_time: r.get(at + 1)?,
-        historical_bytes_total: r.get(at + 2)?,
-        historical_bytes_done: r.get(at + 3)?,
-        historical_done: r.get::<_, i64>(at + 4)? != 0,
-        latest_replication_time: r.get(at + 5)?,
-        new_replication_time: r.get(at + 6)?,
-        status: r.get(at + 7)?,
-        message: r.get(at + 8)?,
-        bytes_pending: r.get(at + 9)?,
-        lag_seconds: r.get(at + 10)?,
-        rate_limit: r.get(at + 11)?,
+        mirror_since_seq: r.get(at + 1)?,
+        historical_start_time: r.get(at + 2)?,
+        historical_bytes_total: r.get(at + 3)?,
+        historical_bytes_done: r.get(at + 4)?,
+        historical_done: r.get::<_, i64>(at + 5)? != 0,
+        latest_replication_time: r.get(at + 6)?,
+        new_replication_time: r.get(at + 7)?,
+        status: r.get(at + 8)?,
+        message: r.get(at + 9)?,
+        bytes_pending: r.get(at + 10)?,
+        lag_seconds: r.get(at + 11)?,
+        rate_limit: r.get(at + 12)?,
     })
 }
 
@@ -119,7 +122,7 @@ fn row_from(r: &Row<'_>) -> rusqlite::Result<VaultRow> {
     let target_region: Option<String> = r.get(21)?;
     let own = repl_from(r, 22)?;
     let target = match (target_id, target_region) {
-        (Some(id), Some(region)) => Some((id, region, repl_from(r, 34)?)),
+        (Some(id), Some(region)) => Some((id, region, repl_from(r, 35)?)),
         _ => None,
     };
     Ok(VaultRow {
@@ -154,8 +157,8 @@ impl Catalog {
         let t = now();
         self.conn().execute(
             "INSERT INTO vaults (vault_id, vault_name, description, region_id, status, encrypt_type, kms_key_id, is_mirror, \
-             replication_source_vault_id, created_time, updated_time, mirror_since, historical_start_time, repl_status) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?13)",
+             replication_source_vault_id, created_time, updated_time, mirror_since, historical_start_time, repl_status, mirror_since_seq) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?13, (SELECT COALESCE(MAX(rowid), 0) FROM snapshots))",
             params![
                 v.vault_id, v.vault_name, v.description, v.region_id, v.status, v.encrypt_type, v.kms_key_id, v.is_mirror as i64,
                 v.source_vault_id, t, if v.source_vault_id.is_some() { t } else { 0 }, v.historical_start_time,
@@ -255,6 +258,7 @@ impl Catalog {
         let t = now();
         self.conn().execute(
             "UPDATE vaults SET replication_source_vault_id = ?2, mirror_since = ?3, historical_start_time = ?4, \
+             mirror_since_seq = (SELECT COALESCE(MAX(rowid), 0) FROM snapshots), \
              historical_bytes_total = 0, historical_bytes_done = 0, historical_done = 0, repl_status = ?5, repl_message = '', \
              updated_time = ?3 WHERE vault_id = ?1 AND replication_source_vault_id IS NULL",
             params![mirror_id, source_id, t, historical_start_time, crate::api::vault::REPL_WAITING_HISTORICAL],

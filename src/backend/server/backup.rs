@@ -43,7 +43,8 @@ pub(crate) fn clean_absolute(param: &str, s: &str) -> ServerResult<PathBuf> {
     if !p.is_absolute() {
         return Err(ServerError::invalid(param, format!("{s:?} is not an absolute path")));
     }
-    if p.components().any(|c| matches!(c, Component::ParentDir | Component::CurDir)) {
+    // `components()` drops inner `.` segments, so look at the raw segments too.
+    if s.split('/').any(|seg| seg == "." || seg == "..") || p.components().any(|c| matches!(c, Component::ParentDir | Component::CurDir)) {
         return Err(ServerError::invalid(param, format!("{s:?} must not contain '.' or '..' components")));
     }
     Ok(p.to_path_buf())

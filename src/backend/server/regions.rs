@@ -40,7 +40,7 @@ pub async fn set_outage(state: &AppState, p: &Params) -> ServerResult<serde_json
     state.catalog.set_region_outage(&region_id, outage)?;
     state.hub.set_offline(&region_id, outage).map_err(ServerError::internal)?;
     tracing::info!(%region_id, outage, "region outage drill switched");
-    state.replicator.wake();
+    state.replicator.retry_now();
     Ok(serde_json::json!({ "RegionId": region_id, "Outage": outage }))
 }
 
@@ -61,6 +61,7 @@ pub fn describe_task(state: &AppState, p: &Params) -> ServerResult<DescribeTaskR
         .ok_or_else(|| ServerError::not_found(codes::TASK_NOT_FOUND, format!("The task {task_id} does not exist.")))?;
     Ok(DescribeTaskResponse {
         task: Task {
+            name: t.description.split(' ').next().unwrap_or_default().to_string(),
             task_id: t.task_id,
             description: t.description,
             status: t.status,

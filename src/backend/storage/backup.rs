@@ -1,0 +1,338 @@
+//! Backup: walk -> chunk + hash (reader thread) -> compress + encrypt (worker pool) -> pack + upload.
+//! Channels are bounded, so memory stays bounded whatever the size of the tree.
+
+use std::collections::{HashMap, HashSet};
+use std::fs::Metadata;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use crossbeam_channel::{Receiver, Sender};
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+
+use super::blob::{self, EncodedBlob};
+use super::error::StorageError;
+use super::ids::{check_name, pack_object, to_hex, Id};
+use super::index::{IndexFile, IndexPack};
+use super::pack::PackBuilder;
+use super::progress::Progress;
+use super::repo::{now_secs, BackupRequest, ChunkerParams, Repo};
+use super::snapshot::{snapshot_object, SnapshotManifest};
+use super::tree::{self, encode_path, Kind, TreeEntry};
+
+/// Packs uploaded concurrently.
+const UPLOADS_IN_FLIGHT: usize = 2;
+
+pub(crate) async fn run(repo: &Repo, req: BackupRequest, progress: Arc<Progress>) -> Result<SnapshotManifest, StorageError> {
+    check_name("snapshot id", &req.snapshot_id)?;
+    match repo.get(&snapshot_object(&req.snapshot_id)).await {
+        Ok(_) => return Err(StorageError::Exists(format!("snapshot {}", req.snapshot_id))),
+        Err(e) if e.is_not_found() => {}
+        Err(e) => return Err(e),
+    }
+    for p in &req.paths {
+        if !p.is_absolute() {
+            return Err(StorageError::InvalidPath(format!("{} is not absolute", p.display())));
+        }
+    }
+    let start_time = now_secs();
+    let excludes = build_excludes(&req.excludes)?;
+    let parent = match &req.parent_snapshot_id {
+        Some(pid) => {
+            let m = repo.load_snapshot(pid).await?;
+            repo.load_tree(&m)
+                .await?
+                .into_iter()
+                .filter(|e| e.kind == Kind::File)
+                .map(|e| (e.path.clone(), e))
+                .collect()
+        }
+        None => HashMap::new(),
+    };
+
+    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).clamp(1, 8);
+    let (job_tx, job_rx) = crossbeam_channel::bounded::<(Id, Vec<u8>)>(workers * 2);
+    let (blob_tx, blob_rx) = mpsc::channel::<Result<EncodedBlob, StorageError>>(workers * 2);
+
+    let mut worker_handles = Vec::new();
+    for _ in 0..workers {
+        let (rx, tx, r) = (job_rx.clone(), blob_tx.clone(), repo.clone());
+        worker_handles.push(tokio::task::spawn_blocking(move || encode_worker(&r, rx, tx)));
+    }
+    drop((job_rx, blob_tx));
+
+    let ctx = ScanCtx {
+        repo: repo.clone(),
+        paths: req.paths.clone(),
+        excludes,
+        parent,
+        progress: progress.clone(),
+        chunker: repo.config().chunker.clone(),
+    };
+    let reader = tokio::task::spawn_blocking(move || ctx.scan(job_tx));
+    let packed = pack_and_upload(repo, blob_rx).await;
+    let scanned = reader.await?;
+    for w in worker_handles {
+        w.await?;
+    }
+    let packed = packed?;
+    let scanned = scanned?;
+    progress.check_cancel()?;
+
+    let manifest = SnapshotManifest {
+        snapshot_id: req.snapshot_id,
+        vault_id: repo.vault_id().to_string(),
+        client_id: req.client_id,
+        source_type: req.source_type,
+        paths: req.paths.iter().map(|p| p.to_string_lossy().into_owned()).collect(),
+        parent_snapshot_id: req.parent_snapshot_id,
+        start_time,
+        complete_time: now_secs(),
+        bytes_total: scanned.bytes_total,
+        bytes_added: packed,
+        items_total: scanned.items_total,
+        meta: req.meta,
+        tree: scanned.tree,
+    };
+    repo.write_manifest(&manifest).await?;
+    Ok(manifest)
+}
+
+fn build_excludes(globs: &[String]) -> Result<GlobSet, StorageError> {
+    let mut b = GlobSetBuilder::new();
+    for g in globs {
+        b.add(Glob::new(g).map_err(|e| StorageError::Invalid(format!("exclude {g:?}: {e}")))?);
+    }
+    b.build().map_err(|e| StorageError::Invalid(format!("excludes: {e}")))
+}
+
+fn encode_worker(repo: &Repo, rx: Receiver<(Id, Vec<u8>)>, tx: mpsc::Sender<Result<EncodedBlob, StorageError>>) {
+    for (id, data) in rx.iter() {
+        let res = blob::encode(repo.keys(), id, &data);
+        let failed = res.is_err();
+        if tx.blocking_send(res).is_err() || failed {
+            return;
+        }
+    }
+}
+
+/// Receives encoded blobs, fills packs, uploads each finished pack followed by an index file for it.
+/// At the end the per-pack index files are merged into one. Returns the packed bytes written.
+async fn pack_and_upload(repo: &Repo, mut rx: mpsc::Receiver<Result<EncodedBlob, StorageError>>) -> Result<u64, StorageError> {
+    let pack_size = repo.config().pack_size as usize;
+    let mut builder = PackBuilder::with_capacity(pack_size + pack_size / 4);
+    let mut uploads: JoinSet<Result<(String, IndexPack), StorageError>> = JoinSet::new();
+    let mut done: Vec<(String, IndexPack)> = Vec::new();
+    let mut result = Ok(());
+    while let Some(item) = rx.recv().await {
+        let blob = match item {
+            Ok(b) => b,
+            Err(e) => {
+                result = Err(e);
+                break;
+            }
+        };
+        builder.add(blob)?;
+        if builder.len() >= pack_size {
+            let full = std::mem::replace(&mut builder, PackBuilder::with_capacity(pack_size + pack_size / 4));
+            while uploads.len() >= UPLOADS_IN_FLIGHT {
+                if let Some(r) = uploads.join_next().await {
+                    done.push(r??);
+                }
+            }
+            uploads.spawn(upload_pack(repo.clone(), full));
+        }
+    }
+    drop(rx);
+    if !builder.is_empty() {
+        uploads.spawn(upload_pack(repo.clone(), builder));
+    }
+    while let Some(r) = uploads.join_next().await {
+        done.push(r??);
+    }
+    result?;
+    let bytes: u64 = done.iter().map(|(_, p)| p.size).sum();
+    if done.len() > 1 {
+        let merged = IndexFile { packs: done.iter().map(|(_, p)| p.clone()).collect() };
+        repo.write_index(&merged).await?;
+        for (name, _) in &done {
+            repo.delete(name).await?;
+        }
+    }
+    Ok(bytes)
+}
+
+async fn upload_pack(repo: Repo, builder: PackBuilder) -> Result<(String, IndexPack), StorageError> {
+    let r = repo.clone();
+    let fin = tokio::task::spawn_blocking(move || builder.finish(r.keys())).await??;
+    let size = fin.bytes.len() as u64;
+    repo.put(&pack_object(&fin.id), Bytes::from(fin.bytes)).await?;
+    let ip = IndexPack { id: to_hex(&fin.id), size, blobs: fin.entries };
+    let name = repo.write_index(&IndexFile { packs: vec![ip.clone()] }).await?;
+    Ok((name, ip))
+}
+
+struct ScanCtx {
+    repo: Repo,
+    paths: Vec<PathBuf>,
+    excludes: GlobSet,
+    parent: HashMap<String, TreeEntry>,
+    progress: Arc<Progress>,
+    chunker: ChunkerParams,
+}
+
+struct ScanOut {
+    tree: Vec<String>,
+    bytes_total: u64,
+    items_total: u64,
+}
+
+impl ScanCtx {
+    fn scan(self, tx: Sender<(Id, Vec<u8>)>) -> Result<ScanOut, StorageError> {
+        let mut items = Vec::new();
+        for p in &self.paths {
+            let md = std::fs::symlink_metadata(p)
+                .map_err(|e| StorageError::InvalidPath(format!("{}: {e}", p.display())))?;
+            self.walk(p.clone(), md, &mut items)?;
+        }
+        let bytes_total: u64 = items.iter().filter(|(_, m)| m.is_file()).map(|(_, m)| m.len()).sum();
+        self.progress.set_totals(bytes_total, items.len() as u64);
+
+        let mut pending: HashSet<Id> = HashSet::new();
+        let mut entries = Vec::with_capacity(items.len());
+        for (path, md) in items {
+            self.progress.check_cancel()?;
+            if let Some(e) = self.entry(&path, &md, &mut pending, &tx)? {
+                entries.push(e);
+            }
+            self.progress.add_items(1);
+        }
+        let items_total = entries.len() as u64;
+        let data = tree::serialize(&entries)?;
+        drop(entries);
+        let mut tree_ids = Vec::new();
+        let c = &self.chunker;
+        for chunk in fastcdc::v2020::FastCDC::new(&data, c.min, c.avg, c.max) {
+            let piece = &data[chunk.offset..chunk.offset + chunk.length];
+            tree_ids.push(self.submit(piece.to_vec(), &mut pending, &tx)?);
+        }
+        Ok(ScanOut { tree: tree_ids, bytes_total, items_total })
+    }
+
+    fn walk(&self, path: PathBuf, md: Metadata, out: &mut Vec<(PathBuf, Metadata)>) -> Result<(), StorageError> {
+        if self.excludes.is_match(&path) {
+            return Ok(());
+        }
+        let is_dir = md.is_dir();
+        out.push((path.clone(), md));
+        if !is_dir {
+            return Ok(());
+        }
+        let mut children = match std::fs::read_dir(&path) {
+            Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect::<Vec<_>>(),
+            Err(e) => {
+                tracing::warn!(path = %path.display(), error = %e, "cannot read directory; skipped");
+                return Ok(());
+            }
+        };
+        children.sort();
+        for child in children {
+            self.progress.check_cancel()?;
+            match std::fs::symlink_metadata(&child) {
+                Ok(cmd) => self.walk(child, cmd, out)?,
+                Err(e) => tracing::warn!(path = %child.display(), error = %e, "cannot stat; skipped"),
+            }
+        }
+        Ok(())
+    }
+
+    fn entry(&self, path: &Path, md: &Metadata, pending: &mut HashSet<Id>, tx: &Sender<(Id, Vec<u8>)>) -> Result<Option<TreeEntry>, StorageError> {
+        let ft = md.file_type();
+        let kind = if ft.is_dir() {
+            Kind::Dir
+        } else if ft.is_symlink() {
+            Kind::Symlink
+        } else if ft.is_file() {
+            Kind::File
+        } else {
+            return Ok(None);
+        };
+        let mut e = TreeEntry {
+            path: encode_path(path),
+            kind,
+            mode: md.mode(),
+            mtime: md.mtime(),
+            mtime_nsec: u32::try_from(md.mtime_nsec()).unwrap_or(0),
+            size: if kind == Kind::File { md.len() } else { 0 },
+            inode: md.ino(),
+            target: None,
+            chunks: Vec::new(),
+        };
+        match kind {
+            Kind::Dir => {}
+            Kind::Symlink => match std::fs::read_link(path) {
+                Ok(t) => e.target = Some(encode_path(&t)),
+                Err(err) => {
+                    tracing::warn!(path = %path.display(), error = %err, "cannot read symlink; skipped");
+                    return Ok(None);
+                }
+            },
+            Kind::File => {
+                if let Some(chunks) = self.unchanged(&e, pending) {
+                    self.progress.add_bytes(e.size);
+                    e.chunks = chunks;
+                } else {
+                    match self.chunk_file(path, pending, tx) {
+                        Ok(chunks) => e.chunks = chunks,
+                        Err(StorageError::Io(err)) => {
+                            tracing::warn!(path = %path.display(), error = %err, "cannot read file; skipped");
+                            return Ok(None);
+                        }
+                        Err(other) => return Err(other),
+                    }
+                }
+            }
+        }
+        Ok(Some(e))
+    }
+
+    /// The parent's chunk list when size, mtime and inode match and all chunks are still stored.
+    fn unchanged(&self, e: &TreeEntry, pending: &HashSet<Id>) -> Option<Vec<String>> {
+        let p = self.parent.get(&e.path)?;
+        if p.size != e.size || p.mtime != e.mtime || p.mtime_nsec != e.mtime_nsec || p.inode != e.inode {
+            return None;
+        }
+        let idx = self.repo.index();
+        let all_present = p.chunks.iter().all(|h| {
+            let mut id = [0u8; 32];
+            hex::decode_to_slice(h, &mut id).is_ok() && (idx.contains(&id) || pending.contains(&id))
+        });
+        all_present.then(|| p.chunks.clone())
+    }
+
+    fn chunk_file(&self, path: &Path, pending: &mut HashSet<Id>, tx: &Sender<(Id, Vec<u8>)>) -> Result<Vec<String>, StorageError> {
+        let file = std::fs::File::open(path)?;
+        let c = &self.chunker;
+        let mut ids = Vec::new();
+        for res in fastcdc::v2020::StreamCDC::new(file, c.min, c.avg, c.max) {
+            self.progress.check_cancel()?;
+            let chunk = res.map_err(|e| StorageError::Io(std::io::Error::other(format!("{e:?}"))))?;
+            self.progress.add_bytes(chunk.length as u64);
+            ids.push(self.submit(chunk.data, pending, tx)?);
+        }
+        Ok(ids)
+    }
+
+    /// Hash a chunk; queue it for storage unless the vault (or this job) already has it.
+    fn submit(&self, data: Vec<u8>, pending: &mut HashSet<Id>, tx: &Sender<(Id, Vec<u8>)>) -> Result<String, StorageError> {
+        let id = self.repo.keys().chunk_id(&data);
+        if !pending.contains(&id) && !self.repo.index().contains(&id) {
+            pending.insert(id);
+            tx.send((id, data)).map_err(|_| StorageError::Internal("backup pipeline stopped".into()))?;
+        }
+        Ok(to_hex(&id))
+    }
+}

@@ -1,0 +1,256 @@
+//! Replication between two vaults sharing a data key: packs and manifests are copied as
+//! ciphertext, each pack verified against its name (BLAKE3) while it streams. Also repair.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use futures::{StreamExt, TryStreamExt};
+
+use super::error::StorageError;
+use super::ids::{pack_object, parse_id, to_hex, Id};
+use super::index::{IndexFile, IndexPack};
+use super::progress::Progress;
+use super::repo::{CopyStats, Repo};
+use super::snapshot::{snapshot_object, SnapshotManifest};
+
+const PACKS_IN_PARALLEL: usize = 2;
+
+fn same_key(a: &Repo, b: &Repo) -> Result<(), StorageError> {
+    if a.data_key().bytes() != b.data_key().bytes() {
+        return Err(StorageError::Invalid(format!(
+            "vaults {} and {} do not share a data key",
+            a.vault_id(),
+            b.vault_id()
+        )));
+    }
+    Ok(())
+}
+
+/// Every chunk a snapshot needs (tree and file contents).
+async fn needed_chunks(repo: &Repo, m: &SnapshotManifest) -> Result<HashSet<Id>, StorageError> {
+    let name = snapshot_object(&m.snapshot_id);
+    let mut chunks = HashSet::new();
+    for h in &m.tree {
+        chunks.insert(parse_id(h, &name)?);
+    }
+    for e in repo.load_tree(m).await? {
+        for h in &e.chunks {
+            chunks.insert(parse_id(h, "tree")?);
+        }
+    }
+    Ok(chunks)
+}
+
+/// Packs of `repo` holding `chunks`, with their index entries.
+fn packs_for(repo: &Repo, chunks: &HashSet<Id>) -> Result<HashMap<Id, IndexPack>, StorageError> {
+    let idx = repo.index();
+    let mut out = HashMap::new();
+    for c in chunks {
+        let loc = idx.get(c).ok_or_else(|| StorageError::NotFound { object: format!("chunk {}", to_hex(c)) })?;
+        if let Some(p) = idx.packs.get(&loc.pack) {
+            out.entry(loc.pack).or_insert_with(|| p.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// Shared byte-rate limiter (0 = unlimited).
+struct RateLimiter {
+    rate: u64,
+    state: Mutex<(Instant, u64)>,
+}
+
+impl RateLimiter {
+    fn new(rate: u64) -> Self {
+        RateLimiter { rate, state: Mutex::new((Instant::now(), 0)) }
+    }
+
+    async fn take(&self, n: u64) {
+        if self.rate == 0 {
+            return;
+        }
+        let wait = {
+            let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            st.1 += n;
+            let due = Duration::from_secs_f64(st.1 as f64 / self.rate as f64);
+            due.saturating_sub(st.0.elapsed())
+        };
+        if !wait.is_zero() {
+            tokio::time::sleep(wait).await;
+        }
+    }
+}
+
+/// Stream one pack from `src` to `dest`, verifying its hash before it becomes visible in `dest`.
+async fn copy_pack(src: &Repo, dest: &Repo, pack: Id, limiter: &RateLimiter, progress: &Progress) -> Result<u64, StorageError> {
+    let object = pack_object(&pack);
+    let mut stream = src.get_stream(&object).await?.into_stream();
+    let mut hasher = blake3::Hasher::new();
+    let mut buf = Vec::new();
+    while let Some(part) = stream.next().await {
+        progress.check_cancel()?;
+        let part = part?;
+        limiter.take(part.len() as u64).await;
+        hasher.update(&part);
+        buf.extend_from_slice(&part);
+        progress.add_bytes(part.len() as u64);
+    }
+    if hasher.finalize().as_bytes() != &pack {
+        return Err(StorageError::corrupt(
+            format!("{}: {object}", src.vault_id()),
+            "pack bytes do not match the pack id",
+        ));
+    }
+    let n = buf.len() as u64;
+    dest.put(&object, Bytes::from(buf)).await?;
+    Ok(n)
+}
+
+/// Copy packs `src` has and `dest` lacks; write a dest index for every pack not yet indexed there.
+async fn transfer(src: &Repo, dest: &Repo, packs: HashMap<Id, IndexPack>, rate: u64, progress: &Arc<Progress>) -> Result<CopyStats, StorageError> {
+    let present = dest.list_packs().await?;
+    let mut stats = CopyStats::default();
+    let mut to_copy = Vec::new();
+    for (id, ip) in &packs {
+        if present.get(id) == Some(&ip.size) {
+            stats.packs_skipped += 1;
+        } else {
+            to_copy.push(*id);
+        }
+    }
+    let total: u64 = to_copy.iter().filter_map(|id| packs.get(id)).map(|p| p.size).sum();
+    progress.set_totals(total, to_copy.len() as u64);
+    let limiter = RateLimiter::new(rate);
+    let copied: Vec<u64> = futures::stream::iter(to_copy)
+        .map(|id| {
+            let (limiter, progress) = (&limiter, progress.clone());
+            async move {
+                let n = copy_pack(src, dest, id, limiter, &progress).await?;
+                progress.add_items(1);
+                Ok::<u64, StorageError>(n)
+            }
+        })
+        .buffer_unordered(PACKS_IN_PARALLEL)
+        .try_collect()
+        .await?;
+    stats.packs_copied = copied.len() as u64;
+    stats.bytes_copied = copied.iter().sum();
+
+    let unindexed: Vec<IndexPack> = {
+        let idx = dest.index();
+        packs
+            .iter()
+            .filter(|(id, ip)| {
+                !idx.packs.contains_key(*id)
+                    || ip.blobs.iter().any(|b| parse_id(&b.id, "index").map(|c| idx.get(&c).map(|l| l.pack) != Some(**id)).unwrap_or(true))
+            })
+            .map(|(_, ip)| ip.clone())
+            .collect()
+    };
+    if !unindexed.is_empty() {
+        dest.write_index(&IndexFile { packs: unindexed }).await?;
+    }
+    Ok(stats)
+}
+
+pub(crate) async fn copy_snapshot(src: &Repo, dest: &Repo, snapshot_id: &str, rate: u64, progress: Arc<Progress>) -> Result<CopyStats, StorageError> {
+    same_key(src, dest)?;
+    let name = snapshot_object(snapshot_id);
+    let manifest = src.load_snapshot(snapshot_id).await?;
+    let raw = src.get(&name).await?;
+    let packs = packs_for(src, &needed_chunks(src, &manifest).await?)?;
+    let stats = transfer(src, dest, packs, rate, &progress).await?;
+    progress.check_cancel()?;
+    dest.put(&name, raw).await?;
+    Ok(stats)
+}
+
+pub(crate) async fn bytes_missing(src: &Repo, dest: &Repo, snapshot_id: &str) -> Result<u64, StorageError> {
+    let manifest = src.load_snapshot(snapshot_id).await?;
+    let packs = packs_for(src, &needed_chunks(src, &manifest).await?)?;
+    let present = dest.list_packs().await?;
+    Ok(packs.iter().filter(|(id, ip)| present.get(*id) != Some(&ip.size)).map(|(_, ip)| ip.size).sum())
+}
+
+/// Is this pack present and intact in `repo`?
+async fn pack_ok(repo: &Repo, pack: &Id) -> Result<bool, StorageError> {
+    match repo.get(&pack_object(pack)).await {
+        Ok(data) => Ok(blake3::hash(&data).as_bytes() == pack),
+        Err(e @ StorageError::Unavailable(_)) => Err(e),
+        Err(_) => Ok(false),
+    }
+}
+
+/// Repair `repo` from `healthy`: unreadable manifests are replaced; for every readable snapshot,
+/// missing/damaged packs (checked by hash) and chunks missing from the index are re-fetched;
+/// unreadable index files are replaced by a new index and deleted.
+pub(crate) async fn repair_from(repo: &Repo, healthy: &Repo) -> Result<Vec<String>, StorageError> {
+    same_key(repo, healthy)?;
+    let mut repaired = Vec::new();
+    let mut manifests = Vec::new();
+    for (name, _) in repo.list("snapshots/").await? {
+        let id = name.trim_start_matches("snapshots/").to_string();
+        match repo.load_snapshot(&id).await {
+            Ok(m) => manifests.push(m),
+            Err(e @ StorageError::Unavailable(_)) => return Err(e),
+            Err(_) => {
+                let good = healthy.load_snapshot(&id).await?;
+                repo.put(&name, healthy.get(&name).await?).await?;
+                repaired.push(name);
+                manifests.push(good);
+            }
+        }
+    }
+    let mut chunks = HashSet::new();
+    for m in &manifests {
+        let needed = match needed_chunks(repo, m).await {
+            Ok(c) => c,
+            Err(e @ StorageError::Unavailable(_)) => return Err(e),
+            Err(_) => needed_chunks(healthy, m).await?,
+        };
+        chunks.extend(needed);
+    }
+    // Chunks whose pack in `repo` is missing or damaged, or that `repo` does not index.
+    let mut checked: HashMap<Id, bool> = HashMap::new();
+    let mut broken = HashSet::new();
+    for c in &chunks {
+        let loc = repo.index().get(c);
+        let ok = match loc {
+            Some(l) => match checked.get(&l.pack) {
+                Some(v) => *v,
+                None => {
+                    let v = pack_ok(repo, &l.pack).await?;
+                    checked.insert(l.pack, v);
+                    v
+                }
+            },
+            None => false,
+        };
+        if !ok {
+            broken.insert(*c);
+        }
+    }
+    let bad_index = repo.bad_index_files();
+    if !broken.is_empty() {
+        let packs = packs_for(healthy, &broken)?;
+        let names: Vec<String> = packs.keys().map(pack_object).collect();
+        let progress = Arc::new(Progress::default());
+        // Force re-copy of packs present under the same name but damaged.
+        for id in packs.keys() {
+            if checked.get(id) == Some(&false) {
+                repo.delete(&pack_object(id)).await?;
+            }
+        }
+        transfer(healthy, repo, packs, 0, &progress).await?;
+        repaired.extend(names);
+    }
+    for name in bad_index {
+        repo.delete(&name).await?;
+        repaired.push(name);
+    }
+    repaired.sort();
+    repaired.dedup();
+    Ok(repaired)
+}

@@ -1,0 +1,264 @@
+//! A location: one region's storage root (local directory or S3 bucket + prefix).
+
+use std::fmt;
+use std::ops::Range;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures::{StreamExt, TryStreamExt};
+use object_store::aws::AmazonS3Builder;
+use object_store::local::LocalFileSystem;
+use object_store::path::Path as ObjPath;
+use object_store::{GetResult, ObjectStore, PutPayload};
+use serde::{Deserialize, Serialize};
+
+use super::error::StorageError;
+
+/// How to reach a location.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum LocationConfig {
+    Local {
+        path: PathBuf,
+    },
+    S3 {
+        endpoint: String,
+        bucket: String,
+        #[serde(default)]
+        prefix: String,
+        access_key_id: String,
+        secret_access_key: String,
+        #[serde(default)]
+        region: Option<String>,
+        #[serde(default)]
+        allow_http: bool,
+    },
+}
+
+impl fmt::Debug for LocationConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LocationConfig::Local { path } => f.debug_struct("Local").field("path", path).finish(),
+            LocationConfig::S3 { endpoint, bucket, prefix, region, allow_http, .. } => f
+                .debug_struct("S3")
+                .field("endpoint", endpoint)
+                .field("bucket", bucket)
+                .field("prefix", prefix)
+                .field("access_key_id", &"***")
+                .field("secret_access_key", &"***")
+                .field("region", region)
+                .field("allow_http", allow_http)
+                .finish(),
+        }
+    }
+}
+
+/// An opened location. Cheap to clone.
+#[derive(Clone)]
+pub struct Location {
+    store: Arc<dyn ObjectStore>,
+    prefix: String,
+    description: String,
+    offline: Arc<AtomicBool>,
+}
+
+impl fmt::Debug for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Location({})", self.description)
+    }
+}
+
+/// One listed object: key relative to the location root, and size.
+pub(crate) struct Listed {
+    pub key: String,
+    pub size: u64,
+}
+
+impl Location {
+    /// Open a location; a local directory is created if missing.
+    pub fn open(cfg: &LocationConfig) -> Result<Location, StorageError> {
+        match cfg {
+            LocationConfig::Local { path } => {
+                if !path.is_absolute() {
+                    return Err(StorageError::InvalidPath(format!("{} is not absolute", path.display())));
+                }
+                std::fs::create_dir_all(path)?;
+                let store = LocalFileSystem::new_with_prefix(path)?.with_automatic_cleanup(true);
+                Ok(Location {
+                    store: Arc::new(store),
+                    prefix: String::new(),
+                    description: format!("local:{}", path.display()),
+                    offline: Arc::new(AtomicBool::new(false)),
+                })
+            }
+            LocationConfig::S3 { endpoint, bucket, prefix, access_key_id, secret_access_key, region, allow_http } => {
+                let store = AmazonS3Builder::new()
+                    .with_endpoint(endpoint)
+                    .with_bucket_name(bucket)
+                    .with_access_key_id(access_key_id)
+                    .with_secret_access_key(secret_access_key)
+                    .with_region(region.clone().unwrap_or_else(|| "us-east-1".to_string()))
+                    .with_allow_http(*allow_http)
+                    .with_virtual_hosted_style_request(false)
+                    .build()?;
+                let prefix = prefix.trim_matches('/').to_string();
+                let description = if prefix.is_empty() {
+                    format!("s3://{bucket}")
+                } else {
+                    format!("s3://{bucket}/{prefix}")
+                };
+                Ok(Location {
+                    store: Arc::new(store),
+                    prefix,
+                    description,
+                    offline: Arc::new(AtomicBool::new(false)),
+                })
+            }
+        }
+    }
+
+    /// "local:/path" or "s3://bucket/prefix"; never secrets.
+    pub fn describe(&self) -> String {
+        self.description.clone()
+    }
+
+    /// Write, read back and delete a probe object.
+    pub async fn check(&self) -> Result<(), StorageError> {
+        let key = format!("probe/{}", uuid::Uuid::new_v4());
+        let payload = Bytes::from_static(b"mirrorvault probe");
+        let res = async {
+            self.put(&key, payload.clone()).await?;
+            let back = self.get(&key).await?;
+            self.delete(&key).await?;
+            if back != payload {
+                return Err(StorageError::Unavailable("probe object read back differently".into()));
+            }
+            Ok(())
+        }
+        .await;
+        res.map_err(|e| match e {
+            StorageError::Unavailable(m) => StorageError::Unavailable(m),
+            other => StorageError::Unavailable(format!("{}: {other}", self.description)),
+        })
+    }
+
+    /// Outage drill: while set, every operation fails with `Unavailable`.
+    pub fn set_offline(&self, offline: bool) {
+        self.offline.store(offline, Ordering::SeqCst);
+    }
+
+    pub fn is_offline(&self) -> bool {
+        self.offline.load(Ordering::SeqCst)
+    }
+
+    /// Vault ids present (those with a `config` object), sorted.
+    pub async fn list_vaults(&self) -> Result<Vec<String>, StorageError> {
+        self.online()?;
+        let res = self.store.list_with_delimiter(Some(&self.path("vaults"))).await?;
+        let mut out = Vec::new();
+        for p in res.common_prefixes {
+            if let Some(id) = p.filename() {
+                let id = id.to_string();
+                if self.exists(&format!("vaults/{id}/config")).await? {
+                    out.push(id);
+                }
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// Remove every object under `vaults/<id>/`.
+    pub async fn delete_vault(&self, vault_id: &str) -> Result<(), StorageError> {
+        super::ids::check_name("vault id", vault_id)?;
+        let objects = self.list(&format!("vaults/{vault_id}/")).await?;
+        futures::stream::iter(objects)
+            .map(|o| async move { self.delete(&o.key).await })
+            .buffer_unordered(16)
+            .try_collect::<Vec<()>>()
+            .await?;
+        Ok(())
+    }
+
+    fn online(&self) -> Result<(), StorageError> {
+        if self.is_offline() {
+            Err(StorageError::Unavailable(format!("{} is offline", self.description)))
+        } else {
+            Ok(())
+        }
+    }
+
+    fn path(&self, key: &str) -> ObjPath {
+        if self.prefix.is_empty() {
+            ObjPath::from(key)
+        } else {
+            ObjPath::from(format!("{}/{}", self.prefix, key))
+        }
+    }
+
+    fn strip(&self, p: &ObjPath) -> String {
+        let s = p.as_ref();
+        if self.prefix.is_empty() {
+            s.to_string()
+        } else {
+            s.strip_prefix(&self.prefix).map(|r| r.trim_start_matches('/')).unwrap_or(s).to_string()
+        }
+    }
+
+    fn map_err(&self, key: &str, e: object_store::Error) -> StorageError {
+        match e {
+            object_store::Error::NotFound { .. } => StorageError::NotFound { object: key.to_string() },
+            other => StorageError::ObjectStore(other),
+        }
+    }
+
+    pub(crate) async fn put(&self, key: &str, data: Bytes) -> Result<(), StorageError> {
+        self.online()?;
+        self.store.put(&self.path(key), PutPayload::from_bytes(data)).await.map_err(|e| self.map_err(key, e))?;
+        Ok(())
+    }
+
+    pub(crate) async fn get(&self, key: &str) -> Result<Bytes, StorageError> {
+        self.get_stream(key).await?.bytes().await.map_err(|e| self.map_err(key, e))
+    }
+
+    pub(crate) async fn get_stream(&self, key: &str) -> Result<GetResult, StorageError> {
+        self.online()?;
+        self.store.get(&self.path(key)).await.map_err(|e| self.map_err(key, e))
+    }
+
+    pub(crate) async fn get_range(&self, key: &str, range: Range<u64>) -> Result<Bytes, StorageError> {
+        self.online()?;
+        self.store.get_range(&self.path(key), range).await.map_err(|e| self.map_err(key, e))
+    }
+
+    pub(crate) async fn exists(&self, key: &str) -> Result<bool, StorageError> {
+        self.online()?;
+        match self.store.head(&self.path(key)).await {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(self.map_err(key, e)),
+        }
+    }
+
+    pub(crate) async fn delete(&self, key: &str) -> Result<(), StorageError> {
+        self.online()?;
+        match self.store.delete(&self.path(key)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(self.map_err(key, e)),
+        }
+    }
+
+    /// All objects whose key starts with `prefix` (a "dir/" prefix).
+    pub(crate) async fn list(&self, prefix: &str) -> Result<Vec<Listed>, StorageError> {
+        self.online()?;
+        let p = self.path(prefix.trim_end_matches('/'));
+        let metas: Vec<_> = self.store.list(Some(&p)).try_collect().await.or_else(|e| match e {
+            object_store::Error::NotFound { .. } => Ok(Vec::new()),
+            e => Err(self.map_err(prefix, e)),
+        })?;
+        Ok(metas.into_iter().map(|m| Listed { key: self.strip(&m.location), size: m.size }).collect())
+    }
+}

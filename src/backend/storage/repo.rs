@@ -1,0 +1,413 @@
+//! A repository: one vault in one location.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, RwLock};
+
+use bytes::Bytes;
+use futures::{StreamExt, TryStreamExt};
+use serde::{Deserialize, Serialize};
+
+use super::blob;
+use super::crypto::{unwrap_key, wrap_key, DataKey, MasterKey, VaultKeys};
+use super::error::StorageError;
+use super::ids::{check_name, pack_object, to_hex, Id};
+use super::index::{IndexFile, MemIndex};
+use super::location::Location;
+use super::progress::Progress;
+use super::snapshot::{snapshot_object, SnapshotManifest};
+use super::tree::{self, TreeEntry};
+
+const FORMAT_VERSION: u32 = 1;
+pub(crate) const DEFAULT_PACK_SIZE: u64 = 16 * 1024 * 1024;
+const KEY_OBJECT: &str = "keys/data.key";
+
+/// What to back up.
+#[derive(Clone, Debug)]
+pub struct BackupRequest {
+    pub snapshot_id: String,
+    pub client_id: String,
+    pub source_type: String,
+    pub paths: Vec<PathBuf>,
+    /// Globs matched against absolute paths.
+    pub excludes: Vec<String>,
+    pub parent_snapshot_id: Option<String>,
+    pub meta: serde_json::Value,
+}
+
+/// What to restore and where.
+#[derive(Clone, Debug)]
+pub struct RestoreRequest {
+    pub snapshot_id: String,
+    /// Absolute directory; original absolute paths are re-rooted under it.
+    pub target: PathBuf,
+    /// Subset of original absolute paths; empty = all.
+    pub include: Vec<String>,
+    pub overwrite: bool,
+}
+
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct RestoreStats {
+    pub files_restored: u64,
+    pub bytes_restored: u64,
+    /// "path: error"
+    pub failed_files: Vec<String>,
+}
+
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct VerifyReport {
+    pub damaged_objects: Vec<String>,
+    pub damaged_snapshots: Vec<String>,
+    pub damaged_files: Vec<String>,
+    pub objects_checked: u64,
+    pub bytes_read: u64,
+}
+
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct CopyStats {
+    pub packs_copied: u64,
+    pub packs_skipped: u64,
+    pub bytes_copied: u64,
+}
+
+/// Chunker parameters (FastCDC v2020).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct ChunkerParams {
+    pub min: u32,
+    pub avg: u32,
+    pub max: u32,
+}
+
+/// `vaults/<id>/config` (plaintext).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct VaultConfig {
+    pub version: u32,
+    pub vault_id: String,
+    pub encrypt_type: String,
+    pub kms_key_id: Option<String>,
+    pub chunker: ChunkerParams,
+    pub pack_size: u64,
+    pub created: i64,
+}
+
+pub(crate) struct Inner {
+    pub loc: Location,
+    pub vault_id: String,
+    pub keys: VaultKeys,
+    pub data_key: DataKey,
+    pub config: VaultConfig,
+    pub index: RwLock<MemIndex>,
+    /// Index files that could not be read at open.
+    pub bad_index: Mutex<Vec<String>>,
+}
+
+/// One vault in one location. Cheap to clone.
+#[derive(Clone)]
+pub struct Repo {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+impl Repo {
+    /// Create a vault: writes `keys/data.key` then `config`. `Exists` if a config is there.
+    pub async fn create(
+        loc: &Location,
+        vault_id: &str,
+        master: &MasterKey,
+        data_key: DataKey,
+        encrypt_type: &str,
+        kms_key_id: Option<&str>,
+    ) -> Result<Repo, StorageError> {
+        check_name("vault id", vault_id)?;
+        let base = format!("vaults/{vault_id}");
+        if loc.exists(&format!("{base}/config")).await? {
+            return Err(StorageError::Exists(format!("vault {vault_id} in {}", loc.describe())));
+        }
+        let config = VaultConfig {
+            version: FORMAT_VERSION,
+            vault_id: vault_id.to_string(),
+            encrypt_type: encrypt_type.to_string(),
+            kms_key_id: kms_key_id.map(str::to_string),
+            chunker: ChunkerParams { min: 512 * 1024, avg: 1024 * 1024, max: 8 * 1024 * 1024 },
+            pack_size: DEFAULT_PACK_SIZE,
+            created: now_secs(),
+        };
+        loc.put(&format!("{base}/{KEY_OBJECT}"), Bytes::from(wrap_key(master, data_key.bytes())?)).await?;
+        let cfg = serde_json::to_vec_pretty(&config).map_err(|e| StorageError::Internal(e.to_string()))?;
+        loc.put(&format!("{base}/config"), Bytes::from(cfg)).await?;
+        Ok(Repo::from_parts(loc, config, data_key))
+    }
+
+    /// Open a vault from its location alone (plus the master key); loads all index files.
+    pub async fn open(loc: &Location, vault_id: &str, master: &MasterKey) -> Result<Repo, StorageError> {
+        check_name("vault id", vault_id)?;
+        let base = format!("vaults/{vault_id}");
+        let cfg_bytes = loc.get(&format!("{base}/config")).await?;
+        let config: VaultConfig = serde_json::from_slice(&cfg_bytes)
+            .map_err(|e| StorageError::corrupt(format!("{base}/config"), e.to_string()))?;
+        if config.version != FORMAT_VERSION {
+            return Err(StorageError::corrupt(format!("{base}/config"), format!("unsupported version {}", config.version)));
+        }
+        let key_obj = format!("{base}/{KEY_OBJECT}");
+        let wrapped = loc.get(&key_obj).await?;
+        let data_key = DataKey::from_bytes(unwrap_key(master, &wrapped, &key_obj)?);
+        let repo = Repo::from_parts(loc, config, data_key);
+        repo.load_index().await?;
+        Ok(repo)
+    }
+
+    fn from_parts(loc: &Location, config: VaultConfig, data_key: DataKey) -> Repo {
+        Repo {
+            inner: Arc::new(Inner {
+                loc: loc.clone(),
+                vault_id: config.vault_id.clone(),
+                keys: VaultKeys::derive(&data_key),
+                data_key,
+                config,
+                index: RwLock::new(MemIndex::default()),
+                bad_index: Mutex::new(Vec::new()),
+            }),
+        }
+    }
+
+    pub fn vault_id(&self) -> &str {
+        &self.inner.vault_id
+    }
+
+    pub fn data_key(&self) -> DataKey {
+        self.inner.data_key.clone()
+    }
+
+    pub fn encrypt_type(&self) -> String {
+        self.inner.config.encrypt_type.clone()
+    }
+
+    pub fn location(&self) -> &Location {
+        &self.inner.loc
+    }
+
+    pub async fn backup(&self, req: BackupRequest, progress: Arc<Progress>) -> Result<SnapshotManifest, StorageError> {
+        super::backup::run(self, req, progress).await
+    }
+
+    /// Fully written manifests, sorted by start time then id. Unreadable manifests are skipped.
+    pub async fn list_snapshots(&self) -> Result<Vec<SnapshotManifest>, StorageError> {
+        let objects = self.list("snapshots/").await?;
+        let mut out: Vec<SnapshotManifest> = futures::stream::iter(objects)
+            .map(|(name, _)| async move {
+                let id = name.trim_start_matches("snapshots/").to_string();
+                match self.load_snapshot(&id).await {
+                    Ok(m) => Ok(Some(m)),
+                    Err(StorageError::Unavailable(m)) => Err(StorageError::Unavailable(m)),
+                    Err(e) => {
+                        tracing::warn!(vault = %self.vault_id(), snapshot = %id, error = %e, "unreadable snapshot manifest");
+                        Ok(None)
+                    }
+                }
+            })
+            .buffer_unordered(8)
+            .try_filter_map(|m| async move { Ok(m) })
+            .try_collect()
+            .await?;
+        out.sort_by(|a, b| (a.start_time, &a.snapshot_id).cmp(&(b.start_time, &b.snapshot_id)));
+        Ok(out)
+    }
+
+    pub async fn load_snapshot(&self, snapshot_id: &str) -> Result<SnapshotManifest, StorageError> {
+        check_name("snapshot id", snapshot_id)?;
+        let name = snapshot_object(snapshot_id);
+        let bytes = self.get(&name).await?;
+        SnapshotManifest::decode(&self.inner.keys, &bytes, &name)
+    }
+
+    pub async fn restore(&self, req: RestoreRequest, progress: Arc<Progress>) -> Result<RestoreStats, StorageError> {
+        super::restore::run(self, req, progress).await
+    }
+
+    pub async fn verify(&self, snapshot_id: Option<&str>, read_data: bool, progress: Arc<Progress>) -> Result<VerifyReport, StorageError> {
+        super::verify::run(self, snapshot_id, read_data, progress).await
+    }
+
+    pub async fn copy_snapshot_to(&self, dest: &Repo, snapshot_id: &str, rate_limit_bytes_per_sec: u64, progress: Arc<Progress>) -> Result<CopyStats, StorageError> {
+        super::copy::copy_snapshot(self, dest, snapshot_id, rate_limit_bytes_per_sec, progress).await
+    }
+
+    /// Pack bytes that `copy_snapshot_to(dest, snapshot_id)` would transfer.
+    pub async fn bytes_missing_in(&self, dest: &Repo, snapshot_id: &str) -> Result<u64, StorageError> {
+        super::copy::bytes_missing(self, dest, snapshot_id).await
+    }
+
+    /// Bytes of all objects in the vault.
+    pub async fn storage_size(&self) -> Result<u64, StorageError> {
+        Ok(self.list("").await?.iter().map(|(_, s)| *s).sum())
+    }
+
+    /// Re-fetch damaged or missing objects from `healthy` (same data key); returns repaired names.
+    pub async fn repair_from(&self, healthy: &Repo) -> Result<Vec<String>, StorageError> {
+        super::copy::repair_from(self, healthy).await
+    }
+
+    // ----- object helpers (names relative to the vault) -----
+
+    fn key(&self, rel: &str) -> String {
+        format!("vaults/{}/{}", self.inner.vault_id, rel)
+    }
+
+    pub(crate) async fn put(&self, rel: &str, data: Bytes) -> Result<(), StorageError> {
+        self.inner.loc.put(&self.key(rel), data).await
+    }
+
+    pub(crate) async fn get(&self, rel: &str) -> Result<Bytes, StorageError> {
+        self.inner.loc.get(&self.key(rel)).await.map_err(|e| self.rel_err(rel, e))
+    }
+
+    pub(crate) async fn get_stream(&self, rel: &str) -> Result<object_store::GetResult, StorageError> {
+        self.inner.loc.get_stream(&self.key(rel)).await.map_err(|e| self.rel_err(rel, e))
+    }
+
+    pub(crate) async fn delete(&self, rel: &str) -> Result<(), StorageError> {
+        self.inner.loc.delete(&self.key(rel)).await
+    }
+
+    fn rel_err(&self, rel: &str, e: StorageError) -> StorageError {
+        match e {
+            StorageError::NotFound { .. } => StorageError::NotFound { object: rel.to_string() },
+            other => other,
+        }
+    }
+
+    /// Objects under a vault-relative prefix ("" = all): (relative name, size).
+    pub(crate) async fn list(&self, rel_prefix: &str) -> Result<Vec<(String, u64)>, StorageError> {
+        let base = format!("vaults/{}/", self.inner.vault_id);
+        let listed = self.inner.loc.list(&format!("{base}{rel_prefix}")).await?;
+        Ok(listed
+            .into_iter()
+            .filter_map(|l| l.key.strip_prefix(&base).map(|r| (r.to_string(), l.size)))
+            .collect())
+    }
+
+    /// Pack ids present in the vault, with sizes.
+    pub(crate) async fn list_packs(&self) -> Result<std::collections::HashMap<Id, u64>, StorageError> {
+        let mut out = std::collections::HashMap::new();
+        for (name, size) in self.list("data/").await? {
+            let Some(file) = name.rsplit('/').next() else { continue };
+            let mut id = [0u8; 32];
+            if hex::decode_to_slice(file, &mut id).is_ok() {
+                out.insert(id, size);
+            }
+        }
+        Ok(out)
+    }
+
+    pub(crate) fn keys(&self) -> &VaultKeys {
+        &self.inner.keys
+    }
+
+    pub(crate) fn config(&self) -> &VaultConfig {
+        &self.inner.config
+    }
+
+    /// Read-lock the in-memory index.
+    pub(crate) fn index(&self) -> std::sync::RwLockReadGuard<'_, MemIndex> {
+        self.inner.index.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn index_mut(&self) -> std::sync::RwLockWriteGuard<'_, MemIndex> {
+        self.inner.index.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    async fn load_index(&self) -> Result<(), StorageError> {
+        let files = self.list("index/").await?;
+        let loaded: Vec<(String, Result<IndexFile, StorageError>)> = futures::stream::iter(files)
+            .map(|(name, _)| async move {
+                let res = match self.get(&name).await {
+                    Ok(bytes) => IndexFile::decode(self.keys(), &bytes, &name),
+                    Err(e) => Err(e),
+                };
+                (name, res)
+            })
+            .buffer_unordered(16)
+            .collect()
+            .await;
+        let mut bad = Vec::new();
+        let mut idx = self.index_mut();
+        for (name, res) in loaded {
+            match res {
+                Ok(f) => {
+                    if let Err(e) = idx.add_file(&f, &name) {
+                        tracing::warn!(object = %name, error = %e, "bad index file");
+                        bad.push(name);
+                    }
+                }
+                Err(StorageError::Unavailable(m)) => return Err(StorageError::Unavailable(m)),
+                Err(e) => {
+                    tracing::warn!(object = %name, error = %e, "unreadable index file");
+                    bad.push(name);
+                }
+            }
+        }
+        drop(idx);
+        *self.inner.bad_index.lock().unwrap_or_else(|p| p.into_inner()) = bad;
+        Ok(())
+    }
+
+    /// Index files that failed to load at open.
+    pub(crate) fn bad_index_files(&self) -> Vec<String> {
+        self.inner.bad_index.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Write an index file and merge it into memory; returns its object name.
+    pub(crate) async fn write_index(&self, file: &IndexFile) -> Result<String, StorageError> {
+        let bytes = file.encode(self.keys())?;
+        let name = format!("index/{}", blake3::hash(&bytes).to_hex());
+        self.put(&name, Bytes::from(bytes)).await?;
+        self.index_mut().add_file(file, &name)?;
+        Ok(name)
+    }
+
+    /// Read, authenticate, decompress and re-hash one chunk.
+    pub(crate) async fn read_blob(&self, id: &Id) -> Result<Vec<u8>, StorageError> {
+        let loc = self
+            .index()
+            .get(id)
+            .ok_or_else(|| StorageError::NotFound { object: format!("chunk {}", to_hex(id)) })?;
+        let object = pack_object(&loc.pack);
+        let data = self
+            .inner
+            .loc
+            .get_range(&self.key(&object), loc.offset..loc.offset + u64::from(loc.length))
+            .await
+            .map_err(|e| self.rel_err(&object, e))?;
+        let repo = self.clone();
+        let id = *id;
+        tokio::task::spawn_blocking(move || blob::decode(repo.keys(), &id, loc.raw_length, &data, &object)).await?
+    }
+
+    /// Load and parse the tree of a snapshot.
+    pub(crate) async fn load_tree(&self, manifest: &SnapshotManifest) -> Result<Vec<TreeEntry>, StorageError> {
+        let name = snapshot_object(&manifest.snapshot_id);
+        let ids = manifest
+            .tree
+            .iter()
+            .map(|h| super::ids::parse_id(h, &name))
+            .collect::<Result<Vec<_>, _>>()?;
+        let parts: Vec<Vec<u8>> = futures::stream::iter(ids)
+            .map(|id| async move { self.read_blob(&id).await })
+            .buffered(4)
+            .try_collect()
+            .await?;
+        let data = parts.concat();
+        tokio::task::spawn_blocking(move || tree::deserialize(&data)).await?
+    }
+
+    /// Write a manifest (the last step of a backup or copy).
+    pub(crate) async fn write_manifest(&self, m: &SnapshotManifest) -> Result<(), StorageError> {
+        let bytes = m.encode(self.keys())?;
+        self.put(&snapshot_object(&m.snapshot_id), Bytes::from(bytes)).await
+    }
+}

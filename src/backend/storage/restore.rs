@@ -1,0 +1,215 @@
+//! Restore: re-root the snapshot's absolute paths under the target; files are written to a
+//! temporary name with positioned writes (holes for zero chunks) and renamed only when every
+//! chunk verified, so a damaged file is never left with wrong bytes.
+
+use std::ffi::OsString;
+use std::os::unix::fs::{FileExt, PermissionsExt};
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use filetime::FileTime;
+use futures::{StreamExt, TryStreamExt};
+
+use super::error::StorageError;
+use super::ids::{parse_id, Id};
+use super::progress::Progress;
+use super::repo::{Repo, RestoreRequest, RestoreStats};
+use super::tree::{reroot, Kind, TreeEntry};
+
+const FILES_IN_PARALLEL: usize = 4;
+const CHUNKS_IN_FLIGHT: usize = 4;
+
+pub(crate) async fn run(repo: &Repo, req: RestoreRequest, progress: Arc<Progress>) -> Result<RestoreStats, StorageError> {
+    check_target(&req.target)?;
+    let manifest = repo.load_snapshot(&req.snapshot_id).await?;
+    let entries = repo.load_tree(&manifest).await?;
+    let includes: Vec<PathBuf> = req.include.iter().map(PathBuf::from).collect();
+
+    let mut stats = RestoreStats::default();
+    let mut plan: Vec<(TreeEntry, PathBuf)> = Vec::new();
+    for e in entries {
+        let original = e.path_buf()?;
+        if !includes.is_empty() && !includes.iter().any(|inc| original.starts_with(inc)) {
+            continue;
+        }
+        match reroot(&req.target, &original) {
+            Ok(dest) => plan.push((e, dest)),
+            Err(err) => stats.failed_files.push(format!("{}: {err}", e.display())),
+        }
+    }
+
+    let (plan, overwrite) = (Arc::new(plan), req.overwrite);
+    let p2 = plan.clone();
+    tokio::task::spawn_blocking(move || precheck_and_mkdirs(&p2, overwrite)).await??;
+    let total: u64 = plan.iter().filter(|(e, _)| e.kind == Kind::File).map(|(e, _)| e.size).sum();
+    progress.set_totals(total, plan.len() as u64);
+
+    // Symlinks.
+    let p2 = plan.clone();
+    let link_results = tokio::task::spawn_blocking(move || {
+        p2.iter()
+            .filter(|(e, _)| e.kind == Kind::Symlink)
+            .map(|(e, dest)| (e.display(), restore_symlink(e, dest, overwrite)))
+            .collect::<Vec<_>>()
+    })
+    .await?;
+    for (name, res) in link_results {
+        progress.add_items(1);
+        match res {
+            Ok(()) => stats.files_restored += 1,
+            Err(e) => stats.failed_files.push(format!("{name}: {e}")),
+        }
+    }
+
+    // Regular files.
+    let files: Vec<usize> = (0..plan.len()).filter(|&i| plan[i].0.kind == Kind::File).collect();
+    let results: Vec<(String, Result<u64, StorageError>)> = futures::stream::iter(files)
+        .map(|i| {
+            let (plan, progress) = (plan.clone(), progress.clone());
+            async move {
+                let (e, dest) = &plan[i];
+                let res = restore_file(repo, e, dest, &progress).await;
+                progress.add_items(1);
+                (e.display(), res)
+            }
+        })
+        .buffer_unordered(FILES_IN_PARALLEL)
+        .collect()
+        .await;
+    for (name, res) in results {
+        match res {
+            Ok(n) => {
+                stats.files_restored += 1;
+                stats.bytes_restored += n;
+            }
+            Err(StorageError::Canceled) => return Err(StorageError::Canceled),
+            Err(StorageError::Unavailable(m)) => return Err(StorageError::Unavailable(m)),
+            Err(e) => stats.failed_files.push(format!("{name}: {e}")),
+        }
+    }
+
+    // Directory modes and mtimes last, deepest first.
+    let p2 = plan.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut dirs: Vec<&(TreeEntry, PathBuf)> = p2.iter().filter(|(e, _)| e.kind == Kind::Dir).collect();
+        dirs.sort_by_key(|(_, d)| std::cmp::Reverse(d.components().count()));
+        for (e, dest) in dirs {
+            let _ = std::fs::set_permissions(dest, std::fs::Permissions::from_mode(e.mode & 0o7777));
+            let _ = filetime::set_file_mtime(dest, FileTime::from_unix_time(e.mtime, e.mtime_nsec));
+        }
+    })
+    .await?;
+    stats.failed_files.sort();
+    Ok(stats)
+}
+
+fn check_target(target: &Path) -> Result<(), StorageError> {
+    if !target.is_absolute() || target.components().any(|c| c == Component::ParentDir) {
+        return Err(StorageError::InvalidPath(format!("restore target {} must be absolute without '..'", target.display())));
+    }
+    Ok(())
+}
+
+/// Refuse (before writing anything) to replace existing entries unless `overwrite`; create directories.
+fn precheck_and_mkdirs(plan: &[(TreeEntry, PathBuf)], overwrite: bool) -> Result<(), StorageError> {
+    for (e, dest) in plan {
+        if let Ok(md) = std::fs::symlink_metadata(dest) {
+            let clash = match e.kind {
+                Kind::Dir => !md.is_dir(),
+                _ => !overwrite || md.is_dir(),
+            };
+            if clash {
+                return Err(StorageError::Exists(dest.to_string_lossy().into_owned()));
+            }
+        }
+    }
+    for (e, dest) in plan {
+        let dir = if e.kind == Kind::Dir { Some(dest.as_path()) } else { dest.parent() };
+        if let Some(d) = dir {
+            std::fs::create_dir_all(d)?;
+        }
+    }
+    Ok(())
+}
+
+fn restore_symlink(e: &TreeEntry, dest: &Path, overwrite: bool) -> Result<(), StorageError> {
+    let target = e.target_path()?.ok_or_else(|| StorageError::corrupt("tree", "symlink without target"))?;
+    if overwrite && std::fs::symlink_metadata(dest).is_ok() {
+        std::fs::remove_file(dest)?;
+    }
+    std::os::unix::fs::symlink(&target, dest)?;
+    let t = FileTime::from_unix_time(e.mtime, e.mtime_nsec);
+    filetime::set_symlink_file_times(dest, t, t)?;
+    Ok(())
+}
+
+fn temp_name(dest: &Path) -> PathBuf {
+    let mut name = OsString::from(".");
+    name.push(dest.file_name().unwrap_or_default());
+    name.push(format!(".mvpart-{:08x}", rand::random::<u32>()));
+    dest.with_file_name(name)
+}
+
+async fn restore_file(repo: &Repo, e: &TreeEntry, dest: &Path, progress: &Progress) -> Result<u64, StorageError> {
+    // Chunk ids and their offsets (raw lengths from the index).
+    let mut plan: Vec<(Id, u64)> = Vec::with_capacity(e.chunks.len());
+    let mut offset = 0u64;
+    {
+        let idx = repo.index();
+        for h in &e.chunks {
+            let id = parse_id(h, "tree")?;
+            let loc = idx.get(&id).ok_or_else(|| StorageError::NotFound { object: format!("chunk {h}") })?;
+            plan.push((id, offset));
+            offset += u64::from(loc.raw_length);
+        }
+    }
+    if offset != e.size {
+        return Err(StorageError::corrupt("tree", format!("chunks add up to {offset} bytes, file has {}", e.size)));
+    }
+    let tmp = temp_name(dest);
+    let (t2, size) = (tmp.clone(), e.size);
+    let file = tokio::task::spawn_blocking(move || -> Result<std::fs::File, StorageError> {
+        let f = std::fs::File::create(&t2)?;
+        f.set_len(size)?;
+        Ok(f)
+    })
+    .await??;
+    let file = Arc::new(file);
+    let written = futures::stream::iter(plan)
+        .map(|(id, off)| {
+            let file = file.clone();
+            async move {
+                progress.check_cancel()?;
+                let data = repo.read_blob(&id).await?;
+                let n = data.len() as u64;
+                tokio::task::spawn_blocking(move || -> Result<(), StorageError> {
+                    if data.iter().any(|&b| b != 0) {
+                        file.write_all_at(&data, off)?;
+                    }
+                    Ok(())
+                })
+                .await??;
+                progress.add_bytes(n);
+                Ok::<u64, StorageError>(n)
+            }
+        })
+        .buffer_unordered(CHUNKS_IN_FLIGHT)
+        .try_fold(0u64, |acc, n| async move { Ok(acc + n) })
+        .await;
+    let (mode, mtime, nsec, d2, t2) = (e.mode, e.mtime, e.mtime_nsec, dest.to_path_buf(), tmp.clone());
+    let finished = match written {
+        Ok(n) => tokio::task::spawn_blocking(move || -> Result<u64, StorageError> {
+            file.sync_data()?;
+            std::fs::set_permissions(&t2, std::fs::Permissions::from_mode(mode & 0o7777))?;
+            std::fs::rename(&t2, &d2)?;
+            filetime::set_file_mtime(&d2, FileTime::from_unix_time(mtime, nsec))?;
+            Ok(n)
+        })
+        .await?,
+        Err(err) => Err(err),
+    };
+    if finished.is_err() {
+        let _ = tokio::fs::remove_file(&tmp).await;
+    }
+    finished
+}

@@ -1,0 +1,45 @@
+//! Snapshot manifests: encrypted JSON, written last; a snapshot exists iff its manifest exists.
+
+use serde::{Deserialize, Serialize};
+
+use super::crypto::VaultKeys;
+use super::error::StorageError;
+
+const SNAPSHOT_AAD: &[u8] = b"mirrorvault snapshot v1";
+
+/// A finished snapshot.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SnapshotManifest {
+    pub snapshot_id: String,
+    /// Vault that first wrote it.
+    pub vault_id: String,
+    pub client_id: String,
+    pub source_type: String,
+    pub paths: Vec<String>,
+    pub parent_snapshot_id: Option<String>,
+    pub start_time: i64,
+    pub complete_time: i64,
+    pub bytes_total: u64,
+    /// New packed bytes written by this backup.
+    pub bytes_added: u64,
+    pub items_total: u64,
+    pub meta: serde_json::Value,
+    /// Chunk ids of the serialized tree.
+    pub tree: Vec<String>,
+}
+
+impl SnapshotManifest {
+    pub(crate) fn encode(&self, keys: &VaultKeys) -> Result<Vec<u8>, StorageError> {
+        let json = serde_json::to_vec(self).map_err(|e| StorageError::Internal(e.to_string()))?;
+        keys.seal(SNAPSHOT_AAD, &json)
+    }
+
+    pub(crate) fn decode(keys: &VaultKeys, data: &[u8], object: &str) -> Result<SnapshotManifest, StorageError> {
+        let json = keys.open(SNAPSHOT_AAD, data, object)?;
+        serde_json::from_slice(&json).map_err(|e| StorageError::corrupt(object, format!("manifest: {e}")))
+    }
+}
+
+pub(crate) fn snapshot_object(id: &str) -> String {
+    format!("snapshots/{id}")
+}

@@ -1,0 +1,65 @@
+//! Replication to a mirror vault in another location.
+
+mod storage_support;
+
+use std::fs;
+use std::time::Instant;
+
+use mirrorvault::backend::storage::*;
+use storage_support::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn copy_resume_and_survive_source_loss() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (src, a_dir, b_dir) = (tmp.path().join("src"), tmp.path().join("region-a"), tmp.path().join("region-b"));
+    for i in 0..5 {
+        write(&src.join(format!("f{i}.bin")), &random_bytes(8 << 20, i));
+    }
+    write(&src.join("small.txt"), b"small");
+    let master = MasterKey::generate();
+    let source = new_repo(&local(&a_dir), "vault-src", &master).await;
+    source.backup(req("s1", &[&src]), progress()).await.unwrap();
+
+    let wrong = new_repo(&local(&b_dir), "other", &master).await;
+    assert!(source.copy_snapshot_to(&wrong, "s1", 0, progress()).await.is_err());
+
+    let mirror = Repo::create(&local(&b_dir), "vault-mirror", &master, source.data_key(), "HBR_PRIVATE", None).await.unwrap();
+    let missing = source.bytes_missing_in(&mirror, "s1").await.unwrap();
+    assert!(missing > 40 << 20);
+    let stats = source.copy_snapshot_to(&mirror, "s1", 0, progress()).await.unwrap();
+    assert!(stats.packs_copied >= 2 && stats.packs_skipped == 0, "{stats:?}");
+    assert_eq!(stats.bytes_copied, missing);
+    assert_eq!(source.bytes_missing_in(&mirror, "s1").await.unwrap(), 0);
+
+    // Interrupted copy: one pack and the manifest never arrived.
+    let packs = pack_files(&b_dir, "vault-mirror");
+    fs::remove_file(&packs[0]).unwrap();
+    fs::remove_file(b_dir.join("vaults/vault-mirror/snapshots/s1")).unwrap();
+    let mirror = Repo::open(&local(&b_dir), "vault-mirror", &master).await.unwrap();
+    assert!(mirror.list_snapshots().await.unwrap().is_empty());
+    let stats = source.copy_snapshot_to(&mirror, "s1", 0, progress()).await.unwrap();
+    assert_eq!(stats.packs_copied, 1, "{stats:?}");
+    assert!(stats.packs_skipped > 0, "{stats:?}");
+
+    // Rate limit: ~16 MiB at 40 MiB/s takes at least ~0.3 s.
+    let mirror2 = Repo::create(&local(&b_dir), "vault-mirror2", &master, source.data_key(), "HBR_PRIVATE", None).await.unwrap();
+    let t0 = Instant::now();
+    let stats = source.copy_snapshot_to(&mirror2, "s1", 40 << 20, progress()).await.unwrap();
+    let expected = stats.bytes_copied as f64 / (40u64 << 20) as f64;
+    assert!(t0.elapsed().as_secs_f64() >= expected * 0.8, "{:?} < {expected}", t0.elapsed());
+
+    // The source region disappears entirely.
+    drop(source);
+    fs::remove_dir_all(&a_dir).unwrap();
+    let mirror = Repo::open(&local(&b_dir), "vault-mirror", &master).await.unwrap();
+    let snaps = mirror.list_snapshots().await.unwrap();
+    assert_eq!(snaps.len(), 1);
+    assert_eq!(snaps[0].vault_id, "vault-src");
+    let report = mirror.verify(None, true, progress()).await.unwrap();
+    assert!(report.damaged_objects.is_empty(), "{report:?}");
+    let target = tmp.path().join("t");
+    let stats = mirror.restore(restore_req("s1", &target), progress()).await.unwrap();
+    assert!(stats.failed_files.is_empty());
+    assert_same_tree(&src, &target);
+    assert!(mirror.storage_size().await.unwrap() > 40 << 20);
+}
