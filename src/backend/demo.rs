@@ -17,7 +17,7 @@ fn s(v: &Value, k: &str) -> String {
     v.get(k).and_then(Value::as_str).unwrap_or_default().to_string()
 }
 
-async fn wait_vault(state: &AppState, vault_id: &str) -> ServerResult<()> {
+pub(crate) async fn wait_vault(state: &AppState, vault_id: &str) -> ServerResult<()> {
     for _ in 0..600 {
         match state.catalog.vault(vault_id)?.map(|v| v.status) {
             Some(st) if st == STATUS_CREATED => return Ok(()),
@@ -83,6 +83,7 @@ pub async fn seed(state: &AppState) -> ServerResult<()> {
         ("Description", "Disaster-recovery mirror of web-01"),
     ])
     .await?;
+    super::server::seed_sqlserver_demo(state).await?;
     state.catalog.set_setting(SEEDED, "1")?;
     tracing::info!("demo content ready");
     Ok(())

@@ -44,6 +44,15 @@ impl StorageHub {
         self.regions.iter().find(|r| r.region_id == region_id)
     }
 
+    /// Encrypts a secret for the catalog with the master key.
+    pub fn seal_secret(&self, purpose: &str, secret: &str) -> Result<String, StorageError> {
+        super::storage::crypto::seal_secret(&self.master, purpose, secret)
+    }
+
+    pub fn open_secret(&self, purpose: &str, sealed: &str) -> Result<String, StorageError> {
+        super::storage::crypto::open_secret(&self.master, purpose, sealed)
+    }
+
     pub fn keystore(&self) -> &KeyStore {
         &self.keystore
     }

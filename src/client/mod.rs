@@ -1,6 +1,10 @@
 //! Async client of the backend, signing every request with ACS3-HMAC-SHA256 exactly as the
 //! official Tea-based SDKs do (business parameters in the query string of a POST).
 mod actions;
+mod sqlserver;
+
+pub use actions::VaultQuery;
+pub use sqlserver::{InstanceSpec, SqlRestoreSpec};
 
 use std::time::{Duration, SystemTime};
 

@@ -4,6 +4,7 @@ mod clients;
 mod jobs;
 mod replication;
 mod schema;
+mod sqlserver;
 mod tasks;
 mod vaults;
 
@@ -15,6 +16,7 @@ use rusqlite::Connection;
 pub use clients::ClientRow;
 pub use jobs::{JobFilter, JobKind, JobRow, SnapshotRow};
 pub use replication::HistoryRow;
+pub use sqlserver::InstanceRow;
 pub use tasks::TaskRow;
 pub use vaults::{NewVault, ReplState, VaultFilter, VaultRow};
 pub use replication::MirrorPair;

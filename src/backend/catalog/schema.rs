@@ -1,8 +1,9 @@
 use rusqlite_migration::{Migrations, M};
 
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(
-        r#"
+    Migrations::new(vec![
+        M::up(
+            r#"
 CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 
 CREATE TABLE vaults (
@@ -116,7 +117,29 @@ CREATE TABLE replication_history (
 );
 CREATE INDEX replication_history_vault ON replication_history(mirror_vault_id, id);
 "#,
-    )])
+        ),
+        M::up(
+            r#"
+CREATE TABLE sql_instances (
+    cluster_id TEXT PRIMARY KEY,
+    vault_id TEXT NOT NULL REFERENCES vaults(vault_id) ON DELETE RESTRICT,
+    server_name TEXT NOT NULL,
+    instance_name TEXT NOT NULL DEFAULT '',
+    engine TEXT NOT NULL,
+    sql_login TEXT NOT NULL DEFAULT '',
+    -- AES-256-GCM under the master key, never the clear password
+    sql_password_sealed TEXT NOT NULL DEFAULT '',
+    use_windows_auth INTEGER NOT NULL DEFAULT 0,
+    trust_server_certificate INTEGER NOT NULL DEFAULT 0,
+    staging_dir TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL,
+    status_message TEXT NOT NULL DEFAULT '',
+    created_time INTEGER NOT NULL
+);
+CREATE INDEX sql_instances_vault ON sql_instances(vault_id);
+"#,
+        ),
+    ])
 }
 
 #[cfg(test)]

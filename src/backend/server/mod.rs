@@ -7,6 +7,8 @@ mod replication;
 mod sqlserver;
 mod vaults;
 
+pub(crate) use sqlserver::seed_demo as seed_sqlserver_demo;
+
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};

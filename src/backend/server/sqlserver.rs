@@ -1,11 +1,572 @@
-//! SQL Server actions.
+//! SQL Server actions: instances (on a source or a mirror vault), database backups into the
+//! instance's vault, and restores — from a mirror into an instance in the mirror's region,
+//! verified, with a disaster-recovery drill report.
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
 use serde_json::Value;
 
 use crate::api::error as codes;
+use crate::api::sqlserver::*;
+use crate::api::Page;
+use crate::backend::catalog::{now, InstanceRow, JobKind, JobRow, SnapshotRow};
 use crate::backend::error::{ServerError, ServerResult};
+use crate::backend::jobs::{percent, Outcome};
 use crate::backend::params::Params;
+use crate::backend::sqlserver::{ConnectionSpec, Engine, EngineKind, SqlError};
 use crate::backend::state::AppState;
+use crate::backend::storage::{BackupRequest, RestoreRequest, StorageError};
 
-pub async fn dispatch(_state: &AppState, action: &str, _p: &Params) -> ServerResult<Value> {
-    Err(ServerError::bad_request(codes::INVALID_ACTION, format!("The action {action} is not supported.")))
+use super::backup::{check_backup_target, check_usable, clean_absolute, committed, rerooted};
+use super::{new_id, to_value, vault_row};
+
+const PASSWORD_PURPOSE: &str = "mirrorvault sql password";
+pub const SOURCE_SQLSERVER: &str = "SQLSERVER";
+
+pub async fn dispatch(state: &AppState, action: &str, p: &Params) -> ServerResult<Value> {
+    match action {
+        "CreateSqlServerInstance" => to_value(create_instance(state, p).await?),
+        "DescribeSqlServerInstances" => to_value(describe_instances(state, p)?),
+        "DeleteSqlServerInstance" => to_value(delete_instance(state, p)?),
+        "PrecheckSqlServerInstance" => to_value(precheck(state, p).await?),
+        "DescribeSqlServerDatabases" => to_value(describe_databases(state, p).await?),
+        "CreateSqlServerBackupJob" => to_value(create_backup_job(state, p).await?),
+        "DescribeSqlServerSnapshots" => to_value(describe_snapshots(state, p)?),
+        "GetSqlServersToRestore" => to_value(servers_to_restore(state, p)?),
+        "GetSqlServerDatabasesToRestore" => to_value(databases_to_restore(state, p)?),
+        "CreateSqlServerRestore" => to_value(create_restore(state, p).await?),
+        "DescribeSqlServerRestores" => to_value(describe_restores(state, p)?),
+        "CancelSqlServerRestore" => to_value(cancel_restore(state, p)?),
+        other => Err(ServerError::bad_request(codes::INVALID_ACTION, format!("The action {other} is not supported."))),
+    }
 }
+
+fn sql_error(e: SqlError) -> ServerError {
+    match e {
+        SqlError::InvalidName(m) => ServerError::invalid("DatabaseName", m),
+        SqlError::AlreadyExists(m) => ServerError::conflict(codes::DATABASE_EXISTS, m),
+        SqlError::NotFound(m) => ServerError::not_found(codes::SQLSERVER_ERROR, m),
+        other => ServerError::conflict(codes::SQLSERVER_ERROR, other.to_string()),
+    }
+}
+
+fn sql_storage(e: SqlError) -> StorageError {
+    StorageError::Invalid(e.to_string())
+}
+
+/// The connection fields of a request, validated. A DEMO `ServerName` is an absolute directory
+/// or a plain name (then `DATA/sqlserver-demo/<name>`).
+fn spec_from(state: &AppState, p: &Params) -> ServerResult<ConnectionSpec> {
+    let engine: EngineKind = p.opt("Engine").unwrap_or_else(|| ENGINE_TDS.into()).parse().map_err(|_| ServerError::invalid("Engine", "expected TDS or DEMO"))?;
+    let server = p.bounded("ServerName", 1, 255)?.ok_or_else(|| ServerError::missing("ServerName"))?;
+    let server_name = match engine {
+        EngineKind::Demo if server.starts_with('/') => clean_absolute("ServerName", &server)?.display().to_string(),
+        EngineKind::Demo => {
+            if !server.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+                return Err(ServerError::invalid("ServerName", "a demo instance is an absolute directory or a name of letters, digits, '-' and '_'"));
+            }
+            state.settings.data_dir.join("sqlserver-demo").join(&server).display().to_string()
+        }
+        EngineKind::Tds => server,
+    };
+    if engine == EngineKind::Demo {
+        std::fs::create_dir_all(&server_name).map_err(|e| ServerError::invalid("ServerName", format!("cannot create the demo instance directory: {e}")))?;
+    }
+    let staging_dir = match p.opt("StagingDir") {
+        Some(s) => Some(clean_absolute("StagingDir", &s)?),
+        None => None,
+    };
+    Ok(ConnectionSpec {
+        engine,
+        server_name,
+        sql_login: p.bounded("SqlLogin", 0, 128)?.unwrap_or_default(),
+        sql_password: p.bounded("SqlPassword", 0, 256)?.unwrap_or_default(),
+        use_windows_auth: p.bool_or("UseWindowsAuth", false)?,
+        trust_server_certificate: p.bool_or("TrustServerCertificate", false)?,
+        staging_dir,
+    })
+}
+
+fn spec_of(state: &AppState, i: &InstanceRow) -> ServerResult<ConnectionSpec> {
+    let password = if i.sql_password_sealed.is_empty() {
+        String::new()
+    } else {
+        state.hub.open_secret(PASSWORD_PURPOSE, &i.sql_password_sealed).map_err(ServerError::internal)?
+    };
+    Ok(ConnectionSpec {
+        engine: i.engine.parse().map_err(|_| ServerError::internal("bad engine in catalog"))?,
+        server_name: i.server_name.clone(),
+        sql_login: i.sql_login.clone(),
+        sql_password: password,
+        use_windows_auth: i.use_windows_auth,
+        trust_server_certificate: i.trust_server_certificate,
+        staging_dir: (!i.staging_dir.is_empty()).then(|| PathBuf::from(&i.staging_dir)),
+    })
+}
+
+fn instance_row(state: &AppState, cluster_id: &str) -> ServerResult<InstanceRow> {
+    state.catalog.instance(cluster_id)?.ok_or_else(|| ServerError::not_found(codes::INSTANCE_NOT_FOUND, format!("The SQL Server instance {cluster_id} does not exist.")))
+}
+
+fn precheck_wire(r: crate::backend::sqlserver::PrecheckReport, kind: EngineKind) -> Precheck {
+    Precheck {
+        passed: r.ok,
+        version: r.version,
+        engine_label: kind.label().to_string(),
+        checks: r.checks.into_iter().map(|c| PrecheckItem { name: c.name, passed: c.passed, message: c.message }).collect(),
+    }
+}
+
+async fn run_precheck(spec: ConnectionSpec) -> Precheck {
+    let kind = spec.engine;
+    match Engine::connect(spec) {
+        Ok(engine) => match engine.precheck().await {
+            Ok(r) => precheck_wire(r, kind),
+            Err(e) => Precheck { passed: false, engine_label: kind.label().into(), checks: vec![PrecheckItem { name: "connect".into(), passed: false, message: e.to_string() }], ..Default::default() },
+        },
+        Err(e) => Precheck { passed: false, engine_label: kind.label().into(), checks: vec![PrecheckItem { name: "connection settings".into(), passed: false, message: e.to_string() }], ..Default::default() },
+    }
+}
+
+fn instance_wire(i: InstanceRow) -> Instance {
+    let kind: EngineKind = i.engine.parse().unwrap_or(EngineKind::Tds);
+    Instance {
+        cluster_id: i.cluster_id,
+        vault_id: i.vault_id,
+        region_id: i.region_id,
+        server_name: i.server_name,
+        instance_name: i.instance_name,
+        engine: i.engine,
+        engine_label: kind.label().to_string(),
+        sql_login: i.sql_login,
+        use_windows_auth: i.use_windows_auth,
+        status: i.status,
+        status_message: i.status_message,
+        vault_is_mirror: i.vault_is_mirror,
+        created_time: i.created_time,
+    }
+}
+
+pub async fn create_instance(state: &AppState, p: &Params) -> ServerResult<CreateInstanceResponse> {
+    let vault = vault_row(state, &p.required("VaultId")?)?;
+    check_usable(state, &vault)?;
+    let spec = spec_from(state, p)?;
+    let check = run_precheck(spec.clone()).await;
+    let (status, message) = if check.passed {
+        ("ONLINE", String::new())
+    } else {
+        ("UNREACHABLE", check.checks.iter().filter(|c| !c.passed).map(|c| format!("{}: {}", c.name, c.message)).collect::<Vec<_>>().join("; "))
+    };
+    let sealed = if spec.sql_password.is_empty() { String::new() } else { state.hub.seal_secret(PASSWORD_PURPOSE, &spec.sql_password).map_err(ServerError::internal)? };
+    let cluster_id = new_id("cl");
+    state.catalog.insert_instance(&InstanceRow {
+        cluster_id: cluster_id.clone(),
+        vault_id: vault.vault_id.clone(),
+        server_name: spec.server_name.clone(),
+        instance_name: p.bounded("InstanceName", 0, 128)?.unwrap_or_default(),
+        engine: spec.engine.as_str().to_string(),
+        sql_login: spec.sql_login.clone(),
+        sql_password_sealed: sealed,
+        use_windows_auth: spec.use_windows_auth,
+        trust_server_certificate: spec.trust_server_certificate,
+        staging_dir: spec.staging_dir.as_ref().map(|d| d.display().to_string()).unwrap_or_default(),
+        status: status.into(),
+        status_message: message,
+        ..Default::default()
+    })?;
+    tracing::info!(%cluster_id, vault = %vault.vault_id, engine = spec.engine.as_str(), "SQL Server instance registered");
+    Ok(CreateInstanceResponse { cluster_id, status: status.into(), precheck: check })
+}
+
+pub fn describe_instances(state: &AppState, p: &Params) -> ServerResult<DescribeInstancesResponse> {
+    let (page_number, page_size) = p.paging(50)?;
+    let vault_id = p.opt("VaultId");
+    let mut rows = state.catalog.list_instances(vault_id.as_deref())?;
+    if let Some(c) = p.opt("ClusterId") {
+        rows.retain(|i| i.cluster_id == c);
+    }
+    if let Some(r) = p.opt("RegionId") {
+        rows.retain(|i| i.region_id == r);
+    }
+    let total = rows.len() as i64;
+    let instance = rows.into_iter().skip(((page_number - 1) * page_size) as usize).take(page_size as usize).map(instance_wire).collect();
+    Ok(DescribeInstancesResponse { page: Page { total_count: total, page_number, page_size }, instances: Instances { instance } })
+}
+
+pub fn delete_instance(state: &AppState, p: &Params) -> ServerResult<Value> {
+    let cluster_id = p.required("ClusterId")?;
+    if state.catalog.delete_instance(&cluster_id)? == 0 {
+        return Err(ServerError::not_found(codes::INSTANCE_NOT_FOUND, format!("The SQL Server instance {cluster_id} does not exist.")));
+    }
+    Ok(serde_json::json!({}))
+}
+
+/// Prechecks a registered instance (`ClusterId`) or connection fields before registering.
+pub async fn precheck(state: &AppState, p: &Params) -> ServerResult<PrecheckResponse> {
+    let check = match p.opt("ClusterId") {
+        Some(id) => {
+            let i = instance_row(state, &id)?;
+            let check = run_precheck(spec_of(state, &i)?).await;
+            let msg = check.checks.iter().filter(|c| !c.passed).map(|c| format!("{}: {}", c.name, c.message)).collect::<Vec<_>>().join("; ");
+            state.catalog.set_instance_status(&id, if check.passed { "ONLINE" } else { "UNREACHABLE" }, &msg)?;
+            check
+        }
+        None => run_precheck(spec_from(state, p)?).await,
+    };
+    Ok(PrecheckResponse { precheck: check })
+}
+
+pub async fn describe_databases(state: &AppState, p: &Params) -> ServerResult<DescribeDatabasesResponse> {
+    let i = instance_row(state, &p.required("ClusterId")?)?;
+    let engine = Engine::connect(spec_of(state, &i)?).map_err(sql_error)?;
+    let list = engine.list_databases().await.map_err(sql_error)?;
+    let database: Vec<Database> = list
+        .into_iter()
+        .map(|d| Database { database_name: d.name, size_bytes: d.size_bytes as i64, status: d.status, ..Default::default() })
+        .collect();
+    let n = database.len() as i64;
+    Ok(DescribeDatabasesResponse { page: Page { total_count: n, page_number: 1, page_size: n.max(1) }, databases: Databases { database } })
+}
+
+pub async fn create_backup_job(state: &AppState, p: &Params) -> ServerResult<crate::api::backup::JobIdResponse> {
+    let i = instance_row(state, &p.required("ClusterId")?)?;
+    let vault = vault_row(state, &i.vault_id)?;
+    check_backup_target(state, &vault)?;
+    let names = p.list("DatabaseNames")?;
+    if names.is_empty() {
+        return Err(ServerError::missing("DatabaseNames"));
+    }
+    for n in &names {
+        crate::backend::sqlserver::validate_name(n, i.engine == ENGINE_DEMO).map_err(sql_error)?;
+    }
+    let spec = spec_of(state, &i)?;
+    let staging_root = match &spec.staging_dir {
+        Some(d) => d.clone(),
+        None if spec.engine == EngineKind::Demo => state.settings.data_dir.join("staging"),
+        None => return Err(ServerError::conflict(codes::SQLSERVER_ERROR, "The instance has no StagingDir shared with the backend; register it with one.")),
+    };
+    let job_id = new_id("job");
+    state.catalog.insert_job(JobKind::Backup, &job_id, &vault.vault_id, &i.cluster_id, SOURCE_SQLSERVER, "", &serde_json::json!({"DatabaseNames": names}).to_string())?;
+    let st = state.clone();
+    let jid = job_id.clone();
+    state.jobs.spawn(state, job_id.clone(), vault.vault_id.clone(), move |progress| async move {
+        let engine = Engine::connect(spec).map_err(sql_storage)?;
+        let repo = st.hub.repo(&vault.region_id, &vault.vault_id).await?;
+        let staging = staging_root.join(&jid);
+        std::fs::create_dir_all(&staging)?;
+        let mut last = None;
+        for name in &names {
+            let artifact = engine.backup_database(name, &staging).await.map_err(sql_storage)?;
+            let req = BackupRequest {
+                snapshot_id: new_id("s"),
+                client_id: i.cluster_id.clone(),
+                source_type: SOURCE_SQLSERVER.into(),
+                paths: vec![artifact.file.clone()],
+                excludes: vec![],
+                parent_snapshot_id: None,
+                meta: serde_json::json!({
+                    "DatabaseName": name,
+                    "BackupType": "FULL",
+                    "ClusterId": i.cluster_id,
+                    "ServerName": i.server_name,
+                    "Engine": i.engine,
+                    "RowCounts": artifact.table_row_counts,
+                    "SourceVaultId": vault.vault_id,
+                    "SourceRegionId": vault.region_id,
+                }),
+            };
+            let m = repo.backup(req, progress.clone()).await;
+            let _ = std::fs::remove_file(&artifact.file);
+            let m = m?;
+            committed(&st, &vault.vault_id, &m, &repo).await;
+            last = Some(m.snapshot_id);
+        }
+        let _ = std::fs::remove_dir_all(&staging);
+        Ok(Outcome { snapshot_id: last, result: serde_json::json!({}), error: None })
+    });
+    Ok(crate::api::backup::JobIdResponse { job_id })
+}
+
+fn sql_snapshots(state: &AppState, vault_id: &str) -> ServerResult<Vec<SnapshotRow>> {
+    Ok(state.catalog.list_snapshots(vault_id, None, Some(SOURCE_SQLSERVER))?)
+}
+
+fn meta_str(s: &SnapshotRow, k: &str) -> String {
+    s.meta.get(k).and_then(Value::as_str).unwrap_or_default().to_string()
+}
+
+pub fn describe_snapshots(state: &AppState, p: &Params) -> ServerResult<crate::api::backup::DescribeSnapshotsResponse> {
+    let vault = vault_row(state, &p.required("VaultId")?)?;
+    let (cluster, db) = (p.opt("ClusterId"), p.opt("DatabaseName"));
+    let (start, end) = (p.opt_i64("StartTime")?.unwrap_or(0), p.opt_i64("EndTime")?.unwrap_or(i64::MAX));
+    let (page_number, page_size) = p.paging(50)?;
+    let mut rows: Vec<SnapshotRow> = sql_snapshots(state, &vault.vault_id)?
+        .into_iter()
+        .filter(|s| cluster.as_deref().map(|c| meta_str(s, "ClusterId") == c).unwrap_or(true))
+        .filter(|s| db.as_deref().map(|d| meta_str(s, "DatabaseName") == d).unwrap_or(true))
+        .filter(|s| s.complete_time >= start && s.complete_time <= end)
+        .collect();
+    rows.reverse();
+    let total = rows.len() as i64;
+    let mut p2 = Params::default();
+    p2.insert("VaultId", vault.vault_id.clone());
+    let snapshot = rows
+        .into_iter()
+        .skip(((page_number - 1) * page_size) as usize)
+        .take(page_size as usize)
+        .map(|s| crate::api::backup::Snapshot {
+            database_name: meta_str(&s, "DatabaseName"),
+            backup_type: meta_str(&s, "BackupType"),
+            cluster_id: meta_str(&s, "ClusterId"),
+            snapshot_id: s.snapshot_id,
+            vault_id: s.vault_id,
+            client_id: s.client_id,
+            source_type: s.source_type,
+            paths: s.paths,
+            bytes_total: s.bytes_total,
+            bytes_added: s.bytes_added,
+            items_total: s.items_total,
+            parent_snapshot_id: s.parent_snapshot_id,
+            start_time: s.start_time,
+            complete_time: s.complete_time,
+            status: "COMPLETE".into(),
+        })
+        .collect();
+    Ok(crate::api::backup::DescribeSnapshotsResponse { page: Page { total_count: total, page_number, page_size }, snapshots: crate::api::backup::Snapshots { snapshot } })
+}
+
+/// The source instances that have backups in `VaultId` (for a mirror: the copies' sources).
+pub fn servers_to_restore(state: &AppState, p: &Params) -> ServerResult<DescribeInstancesResponse> {
+    let vault = vault_row(state, &p.required("VaultId")?)?;
+    let mut seen = BTreeMap::new();
+    for s in sql_snapshots(state, &vault.vault_id)? {
+        let id = meta_str(&s, "ClusterId");
+        let known = state.catalog.instance(&id)?.map(instance_wire);
+        seen.entry(id.clone()).or_insert_with(|| {
+            known.unwrap_or(Instance {
+                cluster_id: id,
+                server_name: meta_str(&s, "ServerName"),
+                engine: meta_str(&s, "Engine"),
+                engine_label: meta_str(&s, "Engine").parse::<EngineKind>().map(|k| k.label().to_string()).unwrap_or_default(),
+                region_id: meta_str(&s, "SourceRegionId"),
+                vault_id: meta_str(&s, "SourceVaultId"),
+                status: "REMOTE".into(),
+                ..Default::default()
+            })
+        });
+    }
+    let instance: Vec<Instance> = seen.into_values().collect();
+    let n = instance.len() as i64;
+    Ok(DescribeInstancesResponse { page: Page { total_count: n, page_number: 1, page_size: n.max(1) }, instances: Instances { instance } })
+}
+
+pub fn databases_to_restore(state: &AppState, p: &Params) -> ServerResult<DescribeDatabasesResponse> {
+    let vault = vault_row(state, &p.required("VaultId")?)?;
+    let cluster = p.required("ClusterId")?;
+    let mut by_db: BTreeMap<String, Database> = BTreeMap::new();
+    for s in sql_snapshots(state, &vault.vault_id)?.into_iter().filter(|s| meta_str(s, "ClusterId") == cluster) {
+        let d = by_db.entry(meta_str(&s, "DatabaseName")).or_insert_with(|| Database { database_name: meta_str(&s, "DatabaseName"), status: "BACKED_UP".into(), ..Default::default() });
+        d.snapshot_count += 1;
+        d.latest_backup_time = d.latest_backup_time.max(s.complete_time);
+        d.size_bytes = s.bytes_total;
+    }
+    let database: Vec<Database> = by_db.into_values().collect();
+    let n = database.len() as i64;
+    Ok(DescribeDatabasesResponse { page: Page { total_count: n, page_number: 1, page_size: n.max(1) }, databases: Databases { database } })
+}
+
+pub async fn create_restore(state: &AppState, p: &Params) -> ServerResult<CreateRestoreResponse> {
+    let vault = vault_row(state, &p.required("VaultId")?)?;
+    check_usable(state, &vault)?;
+    let target = instance_row(state, &p.required("ClusterId")?)?;
+    if vault.is_mirror && target.region_id != vault.region_id {
+        return Err(ServerError::conflict(
+            codes::WRONG_REGION,
+            format!("Restoring from the mirror vault {} (in {}) needs an instance registered in {}; {} is in {}.", vault.vault_id, vault.region_id, vault.region_id, target.cluster_id, target.region_id),
+        ));
+    }
+    let source_db = p.opt("SourceDatabaseName");
+    let source_cluster = p.opt("SourceClusterId");
+    let snaps = sql_snapshots(state, &vault.vault_id)?;
+    let snap = match (p.opt("SnapshotId"), p.opt_i64("PointInTime")?) {
+        (Some(id), _) => snaps.into_iter().find(|s| s.snapshot_id == id),
+        // Full backups only: the newest backup point at or before the requested time.
+        (None, Some(t)) => snaps
+            .into_iter()
+            .filter(|s| s.complete_time <= t)
+            .filter(|s| source_db.as_deref().map(|d| meta_str(s, "DatabaseName") == d).unwrap_or(true))
+            .filter(|s| source_cluster.as_deref().map(|c| meta_str(s, "ClusterId") == c).unwrap_or(true))
+            .last(),
+        (None, None) => return Err(ServerError::missing("SnapshotId")),
+    }
+    .ok_or_else(|| ServerError::not_found(codes::SNAPSHOT_NOT_FOUND, format!("No SQL Server backup point matches in the vault {}.", vault.vault_id)))?;
+    let db = meta_str(&snap, "DatabaseName");
+    if let Some(d) = &source_db {
+        if *d != db {
+            return Err(ServerError::invalid("SourceDatabaseName", format!("the snapshot {} holds {db}, not {d}", snap.snapshot_id)));
+        }
+    }
+    let target_db = p.opt("TargetDatabaseName").unwrap_or_else(|| db.clone());
+    crate::backend::sqlserver::validate_name(&target_db, target.engine == ENGINE_DEMO).map_err(sql_error)?;
+    let replace = p.bool_or("ReplaceDatabase", false)?;
+    let file_destination = match p.opt("FileDestination") {
+        Some(f) => Some(clean_absolute("FileDestination", &f)?),
+        None => None,
+    };
+    let spec = spec_of(state, &target)?;
+    let engine = Engine::connect(spec.clone()).map_err(sql_error)?;
+    if !replace && engine.database_exists(&target_db).await.map_err(sql_error)? {
+        return Err(ServerError::conflict(
+            codes::DATABASE_EXISTS,
+            format!("The database {target_db} already exists on {}; set ReplaceDatabase=true to overwrite it, or choose another name.", target.server_name),
+        ));
+    }
+    let restore_id = new_id("rs");
+    let lag_at_start = vault.repl.lag_seconds;
+    let params = serde_json::json!({
+        "SourceClusterId": meta_str(&snap, "ClusterId"), "SourceDatabaseName": db, "ClusterId": target.cluster_id,
+        "TargetDatabaseName": target_db, "ReplaceDatabase": replace, "FileDestination": file_destination,
+    });
+    state.catalog.insert_job(JobKind::SqlRestore, &restore_id, &vault.vault_id, &target.cluster_id, SOURCE_SQLSERVER, &snap.snapshot_id, &params.to_string())?;
+    let st = state.clone();
+    let rid = restore_id.clone();
+    state.jobs.spawn(state, restore_id.clone(), vault.vault_id.clone(), move |progress| async move {
+        let started = now();
+        let repo = st.hub.repo(&vault.region_id, &vault.vault_id).await?;
+        let staging = st.settings.data_dir.join("staging").join(&rid);
+        let _ = std::fs::remove_dir_all(&staging);
+        std::fs::create_dir_all(&staging)?;
+        let result = async {
+            let stats = repo.restore(RestoreRequest { snapshot_id: snap.snapshot_id.clone(), target: staging.clone(), include: vec![], overwrite: true }, progress).await?;
+            if !stats.failed_files.is_empty() {
+                return Err(StorageError::Invalid(format!("the backup file could not be read back intact: {}", stats.failed_files.join("; "))));
+            }
+            let artifact = snap.paths.first().map(|p| rerooted(&staging, p)).ok_or_else(|| StorageError::Invalid("the snapshot holds no backup file".into()))?;
+            engine.restore_database(&artifact, &db, &target_db, replace, file_destination.as_deref()).await.map_err(sql_storage)?;
+            let expected: BTreeMap<String, u64> = serde_json::from_value(snap.meta.get("RowCounts").cloned().unwrap_or_default()).unwrap_or_default();
+            let v = engine.verify_database(&target_db, &expected).await.map_err(sql_storage)?;
+            Ok::<_, StorageError>((stats, v))
+        }
+        .await;
+        let _ = std::fs::remove_dir_all(&staging);
+        let mut report = DrillReport {
+            restore_id: rid.clone(),
+            source_vault_id: meta_str(&snap, "SourceVaultId"),
+            source_region_id: meta_str(&snap, "SourceRegionId"),
+            restore_vault_id: vault.vault_id.clone(),
+            restore_region_id: vault.region_id.clone(),
+            restored_from_mirror: vault.is_mirror,
+            source_cluster_id: meta_str(&snap, "ClusterId"),
+            source_database_name: db.clone(),
+            target_cluster_id: target.cluster_id.clone(),
+            target_server_name: target.server_name.clone(),
+            target_engine_label: spec.engine.label().to_string(),
+            target_database_name: target_db.clone(),
+            snapshot_id: snap.snapshot_id.clone(),
+            backup_point_time: snap.complete_time,
+            drill_start_time: started,
+            rpo_seconds: (started - snap.complete_time).max(0),
+            mirror_lag_seconds_at_start: lag_at_start,
+            ..Default::default()
+        };
+        match result {
+            Ok((stats, v)) => {
+                report.bytes_moved = stats.bytes_restored as i64;
+                report.verification = Verification {
+                    integrity_ok: v.integrity_ok,
+                    integrity_message: v.integrity_message.clone(),
+                    row_counts_match: v.row_counts_match,
+                    expected_row_counts: v.expected.clone(),
+                    actual_row_counts: v.actual.clone(),
+                };
+                report.drill_end_time = now();
+                report.rto_seconds = report.drill_end_time - started;
+                let error = (!v.passed()).then(|| format!("The restored database failed verification: integrity {}, row counts {}.", v.integrity_message, if v.row_counts_match { "match" } else { "differ" }));
+                if let Some(e) = &error {
+                    report.errors.push(e.clone());
+                }
+                Ok(Outcome { snapshot_id: None, result: serde_json::json!({ "Report": report }), error })
+            }
+            Err(e) => {
+                report.drill_end_time = now();
+                report.rto_seconds = report.drill_end_time - started;
+                report.errors.push(e.to_string());
+                Ok(Outcome { snapshot_id: None, result: serde_json::json!({ "Report": report }), error: Some(e.to_string()) })
+            }
+        }
+    });
+    Ok(CreateRestoreResponse { restore_id })
+}
+
+fn restore_wire(j: &JobRow) -> Restore {
+    let params: Value = serde_json::from_str(&j.params).unwrap_or_default();
+    let result: Value = serde_json::from_str(&j.result).unwrap_or_default();
+    let report: Option<DrillReport> = result.get("Report").and_then(|r| serde_json::from_value(r.clone()).ok());
+    let s = |k: &str| params.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+    Restore {
+        restore_id: j.job_id.clone(),
+        vault_id: j.vault_id.clone(),
+        snapshot_id: j.snapshot_id.clone(),
+        source_cluster_id: s("SourceClusterId"),
+        source_database_name: s("SourceDatabaseName"),
+        cluster_id: s("ClusterId"),
+        target_database_name: s("TargetDatabaseName"),
+        replace_database: params.get("ReplaceDatabase").and_then(Value::as_bool).unwrap_or(false),
+        status: j.status.clone(),
+        percentage: percent(&j.status, j.bytes_done, j.bytes_total),
+        bytes_total: j.bytes_total,
+        bytes_done: j.bytes_done,
+        error_message: j.error_message.clone(),
+        created_time: j.created_time,
+        start_time: j.start_time,
+        complete_time: j.complete_time,
+        verification: report.as_ref().filter(|r| r.verification != Verification::default()).map(|r| r.verification.clone()),
+        report,
+    }
+}
+
+pub fn describe_restores(state: &AppState, p: &Params) -> ServerResult<DescribeRestoresResponse> {
+    let (page_number, page_size) = p.paging(10)?;
+    let (restore_id, vault_id, cluster_id, status) = (p.opt("RestoreId"), p.opt("VaultId"), p.opt("ClusterId"), p.opt("Status"));
+    let f = crate::backend::catalog::JobFilter { job_id: restore_id.as_deref(), vault_id: vault_id.as_deref(), client_id: cluster_id.as_deref(), status: status.as_deref() };
+    let (total, rows) = state.catalog.list_jobs(JobKind::SqlRestore, &f, page_number, page_size)?;
+    Ok(DescribeRestoresResponse { page: Page { total_count: total, page_number, page_size }, restores: Restores { restore: rows.iter().map(restore_wire).collect() } })
+}
+
+pub fn cancel_restore(state: &AppState, p: &Params) -> ServerResult<Value> {
+    let id = p.required("RestoreId")?;
+    let job = state.catalog.job(&id)?.filter(|j| j.kind == JobKind::SqlRestore.as_str()).ok_or_else(|| ServerError::not_found(codes::JOB_NOT_FOUND, format!("The restore {id} does not exist.")))?;
+    if !state.jobs.cancel(&id) {
+        return Err(ServerError::conflict(codes::JOB_NOT_CANCELABLE, format!("The restore {id} is {} and cannot be canceled.", job.status)));
+    }
+    Ok(serde_json::json!({}))
+}
+
+/// Demo: a SQL Server client in cn-hangzhou with a demo instance holding `sales` and `inventory`,
+/// full backups taken, and the vault mirrored to cn-shanghai (synced at once, ready for a drill).
+pub async fn seed_demo(state: &AppState) -> ServerResult<()> {
+    use super::call;
+    let c = call(state, "CreateBackupClient", &[("ClientName", "sqlserver-cluster-a"), ("VaultRegionId", "cn-hangzhou"), ("ClientType", "SQLSERVER"), ("Description", "SQL Server cluster A")]).await?;
+    let vault_id = c["VaultId"].as_str().unwrap_or_default().to_string();
+    crate::backend::demo::wait_vault(state, &vault_id).await?;
+    let dir = state.settings.data_dir.join("sqlserver-demo").join("cluster-a");
+    std::fs::create_dir_all(&dir).map_err(ServerError::internal)?;
+    crate::backend::sqlserver::demo::DemoEngine::seed_demo(&dir).map_err(sql_error)?;
+    let dir_s = dir.display().to_string();
+    let i = call(state, "CreateSqlServerInstance", &[("VaultId", &vault_id), ("Engine", "DEMO"), ("ServerName", &dir_s), ("InstanceName", "cluster-a (demo)")]).await?;
+    let cluster = i["ClusterId"].as_str().unwrap_or_default().to_string();
+    let j = call(state, "CreateSqlServerBackupJob", &[("ClusterId", &cluster), ("DatabaseNames", r#"["sales","inventory"]"#)]).await?;
+    crate::backend::demo::wait_job(state, j["JobId"].as_str().unwrap_or_default()).await?;
+    let m = call(state, "CreateReplicationVault", &[
+        ("ReplicationSourceVaultId", &vault_id),
+        ("VaultRegionId", "cn-shanghai"),
+        ("VaultName", "sqlserver-cluster-a-dr"),
+        ("Description", "Mirror for SQL Server disaster-recovery drills"),
+    ])
+    .await?;
+    let mirror = m["VaultId"].as_str().unwrap_or_default().to_string();
+    crate::backend::demo::wait_vault(state, &mirror).await?;
+    call(state, "SyncReplicationVaultNow", &[("VaultId", &mirror)]).await?;
+    Ok(())
+}
+

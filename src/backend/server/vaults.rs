@@ -289,6 +289,9 @@ pub async fn delete_vault(state: &AppState, p: &Params) -> ServerResult<serde_js
             format!("The vault {vault_id} still has backup clients ({}); delete them first.", v.client_names.join(", ")),
         ));
     }
+    if state.catalog.vault_has_instances(&vault_id)? {
+        return Err(ServerError::conflict(codes::VAULT_HAS_INSTANCES, format!("SQL Server instances are registered on the vault {vault_id}; delete them first.")));
+    }
     state.jobs.ensure_vault_idle(&vault_id)?;
     let _guard = state.replicator.lock_mirror(&vault_id).await;
     match state.catalog.delete_vault(&vault_id) {

@@ -21,6 +21,7 @@ use std::str::FromStr;
 
 pub use engine::Engine;
 pub use error::SqlError;
+pub use names::validate_name;
 
 /// Which engine serves a registered instance.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -106,3 +106,12 @@ mod tests {
         assert!(!e.contains('\0'));
     }
 }
+
+/// Validates a database name for the engine in use.
+pub fn validate_name(name: &str, demo: bool) -> Result<(), SqlError> {
+    if demo {
+        validate_demo_name(name)
+    } else {
+        validate_tds_name(name)
+    }
+}

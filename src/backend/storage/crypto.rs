@@ -217,3 +217,19 @@ impl VaultKeys {
         open(&self.cipher, aad, data, object)
     }
 }
+
+/// Encrypts a small secret (e.g. a SQL Server password) with the master key, for the catalog:
+/// base64(`nonce || AES-256-GCM(master, secret)`), bound to `purpose`.
+pub fn seal_secret(master: &MasterKey, purpose: &str, secret: &str) -> Result<String, StorageError> {
+    let sealed = seal(&cipher_for(master.bytes()), purpose.as_bytes(), secret.as_bytes())?;
+    Ok(base64::engine::general_purpose::STANDARD.encode(sealed))
+}
+
+/// Inverse of [`seal_secret`].
+pub fn open_secret(master: &MasterKey, purpose: &str, sealed: &str) -> Result<String, StorageError> {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(sealed.trim())
+        .map_err(|_| StorageError::Crypto { object: purpose.to_string() })?;
+    let plain = open(&cipher_for(master.bytes()), purpose.as_bytes(), &bytes, purpose)?;
+    String::from_utf8(plain).map_err(|_| StorageError::Crypto { object: purpose.to_string() })
+}
