@@ -1,5 +1,6 @@
 //! mirrorvault: a desktop console and backend for backup vaults with cross-region mirror vaults.
 pub mod api;
 pub mod backend;
+pub mod bench;
 pub mod client;
 pub mod ui;

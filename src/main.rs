@@ -36,6 +36,8 @@ enum Command {
         #[command(subcommand)]
         command: VaultCommand,
     },
+    /// Benchmark backup, incremental, mirror sync, lag, restore (vs restic/rustic), API, console, memory.
+    Bench(mirrorvault::bench::BenchArgs),
 }
 
 #[derive(Args)]
@@ -83,6 +85,24 @@ enum VaultCommand {
         /// The master key file (default DATA/master.key).
         #[arg(long)]
         key_file: Option<PathBuf>,
+    },
+    /// Restore a snapshot straight from a vault's location (no catalog, no server): the
+    /// disaster-recovery path when everything but the location and the master key is lost.
+    Restore {
+        #[arg(long)]
+        location: PathBuf,
+        #[arg(long)]
+        vault_id: String,
+        /// Default: the newest snapshot.
+        #[arg(long)]
+        snapshot_id: Option<String>,
+        /// Absolute directory; the snapshot's absolute paths are re-rooted under it.
+        #[arg(long)]
+        target: PathBuf,
+        #[arg(long)]
+        key_file: Option<PathBuf>,
+        #[arg(long)]
+        overwrite: bool,
     },
 }
 
@@ -153,6 +173,12 @@ fn main() -> anyhow::Result<()> {
             let rt = tokio::runtime::Runtime::new()?;
             rt.block_on(inspect(location, vault_id, key_file.unwrap_or_else(|| data_dir.join("master.key"))))
         }
+        Some(Command::Vault { command: VaultCommand::Restore { location, vault_id, snapshot_id, target, key_file, overwrite } }) => {
+            let rt = tokio::runtime::Runtime::new()?;
+            let key_file = key_file.unwrap_or_else(|| data_dir.join("master.key"));
+            rt.block_on(restore_from_location(location, vault_id, snapshot_id, target, key_file, overwrite))
+        }
+        Some(Command::Bench(args)) => mirrorvault::bench::run(args).map(|_| ()),
         None => mirrorvault::ui::run_console(cli.endpoint, data_dir, env_credentials()),
     }
 }
@@ -210,6 +236,25 @@ async fn inspect(location: PathBuf, vault_id: Option<String>, key_file: PathBuf)
     for s in repo.list_snapshots().await? {
         let when = humantime::format_rfc3339_seconds(std::time::UNIX_EPOCH + Duration::from_secs(s.complete_time.max(0) as u64));
         println!("{:<26} {:<20} {:>14} {:>8}  {}", s.snapshot_id, when.to_string(), s.bytes_total, s.items_total, s.paths.join(", "));
+    }
+    Ok(())
+}
+
+async fn restore_from_location(location: PathBuf, vault_id: String, snapshot_id: Option<String>, target: PathBuf, key_file: PathBuf, overwrite: bool) -> anyhow::Result<()> {
+    use mirrorvault::backend::storage::{Progress, RestoreRequest};
+    let loc = Location::open(&LocationConfig::Local { path: location })?;
+    let key = MasterKey::load(&key_file).with_context(|| format!("cannot read the master key {}", key_file.display()))?;
+    let repo = Repo::open(&loc, &vault_id, &key).await?;
+    let snapshot_id = match snapshot_id {
+        Some(s) => s,
+        None => repo.list_snapshots().await?.pop().map(|s| s.snapshot_id).context("the vault holds no snapshot")?,
+    };
+    let stats = repo
+        .restore(RestoreRequest { snapshot_id: snapshot_id.clone(), target: target.clone(), include: vec![], overwrite }, std::sync::Arc::new(Progress::default()))
+        .await?;
+    println!("restored {snapshot_id}: {} files, {} bytes into {}", stats.files_restored, stats.bytes_restored, target.display());
+    if !stats.failed_files.is_empty() {
+        anyhow::bail!("{} file(s) could not be restored: {}", stats.failed_files.len(), stats.failed_files.join("; "));
     }
     Ok(())
 }

@@ -96,6 +96,13 @@ impl<T: Send + 'static> Requested<T> {
         self.value.as_mut()
     }
 
+    /// Sets the value as if a request had just settled with it (used by `mirrorvault bench`).
+    pub fn set_value(&mut self, value: T) {
+        self.value = Some(value);
+        self.error = None;
+        self.settled_at = Some(Instant::now());
+    }
+
     /// The error of the latest request, if it failed.
     pub fn error(&self) -> Option<&ClientError> {
         self.error.as_ref()

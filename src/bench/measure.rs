@@ -1,0 +1,130 @@
+//! Measuring: repeated runs (median, min), percentiles, page-cache equalisation, and the
+//! peak RSS of a child process read from /proc.
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// Summary of repeated measurements of one quantity.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct Stat {
+    pub median: f64,
+    pub min: f64,
+    pub max: f64,
+    pub runs: usize,
+    pub samples: Vec<f64>,
+}
+
+impl Stat {
+    pub fn of(samples: &[f64]) -> Stat {
+        if samples.is_empty() {
+            return Stat::default();
+        }
+        let mut s = samples.to_vec();
+        s.sort_by(|a, b| a.total_cmp(b));
+        Stat { median: percentile_sorted(&s, 50.0), min: s[0], max: s[s.len() - 1], runs: s.len(), samples: samples.to_vec() }
+    }
+}
+
+/// Nearest-rank percentile over sorted samples (the median of an even count is the mean of the two middle values).
+pub fn percentile_sorted(s: &[f64], p: f64) -> f64 {
+    if s.is_empty() {
+        return f64::NAN;
+    }
+    if p == 50.0 && s.len() % 2 == 0 {
+        return (s[s.len() / 2 - 1] + s[s.len() / 2]) / 2.0;
+    }
+    let rank = ((p / 100.0) * s.len() as f64).ceil() as usize;
+    s[rank.clamp(1, s.len()) - 1]
+}
+
+pub fn percentile(samples: &[f64], p: f64) -> f64 {
+    let mut s = samples.to_vec();
+    s.sort_by(|a, b| a.total_cmp(b));
+    percentile_sorted(&s, p)
+}
+
+pub fn mean(samples: &[f64]) -> f64 {
+    if samples.is_empty() {
+        f64::NAN
+    } else {
+        samples.iter().sum::<f64>() / samples.len() as f64
+    }
+}
+
+/// How the page cache is handled before each timed run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub enum CacheMode {
+    /// `sync; echo 3 > /proc/sys/vm/drop_caches` before each timed run of either side.
+    Dropped,
+    /// Dropping is not permitted (e.g. in a container): the inputs are read once before each
+    /// timed run of either side, so both sides start warm.
+    Warm,
+}
+
+/// Tries to drop the page cache; true when it worked.
+pub fn drop_caches() -> bool {
+    unsafe { libc::sync() };
+    std::fs::write("/proc/sys/vm/drop_caches", b"3\n").is_ok()
+}
+
+/// Equalises caches before a timed run: drops them, or (when not permitted) warms `inputs`.
+pub fn equalise(mode: CacheMode, inputs: &[&Path]) {
+    match mode {
+        CacheMode::Dropped => {
+            drop_caches();
+        }
+        CacheMode::Warm => {
+            unsafe { libc::sync() };
+            for p in inputs {
+                let _ = super::dataset::read_all(p);
+            }
+        }
+    }
+}
+
+pub fn secs(d: Duration) -> f64 {
+    d.as_secs_f64()
+}
+
+pub fn time<T>(f: impl FnOnce() -> T) -> (T, f64) {
+    let t = Instant::now();
+    let v = f();
+    (v, t.elapsed().as_secs_f64())
+}
+
+/// `VmHWM` (peak RSS) and `VmRSS` of a process in bytes, from /proc/PID/status.
+pub fn proc_rss(pid: u32) -> Option<(u64, u64)> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let field = |name: &str| -> Option<u64> {
+        let line = text.lines().find(|l| l.starts_with(name))?;
+        let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kb * 1024)
+    };
+    Some((field("VmHWM:")?, field("VmRSS:")?))
+}
+
+/// Free bytes on the filesystem holding `path`.
+pub fn free_disk(path: &Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::statvfs(c.as_ptr(), &mut st) } != 0 {
+        return None;
+    }
+    Some(st.f_bavail as u64 * st.f_frsize as u64)
+}
+
+/// One line describing the machine: CPU model, cores, memory, kernel.
+pub fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|t| t.lines().find(|l| l.starts_with("model name")).and_then(|l| l.split(':').nth(1)).map(|s| s.trim().to_string()))
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
+    let mem = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|t| t.lines().find(|l| l.starts_with("MemTotal")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse::<u64>().ok()))
+        .map(|kb| format!("{:.0} GiB RAM", kb as f64 / 1024.0 / 1024.0))
+        .unwrap_or_default();
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").map(|s| s.trim().to_string()).unwrap_or_default();
+    format!("{cores} cores ({cpu}), {mem}, Linux {kernel}")
+}

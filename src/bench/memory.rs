@@ -1,0 +1,116 @@
+//! Peak RSS of the backend while it backs up a large generated tree. The backend runs as a child
+//! process (`mirrorvault serve`), so its `VmHWM` is the backend's alone.
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+
+use super::measure::proc_rss;
+use crate::client::{Client, Credentials};
+
+pub struct MemoryResult {
+    pub bytes: u64,
+    pub peak_rss: u64,
+    pub idle_rss: u64,
+    pub backup_seconds: f64,
+    pub samples: usize,
+}
+
+struct ChildServer {
+    child: Child,
+    endpoint: String,
+}
+
+impl Drop for ChildServer {
+    fn drop(&mut self) {
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn spawn_server(exe: &Path, data_dir: &Path, creds: &Credentials) -> anyhow::Result<ChildServer> {
+    let mut child = Command::new(exe)
+        .arg("serve")
+        .arg("--data-dir")
+        .arg(data_dir)
+        .arg("--listen")
+        .arg("127.0.0.1:0")
+        .arg("--historical-sync-delay")
+        .arg("24h")
+        .env(crate::backend::ENV_KEY_ID, &creds.access_key_id)
+        .env(crate::backend::ENV_KEY_SECRET, &creds.access_key_secret)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .with_context(|| format!("cannot start {} serve", exe.display()))?;
+    let stdout = child.stdout.take().context("no stdout")?;
+    let mut lines = BufReader::new(stdout).lines();
+    let mut server = ChildServer { child, endpoint: String::new() };
+    while let Some(line) = lines.next() {
+        let line = line?;
+        if let Some(ep) = line.strip_prefix("listening on ") {
+            server.endpoint = ep.trim().to_string();
+            break;
+        }
+    }
+    if server.endpoint.is_empty() {
+        bail!("{} serve exited without printing its address", exe.display());
+    }
+    // keep draining stdout so the child never blocks on a full pipe
+    std::thread::spawn(move || for _ in lines.by_ref() {});
+    Ok(server)
+}
+
+/// Backs `tree` up through a child backend; samples its RSS every 100 ms; returns the peak.
+pub fn measure(rt: &tokio::runtime::Runtime, exe: &Path, work: &Path, tree: &Path, bytes: u64) -> anyhow::Result<MemoryResult> {
+    let creds = Credentials { access_key_id: "LTAIbenchmemory01".into(), access_key_secret: "bench-memory-secret".into() };
+    let data_dir: PathBuf = work.join("mem-backend");
+    let server = spawn_server(exe, &data_dir, &creds)?;
+    let pid = server.child.id();
+    let client = Client::new(&server.endpoint, creds)?;
+    let (client_id, vault_id) = rt.block_on(async {
+        let c = client.create_backup_client("bench-memory", "cn-hangzhou", None).await?;
+        super::wait_vault_created(&client, &c.vault_id).await?;
+        anyhow::Ok((c.client_id, c.vault_id))
+    })?;
+    let idle_rss = proc_rss(pid).map(|(_, rss)| rss).unwrap_or(0);
+    let include = vec![tree.display().to_string()];
+    let start = Instant::now();
+    let job = rt.block_on(client.create_backup_job(&vault_id, &client_id, &include, &[]))?;
+    let mut samples = 0usize;
+    let mut peak = 0u64;
+    loop {
+        if let Some((hwm, rss)) = proc_rss(pid) {
+            peak = peak.max(hwm).max(rss);
+            samples += 1;
+        }
+        let done = rt.block_on(async {
+            let r = client.describe_backup_jobs(None, Some(&job.job_id)).await?;
+            anyhow::Ok(r.backup_jobs.backup_job.into_iter().next().filter(|j| super::terminal(&j.job.status)))
+        })?;
+        if let Some(j) = done {
+            if j.job.status != "COMPLETE" {
+                bail!("memory backup ended {}: {}", j.job.status, j.job.error_message);
+            }
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let backup_seconds = start.elapsed().as_secs_f64();
+    if let Some((hwm, _)) = proc_rss(pid) {
+        peak = peak.max(hwm);
+    }
+    drop(server);
+    Ok(MemoryResult { bytes, peak_rss: peak, idle_rss, backup_seconds, samples })
+}
