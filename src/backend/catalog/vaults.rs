@@ -194,7 +194,8 @@ impl Catalog {
             add("v.status = ?", x.clone().into());
         }
         if let Some(x) = &f.name {
-            add("v.vault_name LIKE '%' || ? || '%'", x.clone().into());
+            // a literal, case-insensitive substring: LIKE would treat % and _ in the filter as wildcards
+            add("instr(lower(v.vault_name), lower(?)) > 0", x.clone().into());
         }
         if let Some(x) = f.replication {
             add("v.is_mirror = ?", (x as i64).into());
