@@ -24,6 +24,18 @@ use request::Net;
 /// The embedded backend's historical sync delay (demo: short enough to watch).
 pub const EMBEDDED_HISTORICAL_SYNC_DELAY: Duration = Duration::from_secs(3 * 60);
 
+/// How the console starts its embedded backend: in `data_dir/console`, on 127.0.0.1 only (a
+/// random free port), with demo content. Never reachable from another machine.
+pub fn embedded_serve_options(data_dir: &std::path::Path) -> ServeOptions {
+    ServeOptions {
+        data_dir: data_dir.join("console"),
+        listen: "127.0.0.1:0".parse().expect("loopback address"),
+        historical_sync_delay: EMBEDDED_HISTORICAL_SYNC_DELAY,
+        demo: true,
+        credentials: None,
+    }
+}
+
 /// Opens the console window. Without `endpoint` it starts an embedded demo backend in
 /// `data_dir/console` first and stops it when the window closes.
 pub fn run_console(endpoint: Option<String>, data_dir: PathBuf, credentials: Option<Credentials>) -> anyhow::Result<()> {
@@ -39,13 +51,7 @@ pub fn run_console(endpoint: Option<String>, data_dir: PathBuf, credentials: Opt
 
     let (connection, server) = match endpoint {
         None => {
-            let opts = ServeOptions {
-                data_dir: data_dir.join("console"),
-                listen: "127.0.0.1:0".parse().expect("loopback address"),
-                historical_sync_delay: EMBEDDED_HISTORICAL_SYNC_DELAY,
-                demo: true,
-                credentials: None,
-            };
+            let opts = embedded_serve_options(&data_dir);
             let server = rt.block_on(backend::start(opts, None)).context("cannot start the embedded backend")?;
             let source = match &server.credentials_file {
                 Some(path) => format!("{} (embedded backend)", path.display()),
