@@ -140,9 +140,11 @@ pub fn percent(status: &str, done: i64, total: i64) -> i64 {
     }
 }
 
-/// Brings the catalog in line with what the locations hold (after a crash between a manifest
-/// write and its catalog row, or to rebuild a lost catalog).
+/// Brings the catalog in line with what the locations hold: snapshots whose manifest was written
+/// but not catalogued (a crash between the two), and whole vaults found in a location but unknown
+/// to the catalog (a lost or wiped catalog: the locations are self-describing).
 pub async fn reconcile(st: &AppState) {
+    adopt_unknown_vaults(st).await;
     let vaults = match st.catalog.vault_ids() {
         Ok(v) => v,
         Err(e) => return tracing::error!(%e, "reconcile: cannot list vaults"),
@@ -161,6 +163,48 @@ pub async fn reconcile(st: &AppState) {
         }
         if let Ok(size) = repo.storage_size().await {
             let _ = st.catalog.set_storage_size(&vault_id, size as i64);
+        }
+    }
+}
+
+async fn adopt_unknown_vaults(st: &AppState) {
+    let known: std::collections::HashSet<String> = match st.catalog.vault_ids() {
+        Ok(v) => v.into_iter().map(|(id, _)| id).collect(),
+        Err(_) => return,
+    };
+    for region in st.hub.regions() {
+        if region.location.is_offline() {
+            continue;
+        }
+        let Ok(found) = region.location.list_vaults().await else { continue };
+        for vault_id in found.into_iter().filter(|v| !known.contains(v)) {
+            let (status, message, encrypt_type) = match st.hub.repo(&region.region_id, &vault_id).await {
+                Ok(repo) => (crate::api::vault::STATUS_CREATED, String::new(), repo.encrypt_type()),
+                Err(e) => (crate::api::vault::STATUS_ERROR, format!("Found in the storage location but cannot be opened: {e}"), String::new()),
+            };
+            let name = format!("recovered-{vault_id}");
+            let inserted = st.catalog.insert_vault(&crate::backend::catalog::NewVault {
+                vault_id: &vault_id,
+                vault_name: &name,
+                description: "Recovered from its storage location",
+                region_id: &region.region_id,
+                encrypt_type: &encrypt_type,
+                kms_key_id: "",
+                is_mirror: false,
+                source_vault_id: None,
+                historical_start_time: 0,
+                status,
+            });
+            match inserted {
+                Ok(()) => {
+                    if !message.is_empty() {
+                        let _ = st.catalog.set_vault_status(&vault_id, status, &message);
+                    }
+                    tracing::info!(%vault_id, region = %region.region_id, status, "vault recovered from its storage location");
+                }
+                Err(e) if crate::backend::catalog::is_constraint(&e) => {} // created meanwhile
+                Err(e) => tracing::error!(%vault_id, %e, "cannot adopt vault"),
+            }
         }
     }
 }
