@@ -63,10 +63,10 @@ impl Data {
         self.vaults.value()?.iter().find(|v| v.vault_id == vault_id)
     }
 
-    /// `cn-beijing (China North 2)` when the region's local name is known.
+    /// `cn-beijing · China (Beijing)` when the region's local name is known.
     pub fn region_label(&self, region_id: &str) -> String {
         match self.regions.value().and_then(|rs| rs.iter().find(|r| r.region_id == region_id)) {
-            Some(r) if !r.local_name.is_empty() && r.local_name != r.region_id => format!("{} ({})", r.region_id, r.local_name),
+            Some(r) if !r.local_name.is_empty() && r.local_name != r.region_id => format!("{} · {}", r.region_id, r.local_name),
             _ => region_id.to_string(),
         }
     }
@@ -241,7 +241,7 @@ impl ConsoleApp {
             return;
         }
         ctx.request_repaint_after(Duration::from_millis(500));
-        egui::Area::new(egui::Id::new("notices"))
+        egui::Area::new(egui::Id::unique("notices"))
             .anchor(egui::Align2::RIGHT_BOTTOM, egui::vec2(-16.0, -16.0))
             .order(egui::Order::Foreground)
             .show(ctx, |ui| {

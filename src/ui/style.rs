@@ -7,7 +7,7 @@ pub fn apply(ctx: &egui::Context) {
     for theme in [egui::Theme::Dark, egui::Theme::Light] {
         ctx.style_mut_of(theme, |style| {
             style.text_styles = [
-                (TextStyle::Heading, FontId::new(22.0, FontFamily::Proportional)),
+                (TextStyle::Heading, FontId::new(19.0, FontFamily::Proportional)),
                 (TextStyle::Body, FontId::new(14.0, FontFamily::Proportional)),
                 (TextStyle::Button, FontId::new(14.0, FontFamily::Proportional)),
                 (TextStyle::Small, FontId::new(11.5, FontFamily::Proportional)),

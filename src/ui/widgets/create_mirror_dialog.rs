@@ -124,7 +124,7 @@ fn body_ui(ui: &mut Ui, state: &mut CreateMirrorState, data: &Data, commands: &m
     let busy = state.create.is_running();
     egui::Grid::new("create-mirror-form").num_columns(2).spacing([12.0, 10.0]).min_col_width(90.0).show(ui, |ui| {
         let label = ui.label("Source vault");
-        let source = format!("{} · {}", state.source.vault_name, data.region_label(&state.source.vault_region_id));
+        let source = format!("{} ({})", state.source.vault_name, state.source.vault_region_id);
         ui.add(egui::TextEdit::singleline(&mut source.as_str()).desired_width(300.0)).labelled_by(label.id);
         ui.end_row();
 
@@ -195,7 +195,7 @@ fn body_ui(ui: &mut Ui, state: &mut CreateMirrorState, data: &Data, commands: &m
     }
 
     ui.add_space(10.0);
-    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+    ui.allocate_ui_with_layout(egui::vec2(ui.available_width(), 30.0), egui::Layout::right_to_left(egui::Align::Center), |ui| {
         let blocker = state.blocker();
         let create = ui.add_enabled(blocker.is_none(), egui::Button::new(RichText::new("Create").strong()).min_size(egui::vec2(90.0, 28.0)));
         let create = match blocker {

@@ -8,17 +8,18 @@ use crate::api::vault::{self as v, Vault};
 use crate::ui::app::Data;
 use crate::ui::command::UiCommand;
 
-pub const CARD_HEIGHT: f32 = 226.0;
+pub const CARD_HEIGHT: f32 = 236.0;
 pub const CARD_MIN_WIDTH: f32 = 330.0;
 pub const CARD_GAP: f32 = 14.0;
 const PADDING: f32 = 14.0;
+const ACTIONS_HEIGHT: f32 = 28.0;
 
 /// Why a vault cannot get a mirror, or `None` when it can.
 pub fn mirror_blocker(vault: &Vault, data: &Data) -> Option<String> {
     if vault.is_mirror() {
         Some("A mirror vault cannot have a mirror".into())
     } else if vault.has_mirror() {
-        Some(format!("Already mirrored to {}", data.region_label(&vault.replication_target_region_id)))
+        Some(format!("Already mirrored to {}", vault.replication_target_region_id))
     } else if vault.status == v::STATUS_INITIALIZING {
         Some("The vault is still initializing".into())
     } else if vault.status == v::STATUS_ERROR {
@@ -99,15 +100,17 @@ pub fn replication_line_ui(ui: &mut Ui, line: &ReplicationLine, now: i64) {
 /// Draws the card of `vault` into `rect`.
 pub fn card_ui(ui: &mut Ui, rect: Rect, vault: &Vault, data: &Data, now: i64, commands: &mut Vec<UiCommand>) {
     let visuals = ui.visuals().clone();
+    let clip = ui.clip_rect().intersect(rect);
     let has_problem = vault.status == v::STATUS_ERROR || vault.region_outage || matches!(vault.replication_status.as_str(), v::REPL_ERROR | v::REPL_PAUSED);
     let border = if has_problem { palette::ERROR.gamma_multiply(0.8) } else { visuals.widgets.noninteractive.bg_stroke.color };
     ui.painter().rect(rect, 10.0, visuals.faint_bg_color, egui::Stroke::new(1.0, border), egui::StrokeKind::Inside);
     let accent = if vault.is_mirror() { palette::MIRROR } else { palette::ACCENT };
-    let stripe = Rect::from_min_size(rect.min + egui::vec2(1.0, 10.0), egui::vec2(3.0, rect.height() - 20.0));
+    let stripe = Rect::from_min_size(rect.min + egui::vec2(1.0, 12.0), egui::vec2(3.0, rect.height() - 24.0));
     ui.painter().rect_filled(stripe, 2.0, accent);
 
     let inner = rect.shrink(PADDING);
-    let mut ui = ui.new_child(
+    // The card is one named group in the accessibility tree ("Vault <name>").
+    let mut card = ui.new_child(
         UiBuilder::new()
             .max_rect(inner)
             .id_salt(("vault-card", &vault.vault_id))
@@ -115,18 +118,28 @@ pub fn card_ui(ui: &mut Ui, rect: Rect, vault: &Vault, data: &Data, now: i64, co
             .accessibility_label(format!("Vault {}", vault.vault_name))
             .accessibility_role(egui::accesskit::Role::Group),
     );
-    ui.set_clip_rect(rect);
-    let ui = &mut ui;
+    card.set_clip_rect(clip);
+    let actions_rect = Rect::from_min_max(egui::pos2(inner.left(), inner.bottom() - ACTIONS_HEIGHT), inner.max);
+    let body_rect = Rect::from_min_max(inner.min, egui::pos2(inner.right(), actions_rect.top() - 6.0));
+    let mut body = card.new_child(UiBuilder::new().max_rect(body_rect).layout(Layout::top_down(Align::Min)));
+    body.set_clip_rect(clip.intersect(body_rect.expand(2.0)));
+    body_ui(&mut body, inner, vault, data, now, commands);
+    let mut actions = card.new_child(UiBuilder::new().max_rect(actions_rect).layout(Layout::left_to_right(Align::Center)));
+    actions.set_clip_rect(clip);
+    actions_ui(&mut actions, vault, data, commands);
+}
 
-    // Name and the mirror icon.
+fn body_ui(ui: &mut Ui, inner: Rect, vault: &Vault, data: &Data, now: i64, commands: &mut Vec<UiCommand>) {
+    ui.spacing_mut().item_spacing.y = 5.0;
+    // Name (opens the details) and the mirror icon in the upper-right corner.
     ui.horizontal(|ui| {
-        ui.set_width(inner.width());
-        let name_width = inner.width() - 40.0;
-        let name = egui::Button::new(RichText::new(&vault.vault_name).size(17.0).strong()).frame(false).truncate();
-        let r = ui.add_sized([name_width.min(ui.available_width() - 40.0), 24.0], name).on_hover_text("Open the vault's details");
-        if r.clicked() {
-            commands.push(UiCommand::OpenVault(vault.vault_id.clone()));
-        }
+        ui.scope(|ui| {
+            ui.set_max_width(inner.width() - 34.0);
+            let name = egui::Button::new(RichText::new(&vault.vault_name).size(17.0).strong()).frame(false).truncate();
+            if ui.add(name).on_hover_text("Open the vault's details").clicked() {
+                commands.push(UiCommand::OpenVault(vault.vault_id.clone()));
+            }
+        });
         ui.with_layout(Layout::right_to_left(Align::Center), |ui| mirror_icon_ui(ui, vault, data, commands));
     });
     ui.horizontal(|ui| {
@@ -136,62 +149,64 @@ pub fn card_ui(ui: &mut Ui, rect: Rect, vault: &Vault, data: &Data, now: i64, co
         super::status_dot(ui, color, word);
     });
     if vault.is_mirror() {
-        let source_region = data.region_label(&vault.replication_source_region_id);
         let source = if vault.replication_source_vault_name.is_empty() { &vault.replication_source_vault_id } else { &vault.replication_source_vault_name };
-        ui.add(egui::Label::new(RichText::new(format!("Mirror of {source} ({source_region})")).color(palette::MIRROR)).truncate());
+        let text = format!("Mirror of {source} ({})", vault.replication_source_region_id);
+        ui.add(egui::Label::new(RichText::new(text).color(palette::MIRROR)).truncate());
+    } else if vault.has_mirror() {
+        let text = format!("Mirror in {}", vault.replication_target_region_id);
+        ui.add(egui::Label::new(RichText::new(text).color(palette::MIRROR)).truncate());
     }
-    ui.add_space(4.0);
+    ui.add_space(2.0);
 
     // Usage.
+    ui.horizontal(|ui| {
+        let column = ((inner.width() - 16.0) / 3.0).max(60.0);
+        for (label, value, hover) in [
+            ("Storage", format::bytes(vault.storage_size), String::new()),
+            ("Snapshots", vault.snapshot_count.to_string(), String::new()),
+            ("Last backup", format::ago(vault.latest_backup_time, now), format::datetime(vault.latest_backup_time)),
+        ] {
+            ui.allocate_ui_with_layout(egui::vec2(column, 36.0), Layout::top_down(Align::Min), |ui| {
+                ui.spacing_mut().item_spacing.y = 1.0;
+                ui.label(super::muted(ui, label).small());
+                let r = ui.label(RichText::new(value).size(15.0));
+                if !hover.is_empty() {
+                    r.on_hover_text(hover);
+                }
+            });
+        }
+    });
     let clients = if vault.backup_client_names.is_empty() { "none".to_string() } else { vault.backup_client_names.join(", ") };
-    egui::Grid::new(("stats", &vault.vault_id)).num_columns(4).spacing([10.0, 3.0]).show(ui, |ui| {
-        ui.label(super::muted(ui, "Storage"));
-        ui.label(format::bytes(vault.storage_size));
-        ui.label(super::muted(ui, "Snapshots"));
-        ui.label(vault.snapshot_count.to_string());
-        ui.end_row();
+    ui.horizontal(|ui| {
         ui.label(super::muted(ui, "Clients"));
         ui.add(egui::Label::new(clients).truncate());
-        ui.label(super::muted(ui, "Last backup"));
-        ui.label(format::ago(vault.latest_backup_time, now)).on_hover_text(format::datetime(vault.latest_backup_time));
-        ui.end_row();
     });
-    ui.add_space(4.0);
 
-    // Problems first, then replication.
+    // Problems in red, then the replication state.
     if vault.status == v::STATUS_ERROR {
         let message = with_default(&vault.vault_status_message, "The vault is in error");
         ui.add(egui::Label::new(RichText::new(&message).color(palette::ERROR)).truncate()).on_hover_text(message);
     }
-    if vault.has_mirror() {
-        ui.label(RichText::new(format!("Mirror in {}", data.region_label(&vault.replication_target_region_id))).strong());
-    }
     if let Some(line) = replication_line(vault, now) {
-        if vault.is_mirror() {
-            ui.label(RichText::new("Replication").strong());
-        }
         replication_line_ui(ui, &line, now);
     }
+}
 
-    // Actions, pinned to the bottom.
-    ui.with_layout(Layout::bottom_up(Align::Min), |ui| {
-        ui.horizontal(|ui| {
-            if vault.is_mirror() {
-                if ui.button("Restore…").on_hover_text("Restore this mirror's latest snapshot into a folder").clicked() {
-                    commands.push(UiCommand::PickRestoreFolder { vault_id: vault.vault_id.clone(), snapshot_id: None });
-                }
-            } else if data.clients_of(&vault.vault_id).iter().any(|c| c.client_type.eq_ignore_ascii_case("FILE")) {
-                let ready = vault.status == v::STATUS_CREATED;
-                let r = ui.add_enabled(ready, egui::Button::new("Back up now")).on_disabled_hover_text("The vault is not ready");
-                if r.clicked() {
-                    commands.push(UiCommand::BackUpNow { vault_id: vault.vault_id.clone() });
-                }
-            }
-            if ui.button("Details").clicked() {
-                commands.push(UiCommand::OpenVault(vault.vault_id.clone()));
-            }
-        });
-    });
+fn actions_ui(ui: &mut Ui, vault: &Vault, data: &Data, commands: &mut Vec<UiCommand>) {
+    if vault.is_mirror() {
+        if ui.button("Restore…").on_hover_text("Restore this mirror's latest snapshot into a folder").clicked() {
+            commands.push(UiCommand::PickRestoreFolder { vault_id: vault.vault_id.clone(), snapshot_id: None });
+        }
+    } else if data.clients_of(&vault.vault_id).iter().any(|c| c.client_type.eq_ignore_ascii_case("FILE")) {
+        let ready = vault.status == v::STATUS_CREATED;
+        let r = ui.add_enabled(ready, egui::Button::new("Back up now")).on_disabled_hover_text("The vault is not ready");
+        if r.clicked() {
+            commands.push(UiCommand::BackUpNow { vault_id: vault.vault_id.clone() });
+        }
+    }
+    if ui.button("Details").clicked() {
+        commands.push(UiCommand::OpenVault(vault.vault_id.clone()));
+    }
 }
 
 /// The upper-right icon that opens Create Mirror Vault, disabled with the reason where it cannot.
