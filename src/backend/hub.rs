@@ -94,6 +94,11 @@ impl StorageHub {
         Ok(repo)
     }
 
+    /// Whether a vault's repository is still in its region's location (its `config` object).
+    pub async fn vault_present(&self, region_id: &str, vault_id: &str) -> Result<bool, StorageError> {
+        self.location(region_id)?.exists(&format!("vaults/{vault_id}/config")).await
+    }
+
     /// Drops the cached repository (after its data was deleted or damaged from outside).
     pub fn forget(&self, vault_id: &str) {
         self.repos.lock().unwrap_or_else(|p| p.into_inner()).remove(vault_id);

@@ -208,3 +208,56 @@ async fn adopt_unknown_vaults(st: &AppState) {
         }
     }
 }
+
+/// Marks a vault whose data vanished from its location (a lost or emptied region, a deleted
+/// bucket prefix) `ERROR` with a message that says so, and back to `CREATED` when it reappears.
+/// Without this a vault whose storage is gone would keep showing `CREATED`.
+pub const MISSING_DATA_PREFIX: &str = "The vault's data is missing from its storage location";
+
+/// How often `watch_locations` looks.
+pub const WATCH_INTERVAL: std::time::Duration = std::time::Duration::from_secs(3);
+
+pub async fn watch_locations(st: AppState) {
+    loop {
+        tokio::time::sleep(WATCH_INTERVAL).await;
+        check_locations(&st).await;
+    }
+}
+
+pub async fn check_locations(st: &AppState) {
+    use crate::api::vault::{STATUS_CREATED, STATUS_ERROR};
+    let Ok(vaults) = st.catalog.vault_ids() else { return };
+    for (vault_id, region) in vaults {
+        let Ok(Some(v)) = st.catalog.vault(&vault_id) else { continue };
+        let flagged = v.status == STATUS_ERROR && v.status_message.starts_with(MISSING_DATA_PREFIX);
+        if v.status != STATUS_CREATED && !flagged {
+            continue; // initializing, or in error for another reason
+        }
+        let Some(r) = st.hub.region(&region) else { continue };
+        if r.location.is_offline() {
+            continue; // an outage drill is reported separately
+        }
+        match st.hub.vault_present(&region, &vault_id).await {
+            Ok(false) if !flagged => {
+                let mirror = match (&v.target, &v.source_vault_id) {
+                    (Some((m, mr, _)), _) => format!(" Restore from its mirror vault {m} in {mr}."),
+                    (None, Some(src)) => format!(" Its source vault {src} still holds the snapshots."),
+                    _ => String::new(),
+                };
+                let message = format!(
+                    "{MISSING_DATA_PREFIX} {} (vaults/{vault_id}/config not found): the region's storage was lost or emptied.{mirror}",
+                    r.location.describe()
+                );
+                tracing::error!(%vault_id, %region, "vault data missing from its location");
+                st.hub.forget(&vault_id);
+                let _ = st.catalog.set_vault_status(&vault_id, STATUS_ERROR, &message);
+            }
+            Ok(true) if flagged => {
+                tracing::info!(%vault_id, %region, "vault data is back in its location");
+                st.hub.forget(&vault_id);
+                let _ = st.catalog.set_vault_status(&vault_id, STATUS_CREATED, "");
+            }
+            _ => {}
+        }
+    }
+}

@@ -190,6 +190,7 @@ pub async fn start(opts: ServeOptions, shutdown_signal: Option<std::pin::Pin<Box
         }
     });
     let mut workers = Vec::new();
+    workers.push(tokio::spawn(jobs::watch_locations(state.clone())));
     let st = state.clone();
     workers.push(tokio::spawn(async move {
         jobs::reconcile(&st).await;
