@@ -82,6 +82,11 @@ pub(crate) async fn run(repo: &Repo, snapshot_id: Option<&str>, read_data: bool,
             }
         }
     }
+    // Index files that could not be read or decrypted are damaged objects too (their chunks
+    // then show up as "not in any index" above).
+    for name in repo.bad_index_files() {
+        damaged_objects.insert(name);
+    }
     let present = repo.list_packs().await?;
     let expected_size = |p: &Id| repo.index().packs.get(p).map(|ip| ip.size);
     let mut to_read = Vec::new();
