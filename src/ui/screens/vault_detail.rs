@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use egui::{RichText, Ui};
-use egui_plot::{HoverPosition, Line, Plot, PlotPoints};
+use egui_plot::{HoverPosition, Line, Plot, PlotPoints, Points};
 use serde_json::Value;
 
 use crate::api::backup::Snapshot;
@@ -230,8 +230,14 @@ fn replication_ui(ui: &mut Ui, state: &VaultDetailState, vault: &Vault, data: &D
 
 fn lag_plot_ui(ui: &mut Ui, records: &[ReplicationRecord]) {
     let points: Vec<[f64; 2]> = records.iter().filter(|r| r.end_time > 0).map(|r| [r.end_time as f64, r.lag_seconds]).collect();
+    let first = points.first().map(|p| p[0]).unwrap_or(0.0);
+    let last = points.last().map(|p| p[0]).unwrap_or(0.0);
+    let max_lag = points.iter().map(|p| p[1]).fold(0.0_f64, f64::max);
     Plot::new("replication-lag")
         .height(180.0)
+        .include_x(first - 60.0)
+        .include_x(last + 60.0)
+        .include_y(max_lag.max(1.0) * 1.2)
         .allow_scroll(false)
         .allow_zoom(false)
         .include_y(0.0)
@@ -242,14 +248,15 @@ fn lag_plot_ui(ui: &mut Ui, records: &[ReplicationRecord]) {
             HoverPosition::Elsewhere { .. } => None,
         })
         .show(ui, |plot| {
-            plot.line(Line::new("Lag", PlotPoints::from(points)).color(palette::ACCENT).width(2.0));
+            plot.line(Line::new("Lag", PlotPoints::from(points.clone())).color(palette::ACCENT).width(2.0));
+            plot.points(Points::new("Syncs", PlotPoints::from(points)).color(palette::ACCENT).radius(3.5));
         });
 }
 
-/// `14:05` (UTC) of a UNIX time.
+/// `14:05:09` (UTC) of a UNIX time.
 fn clock(unix: i64) -> String {
     let s = unix.rem_euclid(86_400);
-    format!("{:02}:{:02}", s / 3600, (s % 3600) / 60)
+    format!("{:02}:{:02}:{:02}", s / 3600, (s % 3600) / 60, s % 60)
 }
 
 fn snapshots_ui(ui: &mut Ui, state: &mut VaultDetailState, vault: &Vault, now: i64, commands: &mut Vec<UiCommand>) {
@@ -279,7 +286,7 @@ fn snapshots_ui(ui: &mut Ui, state: &mut VaultDetailState, vault: &Vault, now: i
                 }
                 ui.label(RichText::new(&s.snapshot_id).monospace());
                 let paths = if s.database_name.is_empty() { s.paths.join(", ") } else { format!("database {}", s.database_name) };
-                ui.add(egui::Label::new(paths).truncate());
+                ui.label(paths);
                 ui.label(format::bytes(s.bytes_total));
                 ui.label(format::bytes(s.bytes_added));
                 ui.end_row();

@@ -15,7 +15,7 @@ const PADDING: f32 = 14.0;
 const ACTIONS_HEIGHT: f32 = 28.0;
 
 /// Why a vault cannot get a mirror, or `None` when it can.
-pub fn mirror_blocker(vault: &Vault, data: &Data) -> Option<String> {
+pub fn mirror_blocker(vault: &Vault) -> Option<String> {
     if vault.is_mirror() {
         Some("A mirror vault cannot have a mirror".into())
     } else if vault.has_mirror() {
@@ -140,7 +140,7 @@ fn body_ui(ui: &mut Ui, inner: Rect, vault: &Vault, data: &Data, now: i64, comma
                 commands.push(UiCommand::OpenVault(vault.vault_id.clone()));
             }
         });
-        ui.with_layout(Layout::right_to_left(Align::Center), |ui| mirror_icon_ui(ui, vault, data, commands));
+        ui.with_layout(Layout::right_to_left(Align::Center), |ui| mirror_icon_ui(ui, vault, commands));
     });
     ui.horizontal(|ui| {
         ui.label(super::muted(ui, data.region_label(&vault.vault_region_id)));
@@ -167,6 +167,7 @@ fn body_ui(ui: &mut Ui, inner: Rect, vault: &Vault, data: &Data, now: i64, comma
             ("Last backup", format::ago(vault.latest_backup_time, now), format::datetime(vault.latest_backup_time)),
         ] {
             ui.allocate_ui_with_layout(egui::vec2(column, 36.0), Layout::top_down(Align::Min), |ui| {
+                ui.set_min_width(column);
                 ui.spacing_mut().item_spacing.y = 1.0;
                 ui.label(super::muted(ui, label).small());
                 let r = ui.label(RichText::new(value).size(15.0));
@@ -210,8 +211,8 @@ fn actions_ui(ui: &mut Ui, vault: &Vault, data: &Data, commands: &mut Vec<UiComm
 }
 
 /// The upper-right icon that opens Create Mirror Vault, disabled with the reason where it cannot.
-fn mirror_icon_ui(ui: &mut Ui, vault: &Vault, data: &Data, commands: &mut Vec<UiCommand>) {
-    let blocker = mirror_blocker(vault, data);
+fn mirror_icon_ui(ui: &mut Ui, vault: &Vault, commands: &mut Vec<UiCommand>) {
+    let blocker = mirror_blocker(vault);
     let image = egui::Image::new(egui::include_image!("../../../assets/mirror-vault.png")).fit_to_exact_size(egui::vec2(22.0, 22.0));
     let button = egui::Button::image(image).frame(false).sense(Sense::click());
     let response = ui.add_enabled(blocker.is_none(), button);
