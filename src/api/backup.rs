@@ -37,6 +37,8 @@ pub struct BackupJob {
     /// FILE or SQLSERVER.
     pub source_type: String,
     pub snapshot_id: String,
+    /// FILE jobs: the `Include` paths; SQL Server jobs: the database names.
+    pub include: Vec<String>,
     #[serde(flatten)]
     pub job: JobProgress,
 }

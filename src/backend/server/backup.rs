@@ -155,7 +155,19 @@ pub fn describe_backup_jobs(state: &AppState, p: &Params) -> ServerResult<Descri
     let (page, rows) = list_jobs(state, JobKind::Backup, p)?;
     let backup_job = rows
         .iter()
-        .map(|j| BackupJob { job_id: j.job_id.clone(), vault_id: j.vault_id.clone(), client_id: j.client_id.clone(), source_type: j.source_type.clone(), snapshot_id: j.snapshot_id.clone(), job: progress_of(j) })
+        .map(|j| {
+            let params: serde_json::Value = serde_json::from_str(&j.params).unwrap_or_default();
+            let include = params.get("Include").or_else(|| params.get("DatabaseNames")).cloned().unwrap_or_default();
+            BackupJob {
+                job_id: j.job_id.clone(),
+                vault_id: j.vault_id.clone(),
+                client_id: j.client_id.clone(),
+                source_type: j.source_type.clone(),
+                snapshot_id: j.snapshot_id.clone(),
+                include: serde_json::from_value(include).unwrap_or_default(),
+                job: progress_of(j),
+            }
+        })
         .collect();
     Ok(DescribeBackupJobsResponse { page, backup_jobs: BackupJobs { backup_job } })
 }
