@@ -68,12 +68,13 @@ impl JobRunner {
         tokio::spawn(async move {
             let _ = st.catalog.start_job(&job_id);
             let started = Instant::now();
-            let fut = work(progress.clone());
-            tokio::pin!(fut);
+            // The work runs as its own task, so a panic in it ends the job FAILED instead of
+            // leaving it RUNNING (and its vault locked) forever.
+            let mut work = tokio::spawn(work(progress.clone()));
             let mut tick = tokio::time::interval(Duration::from_secs(1));
             let result = loop {
                 tokio::select! {
-                    r = &mut fut => break r,
+                    r = &mut work => break r.unwrap_or_else(|e| Err(StorageError::Internal(format!("the job stopped unexpectedly: {e}")))),
                     _ = tick.tick() => write_progress(&st, &job_id, &progress, started),
                 }
             };
