@@ -127,3 +127,24 @@ async fn restore_from_mirror_into_region_b_during_an_outage() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn demo_instances_stay_inside_the_data_dir() {
+    let t = TestServer::start().await;
+    let v = t.vault("cn-hangzhou", "sql").await;
+    let outside = tempfile::tempdir().unwrap();
+    let target = outside.path().join("created-by-a-request");
+    let spec = InstanceSpec { vault_id: v.clone(), engine: "DEMO".into(), server_name: target.display().to_string(), ..Default::default() };
+    let e = t.client.precheck_sql_server(&spec).await.unwrap_err();
+    assert_eq!(code(&e), ("InvalidParameter", 400));
+    let e = t.client.create_sql_server_instance(&spec).await.unwrap_err();
+    assert_eq!(code(&e), ("InvalidParameter", 400));
+    assert!(!target.exists(), "a request created a directory outside the data dir");
+    for bad in ["../escape", "a/b", "x y"] {
+        let e = t.client.create_sql_server_instance(&InstanceSpec { server_name: bad.into(), ..spec.clone() }).await.unwrap_err();
+        assert_eq!(code(&e), ("InvalidParameter", 400), "{bad}");
+    }
+    let ok = t.client.create_sql_server_instance(&InstanceSpec { server_name: "named-demo".into(), ..spec }).await.unwrap();
+    assert_eq!(ok.status, "ONLINE");
+    assert!(t.dir.path().join("sqlserver-demo/named-demo").is_dir());
+}

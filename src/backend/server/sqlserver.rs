@@ -54,18 +54,26 @@ fn sql_storage(e: SqlError) -> StorageError {
     StorageError::Invalid(e.to_string())
 }
 
-/// The connection fields of a request, validated. A DEMO `ServerName` is an absolute directory
-/// or a plain name (then `DATA/sqlserver-demo/<name>`).
+/// The connection fields of a request, validated. A DEMO instance lives under the data dir:
+/// `ServerName` is a plain name (→ `DATA/sqlserver-demo/<name>`) or an absolute directory inside
+/// the data dir (created there if missing; nothing is ever created outside the data dir).
 fn spec_from(state: &AppState, p: &Params) -> ServerResult<ConnectionSpec> {
     let engine: EngineKind = p.opt("Engine").unwrap_or_else(|| ENGINE_TDS.into()).parse().map_err(|_| ServerError::invalid("Engine", "expected TDS or DEMO"))?;
     let server = p.bounded("ServerName", 1, 255)?.ok_or_else(|| ServerError::missing("ServerName"))?;
+    let data_dir = &state.settings.data_dir;
     let server_name = match engine {
-        EngineKind::Demo if server.starts_with('/') => clean_absolute("ServerName", &server)?.display().to_string(),
+        EngineKind::Demo if server.starts_with('/') => {
+            let dir = clean_absolute("ServerName", &server)?;
+            if !dir.starts_with(data_dir) {
+                return Err(ServerError::invalid("ServerName", format!("a demo instance directory must be inside the backend's data dir {}", data_dir.display())));
+            }
+            dir.display().to_string()
+        }
         EngineKind::Demo => {
             if !server.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-                return Err(ServerError::invalid("ServerName", "a demo instance is an absolute directory or a name of letters, digits, '-' and '_'"));
+                return Err(ServerError::invalid("ServerName", "a demo instance is a name of letters, digits, '-' and '_' (or a directory inside the data dir)"));
             }
-            state.settings.data_dir.join("sqlserver-demo").join(&server).display().to_string()
+            data_dir.join("sqlserver-demo").join(&server).display().to_string()
         }
         EngineKind::Tds => server,
     };
