@@ -96,6 +96,11 @@ fn repl_from(r: &Row<'_>, at: usize) -> rusqlite::Result<ReplState> {
 }
 
 fn select_sql(where_sql: &str, tail: &str) -> String {
+    select_sql_from("vaults", where_sql, tail)
+}
+
+/// `source`: the table, or a subquery of vault rows (aliased `v`) to decorate.
+fn select_sql_from(source: &str, where_sql: &str, tail: &str) -> String {
     let own: Vec<String> = REPL_COLS.split(", ").map(|c| format!("v.{}", c.trim())).collect();
     let mirror: Vec<String> = REPL_COLS.split(", ").map(|c| format!("m.{}", c.trim())).collect();
     format!(
@@ -107,7 +112,7 @@ fn select_sql(where_sql: &str, tail: &str) -> String {
          (SELECT COALESCE(group_concat(client_name, char(31)), '') FROM clients c WHERE c.vault_id = v.vault_id), \
          COALESCE(src.vault_name, ''), COALESCE(src.region_id, ''), m.vault_id, m.region_id, \
          {}, {} \
-         FROM vaults v LEFT JOIN vaults m ON m.replication_source_vault_id = v.vault_id \
+         FROM {source} v LEFT JOIN vaults m ON m.replication_source_vault_id = v.vault_id \
          LEFT JOIN vaults src ON src.vault_id = v.replication_source_vault_id {where_sql} {tail}",
         own.join(", "),
         mirror.join(", ")
@@ -207,8 +212,13 @@ impl Catalog {
             rusqlite::params_from_iter(args.iter()),
             |r| r.get(0),
         )?;
-        let tail = format!("ORDER BY v.created_time, v.vault_id LIMIT {size} OFFSET {}", (page - 1).saturating_mul(size));
-        let mut stmt = conn.prepare_cached(&select_sql(&where_sql, &tail))?;
+        // Pick the page's rows first, then decorate only those (snapshot counts, clients, mirror):
+        // sorting the decorated rows evaluated the subqueries for every vault in the catalog.
+        let page_rows = format!(
+            "(SELECT * FROM vaults v {where_sql} ORDER BY v.created_time, v.vault_id LIMIT {size} OFFSET {})",
+            (page - 1).saturating_mul(size)
+        );
+        let mut stmt = conn.prepare_cached(&select_sql_from(&page_rows, "", "ORDER BY v.created_time, v.vault_id"))?;
         let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), row_from)?.collect::<Result<Vec<_>, _>>()?;
         Ok((total, rows))
     }

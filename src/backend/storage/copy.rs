@@ -86,6 +86,19 @@ impl RateLimiter {
 /// Stream one pack from `src` to `dest`, verifying its hash before it becomes visible in `dest`.
 async fn copy_pack(src: &Repo, dest: &Repo, pack: Id, limiter: &RateLimiter, progress: &Progress) -> Result<u64, StorageError> {
     let object = pack_object(&pack);
+    if limiter.rate == 0 {
+        // Unlimited: read the pack in one piece. (Streaming a local file goes through
+        // object_store's 8 KiB chunks, one blocking task each: ~8× slower than `cp`.)
+        progress.check_cancel()?;
+        let data = src.get(&object).await?;
+        progress.add_bytes(data.len() as u64);
+        if blake3::hash(&data).as_bytes() != &pack {
+            return Err(StorageError::corrupt(format!("{}: {object}", src.vault_id()), "pack bytes do not match the pack id"));
+        }
+        let n = data.len() as u64;
+        dest.put(&object, data).await?;
+        return Ok(n);
+    }
     let mut stream = src.get_stream(&object).await?.into_stream();
     let mut hasher = blake3::Hasher::new();
     let mut buf = Vec::new();
