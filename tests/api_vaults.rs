@@ -4,15 +4,7 @@ mod common;
 use std::collections::HashSet;
 use std::time::Duration;
 
-use common::{wait_until, TestServer};
-use mirrorvault::client::ClientError;
-
-fn code(e: &ClientError) -> (&str, u16) {
-    match e {
-        ClientError::Api { code, status, .. } => (code.as_str(), *status),
-        other => panic!("expected an API error, got {other:?}"),
-    }
-}
+use common::{code, wait_until, TestServer};
 
 #[tokio::test]
 async fn regions_are_built_in() {

@@ -3,12 +3,6 @@ mod common;
 
 use common::*;
 
-fn code(e: &mirrorvault::client::ClientError) -> (&str, u16) {
-    match e {
-        mirrorvault::client::ClientError::Api { code, status, .. } => (code.as_str(), *status),
-        other => panic!("expected an API error, got {other:?}"),
-    }
-}
 
 #[tokio::test]
 async fn backup_restore_verify_round_trip() {

@@ -8,24 +8,7 @@ use std::time::Duration;
 use common::*;
 use mirrorvault::client::{InstanceSpec, SqlRestoreSpec};
 
-fn code(e: &mirrorvault::client::ClientError) -> (&str, u16) {
-    match e {
-        mirrorvault::client::ClientError::Api { code, status, .. } => (code.as_str(), *status),
-        other => panic!("expected an API error, got {other:?}"),
-    }
-}
 
-async fn wait_sql_restore(t: &TestServer, id: &str) -> mirrorvault::api::sqlserver::Restore {
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    loop {
-        let r = t.client.describe_sql_server_restores(Some(id), None).await.unwrap().restores.restore.into_iter().next();
-        if let Some(r) = r.filter(|r| ["COMPLETE", "FAILED", "CANCELED"].contains(&r.status.as_str())) {
-            return r;
-        }
-        assert!(std::time::Instant::now() < deadline, "restore {id} did not end");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
 
 #[tokio::test]
 async fn restore_from_mirror_into_region_b_during_an_outage() {
@@ -92,7 +75,7 @@ async fn restore_from_mirror_into_region_b_during_an_outage() {
 
     // restore into the region-B instance, verified
     let r = t.client.create_sql_server_restore(&SqlRestoreSpec { cluster_id: b.cluster_id.clone(), ..spec.clone() }).await.unwrap();
-    let done = wait_sql_restore(&t, &r.restore_id).await;
+    let done = wait_sql_restore(&t.client, &r.restore_id).await;
     assert_eq!(done.status, "COMPLETE", "{}", done.error_message);
     assert_eq!(done.percentage, 100);
     let v = done.verification.clone().expect("verification");
@@ -110,7 +93,7 @@ async fn restore_from_mirror_into_region_b_during_an_outage() {
     assert_eq!(code(&e), ("DatabaseAlreadyExists", 409));
     assert!(std::fs::read(b_dir.join("sales_dr.sqlite")).unwrap() == before);
     let r = t.client.create_sql_server_restore(&SqlRestoreSpec { cluster_id: b.cluster_id.clone(), replace_database: true, ..spec.clone() }).await.unwrap();
-    assert_eq!(wait_sql_restore(&t, &r.restore_id).await.status, "COMPLETE");
+    assert_eq!(wait_sql_restore(&t.client, &r.restore_id).await.status, "COMPLETE");
 
     // the password is never returned
     let listed = serde_json::to_string(&t.client.describe_sql_server_instances(None).await.unwrap().instances.instance).unwrap();

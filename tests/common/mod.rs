@@ -82,46 +82,60 @@ where
     }
 }
 
-/// Waits for a backup job to end; returns its row.
-pub async fn wait_backup(client: &Client, job_id: &str) -> mirrorvault::api::backup::BackupJob {
+const ENDED: [&str; 3] = ["COMPLETE", "FAILED", "CANCELED"];
+
+/// Polls `fetch` until the job it returns has ended (or two minutes pass).
+async fn wait_ended<T, F, Fut>(what: &str, status: impl Fn(&T) -> &str, mut fetch: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
-        let r = client.describe_backup_jobs(None, Some(job_id)).await.expect("describe jobs");
-        if let Some(j) = r.backup_jobs.backup_job.into_iter().next() {
-            if ["COMPLETE", "FAILED", "CANCELED"].contains(&j.job.status.as_str()) {
+        if let Some(j) = fetch().await {
+            if ENDED.contains(&status(&j)) {
                 return j;
             }
         }
-        assert!(Instant::now() < deadline, "backup job {job_id} did not end");
+        assert!(Instant::now() < deadline, "{what} did not end");
         tokio::time::sleep(Duration::from_millis(30)).await;
     }
+}
+
+/// Waits for a backup job to end; returns its row.
+pub async fn wait_backup(client: &Client, job_id: &str) -> mirrorvault::api::backup::BackupJob {
+    wait_ended(job_id, |j: &mirrorvault::api::backup::BackupJob| j.job.status.as_str(), || async {
+        client.describe_backup_jobs(None, Some(job_id)).await.expect("describe jobs").backup_jobs.backup_job.into_iter().next()
+    })
+    .await
 }
 
 pub async fn wait_restore(client: &Client, restore_id: &str) -> mirrorvault::api::backup::RestoreJob {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        let r = client.describe_restore_jobs(None, Some(restore_id)).await.expect("describe restores");
-        if let Some(j) = r.restore_jobs.restore_job.into_iter().next() {
-            if ["COMPLETE", "FAILED", "CANCELED"].contains(&j.job.status.as_str()) {
-                return j;
-            }
-        }
-        assert!(Instant::now() < deadline, "restore job {restore_id} did not end");
-        tokio::time::sleep(Duration::from_millis(30)).await;
-    }
+    wait_ended(restore_id, |j: &mirrorvault::api::backup::RestoreJob| j.job.status.as_str(), || async {
+        client.describe_restore_jobs(None, Some(restore_id)).await.expect("describe restores").restore_jobs.restore_job.into_iter().next()
+    })
+    .await
 }
 
 pub async fn wait_verify(client: &Client, job_id: &str) -> mirrorvault::api::backup::VerifyJob {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        let r = client.describe_verify_jobs(None, Some(job_id)).await.expect("describe verify");
-        if let Some(j) = r.verify_jobs.verify_job.into_iter().next() {
-            if ["COMPLETE", "FAILED", "CANCELED"].contains(&j.job.status.as_str()) {
-                return j;
-            }
-        }
-        assert!(Instant::now() < deadline, "verify job {job_id} did not end");
-        tokio::time::sleep(Duration::from_millis(30)).await;
+    wait_ended(job_id, |j: &mirrorvault::api::backup::VerifyJob| j.job.status.as_str(), || async {
+        client.describe_verify_jobs(None, Some(job_id)).await.expect("describe verify").verify_jobs.verify_job.into_iter().next()
+    })
+    .await
+}
+
+pub async fn wait_sql_restore(client: &Client, restore_id: &str) -> mirrorvault::api::sqlserver::Restore {
+    wait_ended(restore_id, |r: &mirrorvault::api::sqlserver::Restore| r.status.as_str(), || async {
+        client.describe_sql_server_restores(Some(restore_id), None).await.expect("describe sql restores").restores.restore.into_iter().next()
+    })
+    .await
+}
+
+/// The dialect's error code and HTTP status of an API error.
+pub fn code(e: &mirrorvault::client::ClientError) -> (&str, u16) {
+    match e {
+        mirrorvault::client::ClientError::Api { code, status, .. } => (code.as_str(), *status),
+        other => panic!("expected an API error, got {other:?}"),
     }
 }
 

@@ -181,7 +181,7 @@ pub fn cancel_job(state: &AppState, p: &Params) -> ServerResult<serde_json::Valu
     Ok(serde_json::json!({}))
 }
 
-fn snapshot_wire(s: SnapshotRow) -> Snapshot {
+pub(crate) fn snapshot_wire(s: SnapshotRow) -> Snapshot {
     let meta_str = |k: &str| s.meta.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_string();
     Snapshot {
         database_name: meta_str("DatabaseName"),

@@ -17,7 +17,7 @@ use crate::backend::sqlserver::{ConnectionSpec, Engine, EngineKind, SqlError};
 use crate::backend::state::AppState;
 use crate::backend::storage::{BackupRequest, RestoreRequest, StorageError};
 
-use super::backup::{check_backup_target, check_usable, clean_absolute, committed, rerooted};
+use super::backup::{check_backup_target, check_usable, clean_absolute, committed, rerooted, snapshot_wire};
 use super::{new_id, to_value, vault_row};
 
 const PASSWORD_PURPOSE: &str = "mirrorvault sql password";
@@ -316,29 +316,11 @@ pub fn describe_snapshots(state: &AppState, p: &Params) -> ServerResult<crate::a
         .collect();
     rows.reverse();
     let total = rows.len() as i64;
-    let mut p2 = Params::default();
-    p2.insert("VaultId", vault.vault_id.clone());
     let snapshot = rows
         .into_iter()
         .skip(((page_number - 1) * page_size) as usize)
         .take(page_size as usize)
-        .map(|s| crate::api::backup::Snapshot {
-            database_name: meta_str(&s, "DatabaseName"),
-            backup_type: meta_str(&s, "BackupType"),
-            cluster_id: meta_str(&s, "ClusterId"),
-            snapshot_id: s.snapshot_id,
-            vault_id: s.vault_id,
-            client_id: s.client_id,
-            source_type: s.source_type,
-            paths: s.paths,
-            bytes_total: s.bytes_total,
-            bytes_added: s.bytes_added,
-            items_total: s.items_total,
-            parent_snapshot_id: s.parent_snapshot_id,
-            start_time: s.start_time,
-            complete_time: s.complete_time,
-            status: "COMPLETE".into(),
-        })
+        .map(snapshot_wire)
         .collect();
     Ok(crate::api::backup::DescribeSnapshotsResponse { page: Page { total_count: total, page_number, page_size }, snapshots: crate::api::backup::Snapshots { snapshot } })
 }
