@@ -55,3 +55,15 @@ pub async fn restore(client: Client, vault_id: String, vault_name: String, snaps
     let r = client.create_restore_job(&vault_id, &snapshot_id, &target_text, &[], false).await.map_err(fail)?;
     Ok(format!("Restore {} of {snapshot_id} into {target_text} started. Follow it under Jobs.", r.restore_id))
 }
+
+/// Backs up every database of the SQL Server instance `cluster_id` (one full backup each).
+pub async fn back_up_sql_instance(client: Client, cluster_id: String, title: String) -> Result<String, String> {
+    let fail = |e: crate::client::ClientError| format!("Backup of {title} failed: {e}");
+    let mut names: Vec<String> = client.describe_sql_server_databases(&cluster_id).await.map_err(fail)?.databases.database.into_iter().map(|d| d.database_name).collect();
+    names.sort();
+    if names.is_empty() {
+        return Err(format!("{title} has no database to back up."));
+    }
+    client.create_sql_server_backup_job(&cluster_id, &names).await.map_err(fail)?;
+    Ok(format!("Backup of {} on {title} started. Follow it under Jobs.", names.join(", ")))
+}

@@ -11,6 +11,8 @@ use super::config::ConsoleConfig;
 use super::request::{Net, Requested};
 use super::screens::{clients::ClientsState, jobs::JobsState, settings::SettingsState, vault_detail::VaultDetailState};
 use super::screens::overview::OverviewState;
+use super::screens::sql_wizard::{SqlWizardState, WizardCommand};
+use super::screens::sqlserver::SqlServerState;
 use super::widgets::create_mirror_dialog::CreateMirrorState;
 use super::widgets::{palette, status_dot};
 use crate::api::client::BackupClient;
@@ -36,6 +38,10 @@ pub enum Screen {
 
 /// Picks a folder for a restore. The real console asks `rfd`; tests put a fixed path here.
 pub type FolderPicker = Arc<dyn Fn() -> Option<PathBuf> + Send + Sync>;
+
+/// Picks where to save a file, given a suggested name. The real console asks `rfd`; tests put a
+/// fixed path here.
+pub type SavePicker = Arc<dyn Fn(String) -> Option<PathBuf> + Send + Sync>;
 
 /// Where the console is connected, for the status line and the Settings screen.
 #[derive(Clone, Debug)]
@@ -104,12 +110,23 @@ pub struct ConsoleApp {
     pub clients: ClientsState,
     pub jobs: JobsState,
     pub settings: SettingsState,
+    pub sqlserver: SqlServerState,
+    /// The SQL Server restore wizard, while open.
+    pub sql_wizard: Option<SqlWizardState>,
+    /// Where "Save drill report…" writes (`<name>.md` and `<name>.json` beside it).
+    pub report_picker: SavePicker,
+    saving_report: Option<Promise<Option<PathBuf>>>,
     pub notices: Vec<Notice>,
     pub folder_picker: FolderPicker,
     commands: Vec<UiCommand>,
     pending: Vec<Pending>,
     picking: Option<(Promise<Option<PathBuf>>, String, Option<String>)>,
     initialized: bool,
+}
+
+/// The default report picker: the platform's save dialog through `rfd`.
+pub fn rfd_report_picker() -> SavePicker {
+    Arc::new(|name: String| rfd::FileDialog::new().set_title("Save drill report (Markdown and JSON)").set_file_name(format!("{name}.md")).add_filter("Markdown", &["md"]).save_file())
 }
 
 /// The default folder picker: the platform's folder dialog through `rfd`.
@@ -133,6 +150,10 @@ impl ConsoleApp {
             clients: ClientsState::default(),
             jobs: JobsState::default(),
             settings,
+            sqlserver: SqlServerState::default(),
+            sql_wizard: None,
+            report_picker: rfd_report_picker(),
+            saving_report: None,
             notices: Vec::new(),
             folder_picker: rfd_folder_picker(),
             commands: Vec::new(),
@@ -190,13 +211,16 @@ impl ConsoleApp {
                     }
                 },
                 Screen::Clients => super::screens::clients::ui(ui, &mut self.clients, &self.data, &mut self.commands),
-                Screen::SqlServer => super::screens::sqlserver::ui(ui, &self.data, &mut self.commands),
+                Screen::SqlServer => super::screens::sqlserver::ui(ui, &mut self.sqlserver, &self.data, &mut self.commands),
                 Screen::Jobs => super::screens::jobs::ui(ui, &mut self.jobs, &self.data),
                 Screen::Settings => super::screens::settings::ui(ui, &mut self.settings, &self.connection, &self.data, &mut self.commands),
             });
 
         if let Some(dialog) = &mut self.mirror_dialog {
             super::widgets::create_mirror_dialog::ui(&ctx, dialog, &self.data, &mut self.commands);
+        }
+        if let Some(wizard) = &mut self.sql_wizard {
+            super::screens::sql_wizard::ui(&ctx, wizard, &self.data, &mut self.commands);
         }
         self.notices_ui(&ctx);
         self.run_commands(&ctx);
@@ -310,6 +334,17 @@ impl ConsoleApp {
         if self.clients.poll() {
             refresh = true;
         }
+        self.sqlserver.poll();
+        if let Some(wizard) = &mut self.sql_wizard {
+            wizard.poll();
+        }
+        if let Some(promise) = self.saving_report.take() {
+            match promise.try_take() {
+                Ok(Some(path)) => self.save_report(&path),
+                Ok(None) => {}
+                Err(promise) => self.saving_report = Some(promise),
+            }
+        }
         if self.jobs.poll() {
             ctx.request_repaint();
         }
@@ -350,12 +385,16 @@ impl ConsoleApp {
         }
         match &self.screen {
             Screen::Jobs => self.jobs.refresh_due(&net, ctx),
+            Screen::SqlServer => self.sqlserver.refresh_due(&net, ctx),
             Screen::Vault(_) => {
                 if let Some(detail) = &mut self.detail {
                     detail.refresh_due(&net, ctx);
                 }
             }
             _ => {}
+        }
+        if let Some(wizard) = &mut self.sql_wizard {
+            wizard.refresh_due(&net, ctx);
         }
         // Countdowns and "x ago" labels tick once a second.
         ctx.request_repaint_after(Duration::from_secs(1));
@@ -369,6 +408,7 @@ impl ConsoleApp {
             detail.invalidate();
         }
         self.jobs.invalidate();
+        self.sqlserver.invalidate();
         let _ = ctx;
     }
 
@@ -450,6 +490,26 @@ impl ConsoleApp {
             }
             UiCommand::CreateBackupClient { name, region_id } => self.clients.start_create(&self.net, ctx, name, region_id),
             UiCommand::DeleteBackupClient { client_id, client_name } => self.clients.start_delete(&self.net, ctx, client_id, client_name),
+            UiCommand::OpenSqlWizard { vault_id } => {
+                let mirror = vault_id.as_deref().and_then(|id| self.data.vault(id)).filter(|v| v.is_mirror()).cloned();
+                self.sql_wizard = Some(SqlWizardState::new(mirror.as_ref()));
+                ctx.request_repaint();
+            }
+            UiCommand::SqlWizard(command) => self.run_wizard_command(ctx, command),
+            UiCommand::BackUpSqlInstance { cluster_id } => {
+                let name = self.sqlserver.instance_title(&cluster_id);
+                self.run_action(ctx, move |c| super::actions::back_up_sql_instance(c, cluster_id, name));
+            }
+            UiCommand::SetRegionOutage { region_id, outage } => {
+                self.data.regions.invalidate();
+                self.run_action(ctx, move |c| async move {
+                    match c.set_region_outage(&region_id, outage).await {
+                        Ok(_) if outage => Ok(format!("{region_id} is marked unavailable: its vaults refuse reads and writes until the outage is lifted.")),
+                        Ok(_) => Ok(format!("{region_id} is available again; replication resumes.")),
+                        Err(e) => Err(format!("Could not change the outage of {region_id}: {e}")),
+                    }
+                });
+            }
             UiCommand::SetDarkMode(dark) => {
                 ctx.set_theme(if dark { egui::ThemePreference::Dark } else { egui::ThemePreference::Light });
                 self.config.dark_mode = Some(dark);
@@ -479,6 +539,47 @@ impl ConsoleApp {
                 }
             }
         }
+    }
+
+    fn run_wizard_command(&mut self, ctx: &egui::Context, command: WizardCommand) {
+        let Some(wizard) = &mut self.sql_wizard else { return };
+        match command {
+            WizardCommand::Precheck => wizard.start_precheck(&self.net, ctx),
+            WizardCommand::Register => wizard.start_register(&self.net, ctx),
+            WizardCommand::StartRestore => wizard.start_restore(&self.net, ctx),
+            WizardCommand::CancelRestore => wizard.start_cancel(&self.net, ctx),
+            WizardCommand::SaveReport => {
+                let Some(report) = wizard.report() else { return };
+                if self.saving_report.is_none() {
+                    let name = super::widgets::drill_report::suggested_name(report);
+                    let picker = self.report_picker.clone();
+                    let (tx, promise) = Promise::new();
+                    let ctx2 = ctx.clone();
+                    self.net.rt.spawn_blocking(move || {
+                        tx.send(picker(name));
+                        ctx2.request_repaint();
+                    });
+                    self.saving_report = Some(promise);
+                }
+            }
+            WizardCommand::Close => {
+                self.sql_wizard = None;
+                self.refresh_now(ctx);
+            }
+        }
+    }
+
+    /// Writes the open wizard's drill report as `<name>.md` and `<name>.json` beside `path`.
+    fn save_report(&mut self, path: &std::path::Path) {
+        let Some(wizard) = &mut self.sql_wizard else { return };
+        let Some(report) = wizard.report().cloned() else { return };
+        let saved = super::widgets::drill_report::save(&report, path).map_err(|e| format!("{}: {e}", path.display()));
+        let notice = match &saved {
+            Ok((md, json)) => (format!("Drill report saved: {} and {}", md.display(), json.display()), false),
+            Err(e) => (format!("Could not save the drill report: {e}"), true),
+        };
+        wizard.saved = Some(saved);
+        self.notify(notice.0, notice.1);
     }
 
     /// Writes the settings file; reports a failure as a notice. Returns true when saved.

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use super::app::Screen;
+use super::screens::sql_wizard::WizardCommand;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum UiCommand {
@@ -26,6 +27,14 @@ pub enum UiCommand {
     CreateBackupClient { name: String, region_id: String },
     DeleteBackupClient { client_id: String, client_name: String },
     SetDarkMode(bool),
+    /// Open the SQL Server restore wizard, on a mirror vault when given.
+    OpenSqlWizard { vault_id: Option<String> },
+    /// An action of the open restore wizard.
+    SqlWizard(WizardCommand),
+    /// Back up every database of a SQL Server instance (on a source vault).
+    BackUpSqlInstance { cluster_id: String },
+    /// Mark a region unavailable (outage drill) or available again.
+    SetRegionOutage { region_id: String, outage: bool },
     /// Save the Settings screen's connection fields to the console's settings file.
     SaveConnection,
 }

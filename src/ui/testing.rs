@@ -62,7 +62,33 @@ impl TestBackend {
         let mut app = ConsoleApp::new(net, connection, Some(self.dir.join("console.toml")), ConsoleConfig::default());
         let target = self.dir.join("restore-target");
         app.folder_picker = Arc::new(move || Some(target.clone()));
+        let reports = self.reports_dir();
+        std::fs::create_dir_all(&reports).expect("reports dir");
+        app.report_picker = Arc::new(move |name: String| Some(reports.join(format!("{name}.md"))));
         app
+    }
+
+    /// Where the console's (replaced) save dialog puts drill reports.
+    pub fn reports_dir(&self) -> PathBuf {
+        self.dir.join("reports")
+    }
+
+    /// Waits until the SQL Server demo is seeded: the mirror `sqlserver-cluster-a-dr` exists and
+    /// holds the source's backups. Returns the vaults.
+    pub fn wait_for_sql_demo(&self, timeout: Duration) -> Vec<Vault> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Ok(vaults) = self.block_on(self.client.all_vaults()) {
+                if let Some(mirror) = vaults.iter().find(|v| v.vault_name == "sqlserver-cluster-a-dr") {
+                    let copied = self.block_on(self.client.describe_sql_server_snapshots(&mirror.vault_id, None, None)).map(|r| r.snapshots.snapshot.len()).unwrap_or(0);
+                    if copied >= 2 {
+                        return vaults;
+                    }
+                }
+            }
+            assert!(Instant::now() < deadline, "the SQL Server demo was not seeded within {timeout:?}");
+            std::thread::sleep(Duration::from_millis(200));
+        }
     }
 }
 

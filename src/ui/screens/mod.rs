@@ -3,5 +3,7 @@ pub mod clients;
 pub mod jobs;
 pub mod overview;
 pub mod settings;
+pub mod sql_wizard;
+pub mod sql_wizard_steps;
 pub mod sqlserver;
 pub mod vault_detail;

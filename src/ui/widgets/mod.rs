@@ -1,5 +1,6 @@
 //! Reusable pieces: vault cards, the Create Mirror Vault dialog, formats and colours.
 pub mod create_mirror_dialog;
+pub mod drill_report;
 pub mod format;
 pub mod vault_card;
 

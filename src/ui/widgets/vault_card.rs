@@ -13,6 +13,8 @@ pub const CARD_MIN_WIDTH: f32 = 330.0;
 pub const CARD_GAP: f32 = 14.0;
 const PADDING: f32 = 14.0;
 const ACTIONS_HEIGHT: f32 = 28.0;
+/// The mirror card's action that opens the SQL Server restore wizard.
+pub const SQL_RESTORE: &str = "Restore SQL Server database…";
 
 /// Why a vault cannot get a mirror, or `None` when it can.
 pub fn mirror_blocker(vault: &Vault) -> Option<String> {
@@ -195,8 +197,14 @@ fn body_ui(ui: &mut Ui, inner: Rect, vault: &Vault, data: &Data, now: i64, comma
 
 fn actions_ui(ui: &mut Ui, vault: &Vault, data: &Data, commands: &mut Vec<UiCommand>) {
     if vault.is_mirror() {
-        if ui.button("Restore…").on_hover_text("Restore this mirror's latest snapshot into a folder").clicked() {
+        let source_clients = data.clients_of(&vault.replication_source_vault_id);
+        let has_sql = source_clients.iter().any(|c| c.client_type.eq_ignore_ascii_case("SQLSERVER"));
+        let has_files = !has_sql || source_clients.iter().any(|c| c.client_type.eq_ignore_ascii_case("FILE"));
+        if has_files && ui.button("Restore…").on_hover_text("Restore this mirror's latest snapshot into a folder").clicked() {
             commands.push(UiCommand::PickRestoreFolder { vault_id: vault.vault_id.clone(), snapshot_id: None });
+        }
+        if has_sql && ui.button(SQL_RESTORE).on_hover_text("Restore a SQL Server database from this mirror onto an instance in its region").clicked() {
+            commands.push(UiCommand::OpenSqlWizard { vault_id: Some(vault.vault_id.clone()) });
         }
     } else if data.clients_of(&vault.vault_id).iter().any(|c| c.client_type.eq_ignore_ascii_case("FILE")) {
         let ready = vault.status == v::STATUS_CREATED;
