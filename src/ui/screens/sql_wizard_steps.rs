@@ -11,7 +11,7 @@ use crate::ui::widgets::drill_report::{self, CHECK, CROSS};
 use crate::ui::widgets::{error_label, format, muted, palette};
 
 const WIDTH: f32 = 760.0;
-const BODY_HEIGHT: f32 = 470.0;
+const BODY_HEIGHT: f32 = 520.0;
 
 pub fn ui(ctx: &egui::Context, state: &mut SqlWizardState, data: &Data, commands: &mut Vec<UiCommand>) {
     let mut open = true;
@@ -23,6 +23,7 @@ pub fn ui(ctx: &egui::Context, state: &mut SqlWizardState, data: &Data, commands
         .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))
         .show(ctx, |ui| {
             ui.set_width(WIDTH);
+            ui.set_max_width(WIDTH);
             steps_bar_ui(ui, state.step);
             ui.separator();
             // A fixed height: the centred window never moves under the pointer as content comes and goes.
@@ -456,7 +457,7 @@ fn target_ui(ui: &mut Ui, state: &mut SqlWizardState) {
         ui.checkbox(&mut state.replace, "Replace an existing database of that name");
         ui.end_row();
         let label = ui.label("File destination");
-        ui.add(egui::TextEdit::singleline(&mut state.file_destination).hint_text("Optional absolute directory (default: the instance's own)").desired_width(340.0))
+        ui.add(egui::TextEdit::singleline(&mut state.file_destination).hint_text("Optional absolute directory (default: the instance's own)").desired_width(440.0))
             .labelled_by(label.id);
         ui.end_row();
     });
@@ -558,7 +559,7 @@ fn run_ui(ui: &mut Ui, state: &mut SqlWizardState, data: &Data, commands: &mut V
     }
     if let Some(report) = state.report() {
         ui.label(RichText::new("Drill report").strong());
-        drill_report::report_ui(ui, report, |id| data.region_label(id));
+        drill_report::report_ui(ui, report, |id| data.vault(id).map(|v| v.vault_name.clone()).unwrap_or_else(|| id.to_string()));
     }
     match &state.saved {
         Some(Ok((md, json))) => {

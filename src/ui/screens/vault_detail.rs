@@ -242,6 +242,7 @@ fn lag_plot_ui(ui: &mut Ui, records: &[ReplicationRecord]) {
         .allow_zoom(false)
         .include_y(0.0)
         .y_axis_label("lag (s)")
+        .x_axis_label("sync completed (UTC)")
         .x_axis_formatter(|mark, _| clock(mark.value as i64))
         .label_formatter(|pos| match pos {
             HoverPosition::NearDataPoint { position, .. } => Some(format!("{} · lag {}", clock(position.x as i64), format::lag(position.y))),

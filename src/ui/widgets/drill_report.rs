@@ -138,14 +138,15 @@ pub fn verification_ui(ui: &mut Ui, v: &Verification) {
 }
 
 /// The drill report's facts: where from, where to, RPO, RTO, lag, bytes, errors.
-pub fn report_ui(ui: &mut Ui, r: &DrillReport, region_label: impl Fn(&str) -> String) {
-    egui::Grid::new("drill-report").num_columns(4).spacing([20.0, 5.0]).show(ui, |ui| {
+/// `vault_name` turns a vault ID into its name where the console knows it.
+pub fn report_ui(ui: &mut Ui, r: &DrillReport, vault_name: impl Fn(&str) -> String) {
+    egui::Grid::new("drill-report").num_columns(4).spacing([20.0, 5.0]).min_col_width(90.0).show(ui, |ui| {
         let cell = |ui: &mut Ui, k: &str, val: String| {
             ui.label(muted(ui, k));
             ui.label(val);
         };
-        cell(ui, "Source vault", format!("{} · {}", r.source_vault_id, region_label(&r.source_region_id)));
-        cell(ui, "Restored from", format!("{}{} · {}", r.restore_vault_id, if r.restored_from_mirror { " (mirror)" } else { "" }, region_label(&r.restore_region_id)));
+        cell(ui, "Source vault", format!("{} · {}", vault_name(&r.source_vault_id), r.source_region_id));
+        cell(ui, "Restored from", format!("{}{} · {}", vault_name(&r.restore_vault_id), if r.restored_from_mirror { " (mirror)" } else { "" }, r.restore_region_id));
         ui.end_row();
         cell(ui, "Source database", r.source_database_name.clone());
         cell(ui, "Target database", format!("{} ({})", r.target_database_name, r.target_engine_label));
