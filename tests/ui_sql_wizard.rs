@@ -54,10 +54,16 @@ fn step(h: &H) -> Step {
 }
 
 fn click_in_wizard(h: &mut H, label: &str) {
-    // A few frames first, so the node's rectangle is the one on screen (a new window sizes
-    // itself, then centres).
-    for _ in 0..3 {
+    // Frames until the node stands still, so its rectangle is the one on screen (a new window
+    // sizes itself, then centres).
+    let mut last = None;
+    for _ in 0..30 {
         h.step();
+        let rect = h.get_by_role_and_label(Role::Window, TITLE).get_by_label(label).rect();
+        if last == Some(rect) {
+            break;
+        }
+        last = Some(rect);
     }
     h.get_by_role_and_label(Role::Window, TITLE).get_by_label(label).click();
     h.step();
