@@ -27,6 +27,9 @@ pub struct Replicator {
     backoff: Mutex<HashMap<String, (u32, Instant)>>,
     /// Per mirror: recent copy throughput in bytes/s, for the ETA.
     throughput: Mutex<HashMap<String, f64>>,
+    /// Mirrors a pass skipped because their sync was running: a commit may have woken that pass,
+    /// so the running sync triggers another pass when it ends (else it waits for the 1 s tick).
+    rerun: Mutex<HashSet<String>>,
 }
 
 fn unix_now_f64() -> f64 {
@@ -90,6 +93,7 @@ impl Replicator {
                 }
             }
             if !state.replicator.busy.lock().unwrap_or_else(|p| p.into_inner()).insert(mirror_id.clone()) {
+                state.replicator.rerun.lock().unwrap_or_else(|p| p.into_inner()).insert(mirror_id.clone());
                 continue;
             }
             let st = state.clone();
@@ -110,6 +114,9 @@ impl Replicator {
                     }
                 }
                 r.busy.lock().unwrap_or_else(|p| p.into_inner()).remove(&pair.0);
+                if r.rerun.lock().unwrap_or_else(|p| p.into_inner()).remove(&pair.0) {
+                    r.wake();
+                }
             });
         }
     }
