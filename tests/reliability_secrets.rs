@@ -92,14 +92,14 @@ async fn secrets_never_leak_into_responses_logs_or_files() {
     make_tree(&src, 3, 4);
     let job = c.create_backup_job(&vault, &client_id, &[src.display().to_string()], &[]).await.unwrap();
     assert_eq!(wait_backup(&c, &job.job_id).await.job.status, "COMPLETE");
-    let instance_dir = tmp.path().join("sql-instance");
     let inst = c
         .call::<serde_json::Value>(
             "CreateSqlServerInstance",
             &[
                 ("VaultId", vault.clone()),
                 ("Engine", "DEMO".into()),
-                ("ServerName", instance_dir.display().to_string()),
+                // a demo instance by name: it lives under DATA/sqlserver-demo/ (never outside the data dir)
+                ("ServerName", "secrets-instance".to_string()),
                 ("SqlLogin", "sa".into()),
                 ("SqlPassword", password.clone()),
             ],
