@@ -58,6 +58,17 @@ async fn parameters_are_validated() {
     assert_eq!(code(&e).1, 400);
     let e = t.client.call::<serde_json::Value>("DescribeVaults", &[("PageSize", "abc".into())]).await.unwrap_err();
     assert_eq!(code(&e), ("InvalidParameter", 400));
+    // a huge page number is an empty page for every list action, never a crash
+    let huge = [("PageNumber", i64::MAX.to_string()), ("PageSize", "1000".to_string())];
+    for action in ["DescribeVaults", "DescribeBackupClients", "DescribeSqlServerInstances", "DescribeBackupJobs2", "DescribeReplicationHistory"] {
+        let r = t.client.call::<serde_json::Value>(action, &huge).await;
+        assert!(!matches!(r, Err(mirrorvault::client::ClientError::Http(_))), "{action}: {r:?}");
+    }
+    let v = t.vault("cn-beijing", "paged").await;
+    let r: serde_json::Value = t.client.call("DescribeSnapshots", &[("VaultId", v.clone()), huge[0].clone(), huge[1].clone()]).await.unwrap();
+    assert_eq!(r["Snapshots"]["Snapshot"].as_array().map(|a| a.len()), Some(0));
+    let r: serde_json::Value = t.client.call("DescribeSqlServerSnapshots", &[("VaultId", v), huge[0].clone(), huge[1].clone()]).await.unwrap();
+    assert_eq!(r["Snapshots"]["Snapshot"].as_array().map(|a| a.len()), Some(0));
 }
 
 #[tokio::test]

@@ -83,6 +83,12 @@ impl Params {
         Ok((number, size))
     }
 
+    /// The items to skip for a page of an in-memory list (saturating: a huge `PageNumber` is an
+    /// empty page, never an overflow).
+    pub fn offset(page_number: i64, page_size: i64) -> usize {
+        usize::try_from(page_number.saturating_sub(1).saturating_mul(page_size)).unwrap_or(0)
+    }
+
     /// A list parameter, in any of the SDKs' forms: a JSON array string (`Include=["/a","/b"]`),
     /// the flattened form (`Include.1=/a&Include.2=/b`), or one plain value.
     pub fn list(&self, name: &str) -> ServerResult<Vec<String>> {
@@ -110,5 +116,18 @@ impl Params {
         }
         items.sort();
         Ok(items.into_iter().map(|(_, v)| v).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Params;
+
+    #[test]
+    fn huge_page_numbers_do_not_overflow() {
+        assert_eq!(Params::offset(1, 10), 0);
+        assert_eq!(Params::offset(3, 10), 20);
+        assert_eq!(Params::offset(i64::MAX, 1000), i64::MAX as usize);
+        assert_eq!(Params::offset(-5, 10), 0);
     }
 }

@@ -209,7 +209,7 @@ pub fn describe_snapshots(state: &AppState, p: &Params) -> ServerResult<Describe
     let mut rows = state.catalog.list_snapshots(&vault.vault_id, client.as_deref(), source_type.as_deref())?;
     rows.reverse(); // newest first
     let total = rows.len() as i64;
-    let snapshot = rows.into_iter().skip(((page_number - 1) * page_size) as usize).take(page_size as usize).map(snapshot_wire).collect();
+    let snapshot = rows.into_iter().skip(Params::offset(page_number, page_size)).take(page_size as usize).map(snapshot_wire).collect();
     Ok(DescribeSnapshotsResponse { page: Page { total_count: total, page_number, page_size }, snapshots: Snapshots { snapshot } })
 }
 

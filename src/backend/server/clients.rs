@@ -71,7 +71,7 @@ pub fn describe_clients(state: &AppState, p: &Params) -> ServerResult<DescribeBa
     let total = rows.len() as i64;
     let backup_client = rows
         .into_iter()
-        .skip(((page_number - 1) * page_size) as usize)
+        .skip(Params::offset(page_number, page_size))
         .take(page_size as usize)
         .map(|c| BackupClient {
             client_id: c.client_id,

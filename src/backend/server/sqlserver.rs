@@ -197,7 +197,7 @@ pub fn describe_instances(state: &AppState, p: &Params) -> ServerResult<Describe
         rows.retain(|i| i.region_id == r);
     }
     let total = rows.len() as i64;
-    let instance = rows.into_iter().skip(((page_number - 1) * page_size) as usize).take(page_size as usize).map(instance_wire).collect();
+    let instance = rows.into_iter().skip(Params::offset(page_number, page_size)).take(page_size as usize).map(instance_wire).collect();
     Ok(DescribeInstancesResponse { page: Page { total_count: total, page_number, page_size }, instances: Instances { instance } })
 }
 
@@ -318,7 +318,7 @@ pub fn describe_snapshots(state: &AppState, p: &Params) -> ServerResult<crate::a
     let total = rows.len() as i64;
     let snapshot = rows
         .into_iter()
-        .skip(((page_number - 1) * page_size) as usize)
+        .skip(Params::offset(page_number, page_size))
         .take(page_size as usize)
         .map(snapshot_wire)
         .collect();
