@@ -162,17 +162,17 @@ async fn sync_mirror(st: &AppState, (mirror_id, mirror_region, source_id, source
     if historical_due {
         due.extend(historical.iter().map(|s| (s, KIND_HISTORICAL)));
     }
-    let mut pending = 0i64;
+    // What each due snapshot would move, computed once: the pending bytes and, when the
+    // historical sync starts, its total both come from it.
+    let mut missing = Vec::with_capacity(due.len());
     for (s, _) in &due {
-        pending += source.bytes_missing_in(&target, &s.snapshot_id).await.map_err(|e| paused(e, "source", source_region))? as i64;
+        missing.push(source.bytes_missing_in(&target, &s.snapshot_id).await.map_err(|e| paused(e, "source", source_region))? as i64);
     }
+    let mut pending: i64 = missing.iter().sum();
     let lag = due.iter().map(|(s, _)| t - s.complete_time).max().unwrap_or(0).max(0);
     let _ = st.catalog.set_replication_pending(mirror_id, pending, lag);
     if historical_due && !mirror.repl.historical_done && mirror.repl.historical_bytes_total == 0 {
-        let mut total = 0i64;
-        for s in &historical {
-            total += source.bytes_missing_in(&target, &s.snapshot_id).await.map_err(|e| paused(e, "source", source_region))? as i64;
-        }
+        let total: i64 = due.iter().zip(&missing).filter(|((_, kind), _)| *kind == KIND_HISTORICAL).map(|(_, m)| *m).sum();
         let _ = st.catalog.set_historical_progress(mirror_id, total, 0, total == 0 && historical.is_empty());
     }
 
