@@ -168,6 +168,7 @@ async fn sync_mirror(st: &AppState, (mirror_id, mirror_region, source_id, source
     for (s, _) in &due {
         missing.push(source.bytes_missing_in(&target, &s.snapshot_id).await.map_err(|e| paused(e, "source", source_region))? as i64);
     }
+    tracing::debug!(mirror = %mirror_id, snapshots = due.len(), "pending bytes computed");
     let mut pending: i64 = missing.iter().sum();
     let lag = due.iter().map(|(s, _)| t - s.complete_time).max().unwrap_or(0).max(0);
     let _ = st.catalog.set_replication_pending(mirror_id, pending, lag);

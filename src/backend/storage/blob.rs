@@ -19,7 +19,7 @@ pub(crate) struct EncodedBlob {
 /// Compress (if it helps) and encrypt a chunk whose id is `id`.
 pub(crate) fn encode(keys: &VaultKeys, id: Id, plaintext: &[u8]) -> Result<EncodedBlob, StorageError> {
     let raw_len = u32::try_from(plaintext.len()).map_err(|_| StorageError::Internal("chunk too large".into()))?;
-    let compressed = zstd::bulk::compress(plaintext, ZSTD_LEVEL).ok().filter(|c| c.len() < plaintext.len());
+    let compressed = compress(plaintext).filter(|c| c.len() < plaintext.len());
     let mut framed = Vec::with_capacity(1 + compressed.as_ref().map_or(plaintext.len(), |c| c.len()));
     match compressed {
         Some(c) => {
@@ -35,6 +35,29 @@ pub(crate) fn encode(keys: &VaultKeys, id: Id, plaintext: &[u8]) -> Result<Encod
     Ok(EncodedBlob { id, data, raw_len })
 }
 
+/// zstd with a per-thread context (creating one per chunk showed in the backup profile).
+fn compress(plaintext: &[u8]) -> Option<Vec<u8>> {
+    thread_local! {
+        static COMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Compressor<'static>>> =
+            std::cell::RefCell::new(zstd::bulk::Compressor::new(ZSTD_LEVEL).ok());
+    }
+    COMPRESSOR.with(|c| match c.borrow_mut().as_mut() {
+        Some(c) => c.compress(plaintext).ok(),
+        None => zstd::bulk::compress(plaintext, ZSTD_LEVEL).ok(),
+    })
+}
+
+fn decompress(payload: &[u8], capacity: usize) -> std::io::Result<Vec<u8>> {
+    thread_local! {
+        static DECOMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Decompressor<'static>>> =
+            std::cell::RefCell::new(zstd::bulk::Decompressor::new().ok());
+    }
+    DECOMPRESSOR.with(|d| match d.borrow_mut().as_mut() {
+        Some(d) => d.decompress(payload, capacity),
+        None => zstd::bulk::decompress(payload, capacity),
+    })
+}
+
 /// Decrypt, decompress and re-hash a blob read from `object`.
 pub(crate) fn decode(keys: &VaultKeys, id: &Id, raw_len: u32, blob: &[u8], object: &str) -> Result<Vec<u8>, StorageError> {
     let framed = keys.open(id, blob, object).map_err(|_| {
@@ -45,7 +68,7 @@ pub(crate) fn decode(keys: &VaultKeys, id: &Id, raw_len: u32, blob: &[u8], objec
         .ok_or_else(|| StorageError::corrupt(object, format!("blob {} is empty", to_hex(id))))?;
     let plain = match *flag {
         FLAG_RAW => payload.to_vec(),
-        FLAG_ZSTD => zstd::bulk::decompress(payload, raw_len as usize)
+        FLAG_ZSTD => decompress(payload, raw_len as usize)
             .map_err(|e| StorageError::corrupt(object, format!("blob {}: zstd: {e}", to_hex(id))))?,
         other => return Err(StorageError::corrupt(object, format!("blob {}: unknown flag {other}", to_hex(id)))),
     };

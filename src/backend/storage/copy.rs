@@ -15,7 +15,8 @@ use super::progress::Progress;
 use super::repo::{CopyStats, Repo};
 use super::snapshot::{snapshot_object, SnapshotManifest};
 
-const PACKS_IN_PARALLEL: usize = 2;
+/// Packs copied at once (each is read whole, hashed and written: up to this many packs in memory).
+const PACKS_IN_PARALLEL: usize = 4;
 
 fn same_key(a: &Repo, b: &Repo) -> Result<(), StorageError> {
     if a.data_key().bytes() != b.data_key().bytes() {
@@ -28,8 +29,15 @@ fn same_key(a: &Repo, b: &Repo) -> Result<(), StorageError> {
     Ok(())
 }
 
+/// Snapshots whose chunk sets are kept (per vault).
+const NEEDED_CACHE: usize = 8;
+
 /// Every chunk a snapshot needs (tree and file contents).
-async fn needed_chunks(repo: &Repo, m: &SnapshotManifest) -> Result<HashSet<Id>, StorageError> {
+async fn needed_chunks(repo: &Repo, m: &SnapshotManifest) -> Result<Arc<HashSet<Id>>, StorageError> {
+    let cache = &repo.inner.needed_chunks;
+    if let Some((_, c)) = cache.lock().unwrap_or_else(|p| p.into_inner()).iter().find(|(id, _)| *id == m.snapshot_id) {
+        return Ok(c.clone());
+    }
     let name = snapshot_object(&m.snapshot_id);
     let mut chunks = HashSet::new();
     for h in &m.tree {
@@ -40,6 +48,12 @@ async fn needed_chunks(repo: &Repo, m: &SnapshotManifest) -> Result<HashSet<Id>,
             chunks.insert(parse_id(h, "tree")?);
         }
     }
+    let chunks = Arc::new(chunks);
+    let mut c = cache.lock().unwrap_or_else(|p| p.into_inner());
+    if c.len() >= NEEDED_CACHE {
+        c.pop_front();
+    }
+    c.push_back((m.snapshot_id.clone(), chunks.clone()));
     Ok(chunks)
 }
 
@@ -87,6 +101,13 @@ impl RateLimiter {
 async fn copy_pack(src: &Repo, dest: &Repo, pack: Id, limiter: &RateLimiter, progress: &Progress) -> Result<u64, StorageError> {
     let object = pack_object(&pack);
     if limiter.rate == 0 {
+        if let (Some(from), Some(to)) = (src.local_file(&object), dest.local_file(&object)) {
+            progress.check_cancel()?;
+            let label = format!("{}: {object}", src.vault_id());
+            let n = tokio::task::spawn_blocking(move || copy_local_file(&from, &to, &pack, &label)).await??;
+            progress.add_bytes(n);
+            return Ok(n);
+        }
         // Unlimited: read the pack in one piece. (Streaming a local file goes through
         // object_store's 8 KiB chunks, one blocking task each: ~8× slower than `cp`.)
         progress.check_cancel()?;
@@ -121,6 +142,33 @@ async fn copy_pack(src: &Repo, dest: &Repo, pack: Id, limiter: &RateLimiter, pro
     Ok(n)
 }
 
+/// Local to local: hash the source through a memory map (no copy into user space), then let
+/// the kernel copy the file (`copy_file_range`, what `cp` does) to a hidden staging name
+/// (`name#digits`, which listings skip) and rename it into place. Copying a pack through
+/// user-space buffers spent 70 % of the sync in the kernel's two copies of every byte.
+fn copy_local_file(from: &std::path::Path, to: &std::path::Path, pack: &Id, label: &str) -> Result<u64, StorageError> {
+    let mut hasher = blake3::Hasher::new();
+    match hasher.update_mmap(from) {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(StorageError::NotFound { object: label.to_string() }),
+        Err(e) => return Err(e.into()),
+    }
+    if hasher.finalize().as_bytes() != pack {
+        return Err(StorageError::corrupt(label, "pack bytes do not match the pack id"));
+    }
+    if let Some(dir) = to.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut staging = to.as_os_str().to_owned();
+    staging.push(format!("#{}", u64::from(rand::random::<u32>()) + 1_000_000_000));
+    let staging = std::path::PathBuf::from(staging);
+    let copied = std::fs::copy(from, &staging).and_then(|n| std::fs::rename(&staging, to).map(|()| n));
+    if copied.is_err() {
+        let _ = std::fs::remove_file(&staging);
+    }
+    Ok(copied?)
+}
+
 /// Copy packs `src` has and `dest` lacks; write a dest index for every pack not yet indexed there.
 async fn transfer(src: &Repo, dest: &Repo, packs: HashMap<Id, IndexPack>, rate: u64, progress: &Arc<Progress>) -> Result<CopyStats, StorageError> {
     let present = dest.list_packs().await?;
@@ -136,8 +184,16 @@ async fn transfer(src: &Repo, dest: &Repo, packs: HashMap<Id, IndexPack>, rate: 
     let total: u64 = to_copy.iter().filter_map(|id| packs.get(id)).map(|p| p.size).sum();
     progress.set_totals(total, to_copy.len() as u64);
     let limiter = RateLimiter::new(rate);
-    let copied: Vec<u64> = futures::stream::iter(to_copy)
-        .map(|id| {
+    // The kernel is asked to read the packs a little ahead of their copy.
+    let ahead = to_copy.clone();
+    for id in ahead.iter().take(PACKS_IN_PARALLEL) {
+        src.prefetch_pack(id);
+    }
+    let copied: Vec<u64> = futures::stream::iter(to_copy.into_iter().enumerate())
+        .map(|(i, id)| {
+            if let Some(next) = ahead.get(i + PACKS_IN_PARALLEL) {
+                src.prefetch_pack(next);
+            }
             let (limiter, progress) = (&limiter, progress.clone());
             async move {
                 let n = copy_pack(src, dest, id, limiter, &progress).await?;
@@ -170,19 +226,22 @@ async fn transfer(src: &Repo, dest: &Repo, packs: HashMap<Id, IndexPack>, rate: 
 
 pub(crate) async fn copy_snapshot(src: &Repo, dest: &Repo, snapshot_id: &str, rate: u64, progress: Arc<Progress>) -> Result<CopyStats, StorageError> {
     same_key(src, dest)?;
+    let started = Instant::now();
     let name = snapshot_object(snapshot_id);
     let manifest = src.load_snapshot(snapshot_id).await?;
     let raw = src.get(&name).await?;
-    let packs = packs_for(src, &needed_chunks(src, &manifest).await?)?;
+    let packs = packs_for(src, &*needed_chunks(src, &manifest).await?)?;
+    let planned = started.elapsed();
     let stats = transfer(src, dest, packs, rate, &progress).await?;
     progress.check_cancel()?;
     dest.put(&name, raw).await?;
+    tracing::debug!(snapshot = snapshot_id, ?planned, total = ?started.elapsed(), packs = stats.packs_copied, "snapshot copied");
     Ok(stats)
 }
 
 pub(crate) async fn bytes_missing(src: &Repo, dest: &Repo, snapshot_id: &str) -> Result<u64, StorageError> {
     let manifest = src.load_snapshot(snapshot_id).await?;
-    let packs = packs_for(src, &needed_chunks(src, &manifest).await?)?;
+    let packs = packs_for(src, &*needed_chunks(src, &manifest).await?)?;
     let present = dest.list_packs().await?;
     Ok(packs.iter().filter(|(id, ip)| present.get(*id) != Some(&ip.size)).map(|(_, ip)| ip.size).sum())
 }
@@ -223,7 +282,7 @@ pub(crate) async fn repair_from(repo: &Repo, healthy: &Repo) -> Result<Vec<Strin
             Err(e @ StorageError::Unavailable(_)) => return Err(e),
             Err(_) => needed_chunks(healthy, m).await?,
         };
-        chunks.extend(needed);
+        chunks.extend(needed.iter().copied());
     }
     // Chunks whose pack in `repo` is missing or damaged, or that `repo` does not index.
     let mut checked: HashMap<Id, bool> = HashMap::new();

@@ -3,6 +3,7 @@
 
 mod backup;
 mod blob;
+mod chunker;
 mod copy;
 pub mod crypto;
 pub mod error;

@@ -98,6 +98,25 @@ pub(crate) struct Inner {
     pub index: RwLock<MemIndex>,
     /// Index files that could not be read at open.
     pub bad_index: Mutex<Vec<String>>,
+    /// The chunks of recently copied snapshots (a snapshot never changes): replication asks
+    /// what a snapshot would move and then copies it, and each would otherwise decrypt and
+    /// parse its whole tree.
+    pub needed_chunks: Mutex<std::collections::VecDeque<(String, Arc<std::collections::HashSet<Id>>)>>,
+}
+
+/// A chunk's stored bytes as read from its pack, not yet authenticated.
+pub(crate) struct RawBlob {
+    id: Id,
+    raw_length: u32,
+    data: Bytes,
+    object: String,
+}
+
+impl RawBlob {
+    /// Decrypt, decompress and re-hash (CPU work: call from a blocking context).
+    pub(crate) fn decode(self, repo: &Repo) -> Result<Vec<u8>, StorageError> {
+        blob::decode(repo.keys(), &self.id, self.raw_length, &self.data, &self.object)
+    }
 }
 
 /// One vault in one location. Cheap to clone.
@@ -171,6 +190,7 @@ impl Repo {
                 config,
                 index: RwLock::new(MemIndex::default()),
                 bad_index: Mutex::new(Vec::new()),
+                needed_chunks: Mutex::new(std::collections::VecDeque::new()),
             }),
         }
     }
@@ -260,6 +280,11 @@ impl Repo {
 
     pub(crate) async fn put(&self, rel: &str, data: Bytes) -> Result<(), StorageError> {
         self.inner.loc.put(&self.key(rel), data).await
+    }
+
+    /// See `Location::local_file`.
+    pub(crate) fn local_file(&self, rel: &str) -> Option<PathBuf> {
+        self.inner.loc.local_file(&self.key(rel))
     }
 
     pub(crate) async fn get(&self, rel: &str) -> Result<Bytes, StorageError> {
@@ -372,6 +397,13 @@ impl Repo {
 
     /// Read, authenticate, decompress and re-hash one chunk.
     pub(crate) async fn read_blob(&self, id: &Id) -> Result<Vec<u8>, StorageError> {
+        let raw = self.read_blob_raw(id).await?;
+        let repo = self.clone();
+        tokio::task::spawn_blocking(move || raw.decode(&repo)).await?
+    }
+
+    /// Read one chunk's stored bytes; `decode` them (blocking) to get the chunk.
+    pub(crate) async fn read_blob_raw(&self, id: &Id) -> Result<RawBlob, StorageError> {
         let loc = self
             .index()
             .get(id)
@@ -383,9 +415,12 @@ impl Repo {
             .get_range(&self.key(&object), loc.offset..loc.offset + u64::from(loc.length))
             .await
             .map_err(|e| self.rel_err(&object, e))?;
-        let repo = self.clone();
-        let id = *id;
-        tokio::task::spawn_blocking(move || blob::decode(repo.keys(), &id, loc.raw_length, &data, &object)).await?
+        Ok(RawBlob { id: *id, raw_length: loc.raw_length, data, object })
+    }
+
+    /// Hint that a pack will be read soon (local locations: the kernel starts reading it).
+    pub(crate) fn prefetch_pack(&self, pack: &Id) {
+        self.inner.loc.prefetch(&self.key(&pack_object(pack)));
     }
 
     /// Load and parse the tree of a snapshot.

@@ -1,6 +1,13 @@
 //! Restore: re-root the snapshot's absolute paths under the target; files are written to a
 //! temporary name with positioned writes (holes for zero chunks) and renamed only when every
 //! chunk verified, so a damaged file is never left with wrong bytes.
+//!
+//! Files are restored in tree order (the order the backup packed them), several at a time; a
+//! one-chunk file costs one read and one blocking task. The packs the next files need are
+//! hinted to the kernel ahead of use (local locations), so a cold cache is read in large
+//! sequential requests, not one small read per file. Like restic and `cp`, restore does not
+//! fsync each file: the kernel writes the page cache back (fsyncing 12k small files made
+//! restore 1.3× slower than restic's on the benchmark).
 
 use std::ffi::OsString;
 use std::os::unix::fs::{FileExt, PermissionsExt};
@@ -16,8 +23,10 @@ use super::progress::Progress;
 use super::repo::{Repo, RestoreRequest, RestoreStats};
 use super::tree::{reroot, Kind, TreeEntry};
 
-const FILES_IN_PARALLEL: usize = 4;
+const FILES_IN_PARALLEL: usize = 8;
 const CHUNKS_IN_FLIGHT: usize = 4;
+/// Packs hinted ahead of the file being restored.
+const PACKS_AHEAD: usize = 4;
 
 pub(crate) async fn run(repo: &Repo, req: RestoreRequest, progress: Arc<Progress>) -> Result<RestoreStats, StorageError> {
     check_target(&req.target)?;
@@ -61,10 +70,12 @@ pub(crate) async fn run(repo: &Repo, req: RestoreRequest, progress: Arc<Progress
         }
     }
 
-    // Regular files.
+    // Regular files, in tree order; the packs they need are hinted a few packs ahead.
     let files: Vec<usize> = (0..plan.len()).filter(|&i| plan[i].0.kind == Kind::File).collect();
-    let results: Vec<(String, Result<u64, StorageError>)> = futures::stream::iter(files)
-        .map(|i| {
+    let mut prefetch = Prefetch::new(repo, files.iter().map(|&i| &plan[i].0));
+    let results: Vec<(String, Result<u64, StorageError>)> = futures::stream::iter(files.into_iter().enumerate())
+        .map(|(n, i)| {
+            prefetch.advance(repo, n);
             let (plan, progress) = (plan.clone(), progress.clone());
             async move {
                 let (e, dest) = &plan[i];
@@ -150,6 +161,41 @@ fn temp_name(dest: &Path) -> PathBuf {
     dest.with_file_name(name)
 }
 
+/// The packs of the files to restore, in order of first use, hinted `PACKS_AHEAD` ahead.
+struct Prefetch {
+    /// (index of the first file that needs it, pack), by file index.
+    order: Vec<(usize, Id)>,
+    next: usize,
+}
+
+impl Prefetch {
+    fn new<'a>(repo: &Repo, files: impl Iterator<Item = &'a TreeEntry>) -> Prefetch {
+        let idx = repo.index();
+        let mut seen = std::collections::HashSet::new();
+        let mut order = Vec::new();
+        for (n, e) in files.enumerate() {
+            for h in &e.chunks {
+                if let Some(loc) = parse_id(h, "tree").ok().and_then(|id| idx.get(&id)) {
+                    if seen.insert(loc.pack) {
+                        order.push((n, loc.pack));
+                    }
+                }
+            }
+        }
+        Prefetch { order, next: 0 }
+    }
+
+    /// File number `n` starts: hint every pack it needs, and the packs after them up to
+    /// `PACKS_AHEAD` beyond the last pack first used by a file before `n`.
+    fn advance(&mut self, repo: &Repo, n: usize) {
+        let current = self.order.partition_point(|(first, _)| *first <= n);
+        while self.next < self.order.len() && self.next < current + PACKS_AHEAD {
+            repo.prefetch_pack(&self.order[self.next].1);
+            self.next += 1;
+        }
+    }
+}
+
 async fn restore_file(repo: &Repo, e: &TreeEntry, dest: &Path, progress: &Progress) -> Result<u64, StorageError> {
     // Chunk ids and their offsets (raw lengths from the index).
     let mut plan: Vec<(Id, u64)> = Vec::with_capacity(e.chunks.len());
@@ -167,7 +213,59 @@ async fn restore_file(repo: &Repo, e: &TreeEntry, dest: &Path, progress: &Progre
         return Err(StorageError::corrupt("tree", format!("chunks add up to {offset} bytes, file has {}", e.size)));
     }
     let tmp = temp_name(dest);
-    let (t2, size) = (tmp.clone(), e.size);
+    let finish = Finish { mode: e.mode, mtime: e.mtime, nsec: e.mtime_nsec, dest: dest.to_path_buf(), tmp: tmp.clone() };
+    let finished = if plan.len() <= 1 {
+        // Empty or one chunk: read it, then decode, write and rename in one blocking task.
+        progress.check_cancel()?;
+        let raw = match plan.first() {
+            Some((id, _)) => Some(repo.read_blob_raw(id).await?),
+            None => None,
+        };
+        let r = repo.clone();
+        tokio::task::spawn_blocking(move || -> Result<u64, StorageError> {
+            let data = raw.map(|raw| raw.decode(&r)).transpose()?.unwrap_or_default();
+            let file = std::fs::File::create(&finish.tmp)?;
+            if data.iter().any(|&b| b != 0) {
+                file.write_all_at(&data, 0)?;
+            } else {
+                file.set_len(data.len() as u64)?;
+            }
+            finish.done(file)?;
+            Ok(data.len() as u64)
+        })
+        .await?
+        .inspect(|&n| progress.add_bytes(n))
+    } else {
+        restore_chunks(repo, plan, e.size, finish, progress).await
+    };
+    if finished.is_err() {
+        let _ = tokio::fs::remove_file(&tmp).await;
+    }
+    finished
+}
+
+/// What happens to a fully written temporary file.
+struct Finish {
+    mode: u32,
+    mtime: i64,
+    nsec: u32,
+    dest: PathBuf,
+    tmp: PathBuf,
+}
+
+impl Finish {
+    fn done(self, file: std::fs::File) -> Result<(), StorageError> {
+        file.set_permissions(std::fs::Permissions::from_mode(self.mode & 0o7777))?;
+        drop(file);
+        std::fs::rename(&self.tmp, &self.dest)?;
+        filetime::set_file_mtime(&self.dest, FileTime::from_unix_time(self.mtime, self.nsec))?;
+        Ok(())
+    }
+}
+
+/// A file of several chunks: chunks are fetched and written in parallel at their offsets.
+async fn restore_chunks(repo: &Repo, plan: Vec<(Id, u64)>, size: u64, finish: Finish, progress: &Progress) -> Result<u64, StorageError> {
+    let t2 = finish.tmp.clone();
     let file = tokio::task::spawn_blocking(move || -> Result<std::fs::File, StorageError> {
         let f = std::fs::File::create(&t2)?;
         f.set_len(size)?;
@@ -180,13 +278,14 @@ async fn restore_file(repo: &Repo, e: &TreeEntry, dest: &Path, progress: &Progre
             let file = file.clone();
             async move {
                 progress.check_cancel()?;
-                let data = repo.read_blob(&id).await?;
-                let n = data.len() as u64;
-                tokio::task::spawn_blocking(move || -> Result<(), StorageError> {
+                let raw = repo.read_blob_raw(&id).await?;
+                let r = repo.clone();
+                let n = tokio::task::spawn_blocking(move || -> Result<u64, StorageError> {
+                    let data = raw.decode(&r)?;
                     if data.iter().any(|&b| b != 0) {
                         file.write_all_at(&data, off)?;
                     }
-                    Ok(())
+                    Ok(data.len() as u64)
                 })
                 .await??;
                 progress.add_bytes(n);
@@ -195,21 +294,8 @@ async fn restore_file(repo: &Repo, e: &TreeEntry, dest: &Path, progress: &Progre
         })
         .buffer_unordered(CHUNKS_IN_FLIGHT)
         .try_fold(0u64, |acc, n| async move { Ok(acc + n) })
-        .await;
-    let (mode, mtime, nsec, d2, t2) = (e.mode, e.mtime, e.mtime_nsec, dest.to_path_buf(), tmp.clone());
-    let finished = match written {
-        Ok(n) => tokio::task::spawn_blocking(move || -> Result<u64, StorageError> {
-            file.sync_data()?;
-            std::fs::set_permissions(&t2, std::fs::Permissions::from_mode(mode & 0o7777))?;
-            std::fs::rename(&t2, &d2)?;
-            filetime::set_file_mtime(&d2, FileTime::from_unix_time(mtime, nsec))?;
-            Ok(n)
-        })
-        .await?,
-        Err(err) => Err(err),
-    };
-    if finished.is_err() {
-        let _ = tokio::fs::remove_file(&tmp).await;
-    }
-    finished
+        .await?;
+    let file = Arc::try_unwrap(file).map_err(|_| StorageError::Internal("restore: file still shared".into()))?;
+    tokio::task::spawn_blocking(move || finish.done(file)).await??;
+    Ok(written)
 }
