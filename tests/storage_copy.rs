@@ -63,3 +63,45 @@ async fn copy_resume_and_survive_source_loss() {
     assert_same_tree(&src, &target);
     assert!(mirror.storage_size().await.unwrap() > 40 << 20);
 }
+
+/// A pack damaged in the source is refused by the copy (kernel-copy path and rate-limited
+/// streaming path alike) and never appears in the mirror; the mirror's listing never shows
+/// a staging file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn damaged_source_pack_is_never_copied() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (src, a_dir, b_dir) = (tmp.path().join("src"), tmp.path().join("region-a"), tmp.path().join("region-b"));
+    write(&src.join("big.bin"), &random_bytes(3 << 20, 9));
+    let master = MasterKey::generate();
+    let source = new_repo(&local(&a_dir), "vault-src", &master).await;
+    source.backup(req("s1", &[&src]), progress()).await.unwrap();
+    let packs = pack_files(&a_dir, "vault-src");
+    assert_eq!(packs.len(), 1);
+    let mut bytes = fs::read(&packs[0]).unwrap();
+    bytes[1000] ^= 0x40;
+    fs::write(&packs[0], &bytes).unwrap();
+
+    for (i, rate) in [0u64, 1 << 30].into_iter().enumerate() {
+        let name = format!("vault-mirror{i}");
+        let mirror = Repo::create(&local(&b_dir), &name, &master, source.data_key(), "HBR_PRIVATE", None).await.unwrap();
+        let err = source.copy_snapshot_to(&mirror, "s1", rate, progress()).await.unwrap_err();
+        assert!(err.to_string().contains("do not match"), "rate {rate}: {err}");
+        assert!(pack_files(&b_dir, &name).is_empty(), "rate {rate}: a damaged pack reached the mirror");
+        assert!(mirror.list_snapshots().await.unwrap().is_empty());
+        let leftovers: Vec<_> = walk_files(&b_dir.join("vaults").join(&name)).into_iter().filter(|p| p.to_string_lossy().contains('#')).collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
+    }
+}
+
+fn walk_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk_files(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
