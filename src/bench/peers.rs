@@ -120,16 +120,21 @@ impl Peer {
                 self.run(c, "copy")
             }
             Kind::Rustic => {
-                // rustic copies to targets named in a config profile.
+                // rustic (0.10+) copies to targets that are config profiles of their own:
+                // the source profile names the target profile (by path) in `copy.targets`.
                 let profile_dir = to.with_extension("profile");
                 std::fs::create_dir_all(&profile_dir)?;
-                let profile = profile_dir.join("bench-copy.toml");
+                let target_profile = profile_dir.join("bench-copy-target");
                 std::fs::write(
-                    &profile,
+                    target_profile.with_extension("toml"),
+                    format!("[repository]\nrepository = {:?}\npassword = {PASSWORD:?}\n", to.display().to_string()),
+                )?;
+                std::fs::write(
+                    profile_dir.join("bench-copy.toml"),
                     format!(
-                        "[repository]\nrepository = {:?}\npassword = {PASSWORD:?}\n\n[[copy.targets]]\nrepository = {:?}\npassword = {PASSWORD:?}\n",
+                        "[repository]\nrepository = {:?}\npassword = {PASSWORD:?}\n\n[copy]\ntargets = [{:?}]\n",
                         from.display().to_string(),
-                        to.display().to_string()
+                        target_profile.display().to_string()
                     ),
                 )?;
                 let mut c = Command::new(&self.bin);

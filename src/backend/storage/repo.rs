@@ -282,6 +282,11 @@ impl Repo {
         self.inner.loc.put(&self.key(rel), data).await
     }
 
+    /// An online local directory (plain file I/O works on it).
+    pub(crate) fn is_local(&self) -> bool {
+        self.local_file("config").is_some()
+    }
+
     /// See `Location::local_file`.
     pub(crate) fn local_file(&self, rel: &str) -> Option<PathBuf> {
         self.inner.loc.local_file(&self.key(rel))
@@ -416,6 +421,35 @@ impl Repo {
             .await
             .map_err(|e| self.rel_err(&object, e))?;
         Ok(RawBlob { id: *id, raw_length: loc.raw_length, data, object })
+    }
+
+    /// Read and decode one chunk with plain blocking file I/O when the location is a local
+    /// directory (`None` otherwise). `open` keeps the last pack file open between calls.
+    pub(crate) fn read_blob_local(&self, id: &Id, open: &mut Option<(Id, std::fs::File)>) -> Option<Result<Vec<u8>, StorageError>> {
+        use std::os::unix::fs::FileExt;
+        let loc = match self.index().get(id) {
+            Some(l) => l,
+            None => return Some(Err(StorageError::NotFound { object: format!("chunk {}", to_hex(id)) })),
+        };
+        let object = pack_object(&loc.pack);
+        let path = self.local_file(&object)?;
+        let read = (|| {
+            if open.as_ref().map(|(p, _)| *p) != Some(loc.pack) {
+                let f = std::fs::File::open(&path).map_err(|e| match e.kind() {
+                    std::io::ErrorKind::NotFound => StorageError::NotFound { object: object.clone() },
+                    _ => StorageError::Io(e),
+                })?;
+                *open = Some((loc.pack, f));
+            }
+            let (_, f) = open.as_ref().expect("just opened");
+            let mut buf = vec![0u8; loc.length as usize];
+            f.read_exact_at(&mut buf, loc.offset).map_err(|e| match e.kind() {
+                std::io::ErrorKind::UnexpectedEof => StorageError::corrupt(&object, "pack is shorter than its index says"),
+                _ => StorageError::Io(e),
+            })?;
+            blob::decode(self.keys(), id, loc.raw_length, &buf, &object)
+        })();
+        Some(read)
     }
 
     /// Hint that a pack will be read soon (local locations: the kernel starts reading it).

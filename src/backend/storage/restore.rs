@@ -70,23 +70,36 @@ pub(crate) async fn run(repo: &Repo, req: RestoreRequest, progress: Arc<Progress
         }
     }
 
-    // Regular files, in tree order; the packs they need are hinted a few packs ahead.
+    // Regular files, in tree order; the packs they need are hinted a few packs ahead. Runs of
+    // small (one-chunk) files go to one blocking task each on a local location.
     let files: Vec<usize> = (0..plan.len()).filter(|&i| plan[i].0.kind == Kind::File).collect();
     let mut prefetch = Prefetch::new(repo, files.iter().map(|&i| &plan[i].0));
-    let results: Vec<(String, Result<u64, StorageError>)> = futures::stream::iter(files.into_iter().enumerate())
-        .map(|(n, i)| {
-            prefetch.advance(repo, n);
+    let units = units(&plan, &files, repo.is_local());
+    let results: Vec<Vec<(String, Result<u64, StorageError>)>> = futures::stream::iter(units)
+        .map(|(last_file, unit)| {
+            prefetch.advance(repo, last_file);
             let (plan, progress) = (plan.clone(), progress.clone());
             async move {
-                let (e, dest) = &plan[i];
-                let res = restore_file(repo, e, dest, &progress).await;
-                progress.add_items(1);
-                (e.display(), res)
+                match unit {
+                    Unit::SmallLocal(batch) => {
+                        let r = repo.clone();
+                        tokio::task::spawn_blocking(move || restore_small_local(&r, &plan, &batch, &progress))
+                            .await
+                            .unwrap_or_else(|e| vec![(String::new(), Err(e.into()))])
+                    }
+                    Unit::File(i) => {
+                        let (e, dest) = &plan[i];
+                        let res = restore_file(repo, e, dest, &progress).await;
+                        progress.add_items(1);
+                        vec![(e.display(), res)]
+                    }
+                }
             }
         })
         .buffer_unordered(FILES_IN_PARALLEL)
         .collect()
         .await;
+    let results = results.into_iter().flatten();
     for (name, res) in results {
         match res {
             Ok(n) => {
@@ -159,6 +172,87 @@ fn temp_name(dest: &Path) -> PathBuf {
     name.push(dest.file_name().unwrap_or_default());
     name.push(format!(".mvpart-{:08x}", rand::random::<u32>()));
     dest.with_file_name(name)
+}
+
+/// Work for one task: a run of small files (local location) or one file.
+enum Unit {
+    SmallLocal(Vec<usize>),
+    File(usize),
+}
+
+/// Bytes (and files) after which a run of small files is cut.
+const BATCH_BYTES: u64 = 4 << 20;
+const BATCH_FILES: usize = 256;
+
+/// Groups the files (plan indices, tree order) into units; each with its last file number.
+fn units(plan: &[(TreeEntry, PathBuf)], files: &[usize], local: bool) -> Vec<(usize, Unit)> {
+    let mut out = Vec::new();
+    let mut batch: Vec<usize> = Vec::new();
+    let mut bytes = 0u64;
+    for (n, &i) in files.iter().enumerate() {
+        let e = &plan[i].0;
+        if local && e.chunks.len() <= 1 {
+            batch.push(i);
+            bytes += e.size;
+            if bytes >= BATCH_BYTES || batch.len() >= BATCH_FILES {
+                out.push((n, Unit::SmallLocal(std::mem::take(&mut batch))));
+                bytes = 0;
+            }
+        } else {
+            if !batch.is_empty() {
+                out.push((n.saturating_sub(1), Unit::SmallLocal(std::mem::take(&mut batch))));
+                bytes = 0;
+            }
+            out.push((n, Unit::File(i)));
+        }
+    }
+    if !batch.is_empty() {
+        out.push((files.len().saturating_sub(1), Unit::SmallLocal(batch)));
+    }
+    out
+}
+
+/// Restores a run of empty or one-chunk files with blocking I/O (local location).
+fn restore_small_local(repo: &Repo, plan: &[(TreeEntry, PathBuf)], batch: &[usize], progress: &Progress) -> Vec<(String, Result<u64, StorageError>)> {
+    let mut open = None;
+    let mut out = Vec::with_capacity(batch.len());
+    for &i in batch {
+        let (e, dest) = &plan[i];
+        let res = progress.check_cancel().and_then(|()| {
+            let tmp = temp_name(dest);
+            let res = (|| {
+                let data = match e.chunks.first() {
+                    Some(h) => {
+                        let id = parse_id(h, "tree")?;
+                        repo.read_blob_local(&id, &mut open)
+                            .unwrap_or_else(|| Err(StorageError::Internal("restore: location is not local".into())))?
+                    }
+                    None => Vec::new(),
+                };
+                if data.len() as u64 != e.size {
+                    return Err(StorageError::corrupt("tree", format!("chunks add up to {} bytes, file has {}", data.len(), e.size)));
+                }
+                let file = std::fs::File::create(&tmp)?;
+                if data.iter().any(|&b| b != 0) {
+                    file.write_all_at(&data, 0)?;
+                } else {
+                    file.set_len(e.size)?;
+                }
+                Finish { mode: e.mode, mtime: e.mtime, nsec: e.mtime_nsec, dest: dest.clone(), tmp: tmp.clone() }.done(file)?;
+                Ok(e.size)
+            })();
+            if res.is_err() {
+                let _ = std::fs::remove_file(&tmp);
+            }
+            res
+        });
+        if let Ok(n) = res {
+            progress.add_bytes(n);
+        }
+        progress.add_items(1);
+        out.push((e.display(), res));
+    }
+    out
 }
 
 /// The packs of the files to restore, in order of first use, hinted `PACKS_AHEAD` ahead.
