@@ -20,7 +20,7 @@ use super::ids::{check_name, pack_object, to_hex, Id};
 use super::index::{IndexFile, IndexPack};
 use super::pack::PackBuilder;
 use super::progress::Progress;
-use super::repo::{now_secs, BackupRequest, ChunkerParams, Repo};
+use super::repo::{now_secs, BackupRequest, ChunkerParams, Repo, SmallFiles};
 use super::snapshot::{snapshot_object, SnapshotManifest};
 use super::tree::{self, encode_path, Kind, TreeEntry};
 
@@ -28,7 +28,7 @@ use super::tree::{self, encode_path, Kind, TreeEntry};
 const UPLOADS_IN_FLIGHT: usize = 2;
 /// The serialised tree is cut much finer than file data: consecutive snapshots share most of it,
 /// and each chunk that holds a changed entry is stored again.
-const TREE_CHUNKER: ChunkerParams = ChunkerParams { min: 4 * 1024, avg: 16 * 1024, max: 64 * 1024 };
+const TREE_CHUNKER: ChunkerParams = ChunkerParams { min: 1024, avg: 4 * 1024, max: 16 * 1024 };
 /// Files ahead of the reader whose contents the kernel is asked to start reading.
 const READAHEAD_FILES: usize = 32;
 /// ...but never more than this many bytes ahead.
@@ -62,8 +62,8 @@ pub(crate) async fn run(repo: &Repo, req: BackupRequest, progress: Arc<Progress>
     };
 
     let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).clamp(1, 8);
-    let (job_tx, job_rx) = crossbeam_channel::bounded::<(Id, Vec<u8>)>(workers * 2);
-    let (blob_tx, blob_rx) = mpsc::channel::<Result<EncodedBlob, StorageError>>(workers * 2);
+    let (job_tx, job_rx) = crossbeam_channel::bounded::<Vec<(Id, Vec<u8>)>>(workers * 2);
+    let (blob_tx, blob_rx) = mpsc::channel::<Result<Vec<EncodedBlob>, StorageError>>(workers * 2);
 
     let mut worker_handles = Vec::new();
     for _ in 0..workers {
@@ -79,6 +79,7 @@ pub(crate) async fn run(repo: &Repo, req: BackupRequest, progress: Arc<Progress>
         parent,
         progress: progress.clone(),
         chunker: repo.config().chunker.clone(),
+        small_files: repo.config().small_files.clone(),
     };
     let reader = tokio::task::spawn_blocking(move || ctx.scan(job_tx));
     let packed = pack_and_upload(repo, blob_rx).await;
@@ -106,6 +107,7 @@ pub(crate) async fn run(repo: &Repo, req: BackupRequest, progress: Arc<Progress>
         tree: scanned.tree,
     };
     repo.write_manifest(&manifest).await?;
+    repo.remember_chunks(&manifest.snapshot_id, scanned.chunks);
     Ok(manifest)
 }
 
@@ -117,9 +119,9 @@ fn build_excludes(globs: &[String]) -> Result<GlobSet, StorageError> {
     b.build().map_err(|e| StorageError::Invalid(format!("excludes: {e}")))
 }
 
-fn encode_worker(repo: &Repo, rx: Receiver<(Id, Vec<u8>)>, tx: mpsc::Sender<Result<EncodedBlob, StorageError>>) {
-    for (id, data) in rx.iter() {
-        let res = blob::encode(repo.keys(), id, &data);
+fn encode_worker(repo: &Repo, rx: Receiver<Vec<(Id, Vec<u8>)>>, tx: mpsc::Sender<Result<Vec<EncodedBlob>, StorageError>>) {
+    for batch in rx.iter() {
+        let res = batch.into_iter().map(|(id, data)| blob::encode(repo.keys(), id, &data)).collect::<Result<Vec<_>, _>>();
         let failed = res.is_err();
         if tx.blocking_send(res).is_err() || failed {
             return;
@@ -129,29 +131,31 @@ fn encode_worker(repo: &Repo, rx: Receiver<(Id, Vec<u8>)>, tx: mpsc::Sender<Resu
 
 /// Receives encoded blobs, fills packs, uploads each finished pack followed by an index file for it.
 /// At the end the per-pack index files are merged into one. Returns the packed bytes written.
-async fn pack_and_upload(repo: &Repo, mut rx: mpsc::Receiver<Result<EncodedBlob, StorageError>>) -> Result<u64, StorageError> {
+async fn pack_and_upload(repo: &Repo, mut rx: mpsc::Receiver<Result<Vec<EncodedBlob>, StorageError>>) -> Result<u64, StorageError> {
     let pack_size = repo.config().pack_size as usize;
     let mut builder = PackBuilder::with_capacity(pack_size + pack_size / 4);
     let mut uploads: JoinSet<Result<(String, IndexPack), StorageError>> = JoinSet::new();
     let mut done: Vec<(String, IndexPack)> = Vec::new();
     let mut result = Ok(());
     while let Some(item) = rx.recv().await {
-        let blob = match item {
+        let blobs = match item {
             Ok(b) => b,
             Err(e) => {
                 result = Err(e);
                 break;
             }
         };
-        builder.add(blob)?;
-        if builder.len() >= pack_size {
-            let full = std::mem::replace(&mut builder, PackBuilder::with_capacity(pack_size + pack_size / 4));
-            while uploads.len() >= UPLOADS_IN_FLIGHT {
-                if let Some(r) = uploads.join_next().await {
-                    done.push(r??);
+        for blob in blobs {
+            builder.add(blob)?;
+            if builder.len() >= pack_size {
+                let full = std::mem::replace(&mut builder, PackBuilder::with_capacity(pack_size + pack_size / 4));
+                while uploads.len() >= UPLOADS_IN_FLIGHT {
+                    if let Some(r) = uploads.join_next().await {
+                        done.push(r??);
+                    }
                 }
+                uploads.spawn(upload_pack(repo.clone(), full));
             }
-            uploads.spawn(upload_pack(repo.clone(), full));
         }
     }
     drop(rx);
@@ -190,16 +194,51 @@ struct ScanCtx {
     parent: HashMap<String, TreeEntry>,
     progress: Arc<Progress>,
     chunker: ChunkerParams,
+    small_files: Option<SmallFiles>,
+}
+
+/// Chunks to store, sent to the encoders in batches of about `BATCH_BYTES` (small chunks one
+/// by one cost a thread wake-up each), and the ids this job has already queued.
+struct Queue {
+    pending: HashSet<Id>,
+    used: HashSet<Id>,
+    batch: Vec<(Id, Vec<u8>)>,
+    bytes: usize,
+    tx: Sender<Vec<(Id, Vec<u8>)>>,
+}
+
+const BATCH_BYTES: usize = 1 << 20;
+
+impl Queue {
+    fn push(&mut self, id: Id, data: Vec<u8>) -> Result<(), StorageError> {
+        self.bytes += data.len();
+        self.batch.push((id, data));
+        if self.bytes >= BATCH_BYTES {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), StorageError> {
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        self.bytes = 0;
+        let batch = std::mem::take(&mut self.batch);
+        self.tx.send(batch).map_err(|_| StorageError::Internal("backup pipeline stopped".into()))
+    }
 }
 
 struct ScanOut {
+    /// Every chunk the snapshot references (tree and contents).
+    chunks: HashSet<Id>,
     tree: Vec<String>,
     bytes_total: u64,
     items_total: u64,
 }
 
 impl ScanCtx {
-    fn scan(self, tx: Sender<(Id, Vec<u8>)>) -> Result<ScanOut, StorageError> {
+    fn scan(self, tx: Sender<Vec<(Id, Vec<u8>)>>) -> Result<ScanOut, StorageError> {
         let mut items = Vec::new();
         for p in &self.paths {
             let md = std::fs::symlink_metadata(p)
@@ -209,14 +248,14 @@ impl ScanCtx {
         let bytes_total: u64 = items.iter().filter(|(_, m)| m.is_file()).map(|(_, m)| m.len()).sum();
         self.progress.set_totals(bytes_total, items.len() as u64);
 
-        let mut pending: HashSet<Id> = HashSet::new();
+        let mut q = Queue { pending: HashSet::new(), used: HashSet::new(), batch: Vec::new(), bytes: 0, tx };
         let mut entries = Vec::with_capacity(items.len());
         let mut readahead = ReadAhead::default();
         for i in 0..items.len() {
             self.progress.check_cancel()?;
             readahead.advance(&items, i, &self.parent);
             let (path, md) = &items[i];
-            if let Some(e) = self.entry(path, md, &mut pending, &tx)? {
+            if let Some(e) = self.entry(path, md, &mut q)? {
                 entries.push(e);
             }
             self.progress.add_items(1);
@@ -226,11 +265,18 @@ impl ScanCtx {
         drop(entries);
         let mut tree_ids = Vec::new();
         let c = TREE_CHUNKER;
+        let (before, mut new_bytes) = (q.pending.len(), 0usize);
         for chunk in fastcdc::v2020::FastCDC::new(&data, c.min, c.avg, c.max) {
             let piece = &data[chunk.offset..chunk.offset + chunk.length];
-            tree_ids.push(self.submit(piece.to_vec(), &mut pending, &tx)?);
+            let n = q.pending.len();
+            tree_ids.push(self.submit(piece.to_vec(), &mut q)?);
+            if q.pending.len() > n {
+                new_bytes += piece.len();
+            }
         }
-        Ok(ScanOut { tree: tree_ids, bytes_total, items_total })
+        tracing::debug!(tree_bytes = data.len(), tree_chunks = tree_ids.len(), new_tree_chunks = q.pending.len() - before, new_tree_bytes = new_bytes, "tree stored");
+        q.flush()?;
+        Ok(ScanOut { tree: tree_ids, bytes_total, items_total, chunks: q.used })
     }
 
     fn walk(&self, path: PathBuf, md: Metadata, out: &mut Vec<(PathBuf, Metadata)>) -> Result<(), StorageError> {
@@ -260,7 +306,7 @@ impl ScanCtx {
         Ok(())
     }
 
-    fn entry(&self, path: &Path, md: &Metadata, pending: &mut HashSet<Id>, tx: &Sender<(Id, Vec<u8>)>) -> Result<Option<TreeEntry>, StorageError> {
+    fn entry(&self, path: &Path, md: &Metadata, q: &mut Queue) -> Result<Option<TreeEntry>, StorageError> {
         let ft = md.file_type();
         let kind = if ft.is_dir() {
             Kind::Dir
@@ -292,11 +338,12 @@ impl ScanCtx {
                 }
             },
             Kind::File => {
-                if let Some(chunks) = self.unchanged(&e, pending) {
+                if let Some((chunks, ids)) = self.unchanged(&e, &q.pending) {
+                    q.used.extend(ids);
                     self.progress.add_bytes(e.size);
                     e.chunks = chunks;
                 } else {
-                    match self.chunk_file(path, e.size, pending, tx) {
+                    match self.chunk_file(path, e.size, q) {
                         Ok(chunks) => e.chunks = chunks,
                         Err(StorageError::Io(err)) => {
                             tracing::warn!(path = %path.display(), error = %err, "cannot read file; skipped");
@@ -311,37 +358,47 @@ impl ScanCtx {
     }
 
     /// The parent's chunk list when size, mtime and inode match and all chunks are still stored.
-    fn unchanged(&self, e: &TreeEntry, pending: &HashSet<Id>) -> Option<Vec<String>> {
+    /// ...and those chunk ids parsed.
+    fn unchanged(&self, e: &TreeEntry, pending: &HashSet<Id>) -> Option<(Vec<String>, Vec<Id>)> {
         let p = self.parent.get(&e.path)?;
         if p.size != e.size || p.mtime != e.mtime || p.mtime_nsec != e.mtime_nsec || p.inode != e.inode {
             return None;
         }
         let idx = self.repo.index();
-        let all_present = p.chunks.iter().all(|h| {
+        let mut ids = Vec::with_capacity(p.chunks.len());
+        for h in &p.chunks {
             let mut id = [0u8; 32];
-            hex::decode_to_slice(h, &mut id).is_ok() && (idx.contains(&id) || pending.contains(&id))
-        });
-        all_present.then(|| p.chunks.clone())
+            if hex::decode_to_slice(h, &mut id).is_err() || !(idx.contains(&id) || pending.contains(&id)) {
+                return None;
+            }
+            ids.push(id);
+        }
+        Some((p.chunks.clone(), ids))
     }
 
-    fn chunk_file(&self, path: &Path, size: u64, pending: &mut HashSet<Id>, tx: &Sender<(Id, Vec<u8>)>) -> Result<Vec<String>, StorageError> {
+    fn chunk_file(&self, path: &Path, size: u64, q: &mut Queue) -> Result<Vec<String>, StorageError> {
         let file = std::fs::File::open(path)?;
         let mut ids = Vec::new();
-        chunker::chunk_reader(file, size, &self.chunker, |data| {
+        let params = match &self.small_files {
+            Some(s) if size < s.below => &s.chunker,
+            _ => &self.chunker,
+        };
+        chunker::chunk_reader(file, size, params, |data| {
             self.progress.check_cancel()?;
             self.progress.add_bytes(data.len() as u64);
-            ids.push(self.submit(data, pending, tx)?);
+            ids.push(self.submit(data, q)?);
             Ok::<(), StorageError>(())
         })?;
         Ok(ids)
     }
 
     /// Hash a chunk; queue it for storage unless the vault (or this job) already has it.
-    fn submit(&self, data: Vec<u8>, pending: &mut HashSet<Id>, tx: &Sender<(Id, Vec<u8>)>) -> Result<String, StorageError> {
+    fn submit(&self, data: Vec<u8>, q: &mut Queue) -> Result<String, StorageError> {
         let id = self.repo.keys().chunk_id(&data);
-        if !pending.contains(&id) && !self.repo.index().contains(&id) {
-            pending.insert(id);
-            tx.send((id, data)).map_err(|_| StorageError::Internal("backup pipeline stopped".into()))?;
+        q.used.insert(id);
+        if !q.pending.contains(&id) && !self.repo.index().contains(&id) {
+            q.pending.insert(id);
+            q.push(id, data)?;
         }
         Ok(to_hex(&id))
     }

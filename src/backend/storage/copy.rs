@@ -2,6 +2,7 @@
 //! ciphertext, each pack verified against its name (BLAKE3) while it streams. Also repair.
 
 use std::collections::{HashMap, HashSet};
+use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -29,14 +30,10 @@ fn same_key(a: &Repo, b: &Repo) -> Result<(), StorageError> {
     Ok(())
 }
 
-/// Snapshots whose chunk sets are kept (per vault).
-const NEEDED_CACHE: usize = 8;
-
 /// Every chunk a snapshot needs (tree and file contents).
 async fn needed_chunks(repo: &Repo, m: &SnapshotManifest) -> Result<Arc<HashSet<Id>>, StorageError> {
-    let cache = &repo.inner.needed_chunks;
-    if let Some((_, c)) = cache.lock().unwrap_or_else(|p| p.into_inner()).iter().find(|(id, _)| *id == m.snapshot_id) {
-        return Ok(c.clone());
+    if let Some(c) = repo.remembered_chunks(&m.snapshot_id) {
+        return Ok(c);
     }
     let name = snapshot_object(&m.snapshot_id);
     let mut chunks = HashSet::new();
@@ -48,23 +45,30 @@ async fn needed_chunks(repo: &Repo, m: &SnapshotManifest) -> Result<Arc<HashSet<
             chunks.insert(parse_id(h, "tree")?);
         }
     }
-    let chunks = Arc::new(chunks);
-    let mut c = cache.lock().unwrap_or_else(|p| p.into_inner());
-    if c.len() >= NEEDED_CACHE {
-        c.pop_front();
-    }
-    c.push_back((m.snapshot_id.clone(), chunks.clone()));
-    Ok(chunks)
+    repo.remember_chunks(&m.snapshot_id, chunks);
+    repo.remembered_chunks(&m.snapshot_id).ok_or_else(|| StorageError::Internal("chunk cache".into()))
 }
 
-/// Packs of `repo` holding `chunks`, with their index entries.
-fn packs_for(repo: &Repo, chunks: &HashSet<Id>) -> Result<HashMap<Id, IndexPack>, StorageError> {
+/// The packs (id -> size) holding every chunk of a snapshot; cached with its chunks.
+async fn needed_packs(repo: &Repo, m: &SnapshotManifest) -> Result<Arc<HashMap<Id, u64>>, StorageError> {
+    if let Some(p) = repo.remembered_packs(&m.snapshot_id) {
+        return Ok(p);
+    }
+    let packs = Arc::new(packs_for(repo, &*needed_chunks(repo, m).await?)?);
+    repo.remember_packs(&m.snapshot_id, packs.clone());
+    Ok(packs)
+}
+
+/// Packs of `repo` holding `chunks`, with their sizes.
+fn packs_for(repo: &Repo, chunks: &HashSet<Id>) -> Result<HashMap<Id, u64>, StorageError> {
     let idx = repo.index();
     let mut out = HashMap::new();
     for c in chunks {
         let loc = idx.get(c).ok_or_else(|| StorageError::NotFound { object: format!("chunk {}", to_hex(c)) })?;
-        if let Some(p) = idx.packs.get(&loc.pack) {
-            out.entry(loc.pack).or_insert_with(|| p.clone());
+        if !out.contains_key(&loc.pack) {
+            if let Some(p) = idx.packs.get(&loc.pack) {
+                out.insert(loc.pack, p.size);
+            }
         }
     }
     Ok(out)
@@ -142,46 +146,59 @@ async fn copy_pack(src: &Repo, dest: &Repo, pack: Id, limiter: &RateLimiter, pro
     Ok(n)
 }
 
-/// Local to local: hash the source through a memory map (no copy into user space), then let
-/// the kernel copy the file (`copy_file_range`, what `cp` does) to a hidden staging name
-/// (`name#digits`, which listings skip) and rename it into place. Copying a pack through
-/// user-space buffers spent 70 % of the sync in the kernel's two copies of every byte.
+/// Local to local: the source is memory-mapped and, piece by piece, hashed and written to a
+/// hidden staging name (`name#digits`, which listings skip) — each piece is still in the CPU
+/// cache when it is written, so every byte crosses memory about once, as with `cp`. The staging
+/// file is renamed into place only when the whole pack hashed to its name. Copying through
+/// user-space buffers (read, hash, write) spent 70 % of the sync in the kernel's copies.
 fn copy_local_file(from: &std::path::Path, to: &std::path::Path, pack: &Id, label: &str) -> Result<u64, StorageError> {
-    let mut hasher = blake3::Hasher::new();
-    match hasher.update_mmap(from) {
-        Ok(_) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(StorageError::NotFound { object: label.to_string() }),
-        Err(e) => return Err(e.into()),
-    }
-    if hasher.finalize().as_bytes() != pack {
-        return Err(StorageError::corrupt(label, "pack bytes do not match the pack id"));
-    }
+    const PIECE: usize = 256 * 1024;
+    let src = std::fs::File::open(from).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => StorageError::NotFound { object: label.to_string() },
+        _ => StorageError::Io(e),
+    })?;
+    // SAFETY: packs are immutable once written (a new pack is a new name); the map is only read.
+    let map = unsafe { memmap2::Mmap::map(&src)? };
+    let _ = map.advise(memmap2::Advice::Sequential);
     if let Some(dir) = to.parent() {
         std::fs::create_dir_all(dir)?;
     }
     let mut staging = to.as_os_str().to_owned();
     staging.push(format!("#{}", u64::from(rand::random::<u32>()) + 1_000_000_000));
     let staging = std::path::PathBuf::from(staging);
-    let copied = std::fs::copy(from, &staging).and_then(|n| std::fs::rename(&staging, to).map(|()| n));
-    if copied.is_err() {
+    let written = (|| -> Result<(), StorageError> {
+        let mut out = std::fs::OpenOptions::new().write(true).create_new(true).open(&staging)?;
+        let mut hasher = blake3::Hasher::new();
+        for piece in map.chunks(PIECE) {
+            hasher.update(piece);
+            out.write_all(piece)?;
+        }
+        if hasher.finalize().as_bytes() != pack {
+            return Err(StorageError::corrupt(label, "pack bytes do not match the pack id"));
+        }
+        drop(out);
+        std::fs::rename(&staging, to)?;
+        Ok(())
+    })();
+    if written.is_err() {
         let _ = std::fs::remove_file(&staging);
     }
-    Ok(copied?)
+    written.map(|()| map.len() as u64)
 }
 
 /// Copy packs `src` has and `dest` lacks; write a dest index for every pack not yet indexed there.
-async fn transfer(src: &Repo, dest: &Repo, packs: HashMap<Id, IndexPack>, rate: u64, progress: &Arc<Progress>) -> Result<CopyStats, StorageError> {
+async fn transfer(src: &Repo, dest: &Repo, packs: &HashMap<Id, u64>, rate: u64, progress: &Arc<Progress>) -> Result<CopyStats, StorageError> {
     let present = dest.list_packs().await?;
     let mut stats = CopyStats::default();
     let mut to_copy = Vec::new();
-    for (id, ip) in &packs {
-        if present.get(id) == Some(&ip.size) {
+    for (id, size) in packs {
+        if present.get(id) == Some(size) {
             stats.packs_skipped += 1;
         } else {
             to_copy.push(*id);
         }
     }
-    let total: u64 = to_copy.iter().filter_map(|id| packs.get(id)).map(|p| p.size).sum();
+    let total: u64 = to_copy.iter().filter_map(|id| packs.get(id)).sum();
     progress.set_totals(total, to_copy.len() as u64);
     let limiter = RateLimiter::new(rate);
     // The kernel is asked to read the packs a little ahead of their copy.
@@ -207,16 +224,15 @@ async fn transfer(src: &Repo, dest: &Repo, packs: HashMap<Id, IndexPack>, rate: 
     stats.packs_copied = copied.len() as u64;
     stats.bytes_copied = copied.iter().sum();
 
+    // Packs the destination's index does not list yet get their entries from the source's
+    // (a pack listed by a loaded index file has every blob of it indexed).
     let unindexed: Vec<IndexPack> = {
-        let idx = dest.index();
-        packs
-            .iter()
-            .filter(|(id, ip)| {
-                !idx.packs.contains_key(*id)
-                    || ip.blobs.iter().any(|b| parse_id(&b.id, "index").map(|c| idx.get(&c).map(|l| l.pack) != Some(**id)).unwrap_or(true))
-            })
-            .map(|(_, ip)| ip.clone())
-            .collect()
+        let missing: Vec<Id> = {
+            let idx = dest.index();
+            packs.keys().filter(|id| !idx.packs.contains_key(*id)).copied().collect()
+        };
+        let idx = src.index();
+        missing.iter().filter_map(|id| idx.packs.get(id).cloned()).collect()
     };
     if !unindexed.is_empty() {
         dest.write_index(&IndexFile { packs: unindexed }).await?;
@@ -228,11 +244,12 @@ pub(crate) async fn copy_snapshot(src: &Repo, dest: &Repo, snapshot_id: &str, ra
     same_key(src, dest)?;
     let started = Instant::now();
     let name = snapshot_object(snapshot_id);
-    let manifest = src.load_snapshot(snapshot_id).await?;
+    super::ids::check_name("snapshot id", snapshot_id)?;
     let raw = src.get(&name).await?;
-    let packs = packs_for(src, &*needed_chunks(src, &manifest).await?)?;
+    let manifest = SnapshotManifest::decode(src.keys(), &raw, &name)?;
+    let packs = needed_packs(src, &manifest).await?;
     let planned = started.elapsed();
-    let stats = transfer(src, dest, packs, rate, &progress).await?;
+    let stats = transfer(src, dest, &packs, rate, &progress).await?;
     progress.check_cancel()?;
     dest.put(&name, raw).await?;
     tracing::debug!(snapshot = snapshot_id, ?planned, total = ?started.elapsed(), packs = stats.packs_copied, "snapshot copied");
@@ -241,9 +258,9 @@ pub(crate) async fn copy_snapshot(src: &Repo, dest: &Repo, snapshot_id: &str, ra
 
 pub(crate) async fn bytes_missing(src: &Repo, dest: &Repo, snapshot_id: &str) -> Result<u64, StorageError> {
     let manifest = src.load_snapshot(snapshot_id).await?;
-    let packs = packs_for(src, &*needed_chunks(src, &manifest).await?)?;
+    let packs = needed_packs(src, &manifest).await?;
     let present = dest.list_packs().await?;
-    Ok(packs.iter().filter(|(id, ip)| present.get(*id) != Some(&ip.size)).map(|(_, ip)| ip.size).sum())
+    Ok(packs.iter().filter(|(id, size)| present.get(*id) != Some(*size)).map(|(_, size)| size).sum())
 }
 
 /// Is this pack present and intact in `repo`?
@@ -315,7 +332,7 @@ pub(crate) async fn repair_from(repo: &Repo, healthy: &Repo) -> Result<Vec<Strin
                 repo.delete(&pack_object(id)).await?;
             }
         }
-        transfer(healthy, repo, packs, 0, &progress).await?;
+        transfer(healthy, repo, &packs, 0, &progress).await?;
         repaired.extend(names);
     }
     for name in bad_index {

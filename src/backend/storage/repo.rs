@@ -77,6 +77,13 @@ pub(crate) struct ChunkerParams {
     pub max: u32,
 }
 
+/// Chunking of small files (see `VaultConfig::small_files`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct SmallFiles {
+    pub below: u64,
+    pub chunker: ChunkerParams,
+}
+
 /// `vaults/<id>/config` (plaintext).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct VaultConfig {
@@ -85,6 +92,11 @@ pub(crate) struct VaultConfig {
     pub encrypt_type: String,
     pub kms_key_id: Option<String>,
     pub chunker: ChunkerParams,
+    /// Files smaller than `below` bytes are cut with finer parameters, so an edit to a small
+    /// file stores the chunks around it, not the whole file. Absent in vaults created before
+    /// 2026-11-26 (their small files stay one chunk).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub small_files: Option<SmallFiles>,
     pub pack_size: u64,
     pub created: i64,
 }
@@ -102,7 +114,12 @@ pub(crate) struct Inner {
     /// what a snapshot would move and then copies it, and each would otherwise decrypt and
     /// parse its whole tree.
     pub needed_chunks: Mutex<std::collections::VecDeque<(String, Arc<std::collections::HashSet<Id>>)>>,
+    /// The same snapshots' packs (id -> size), derived from the chunks on first use.
+    pub needed_packs: Mutex<std::collections::HashMap<String, Arc<std::collections::HashMap<Id, u64>>>>,
 }
+
+/// Snapshots whose chunk sets are kept (per vault).
+const NEEDED_CACHE: usize = 8;
 
 /// A chunk's stored bytes as read from its pack, not yet authenticated.
 pub(crate) struct RawBlob {
@@ -153,6 +170,7 @@ impl Repo {
             encrypt_type: encrypt_type.to_string(),
             kms_key_id: kms_key_id.map(str::to_string),
             chunker: ChunkerParams { min: 512 * 1024, avg: 1024 * 1024, max: 8 * 1024 * 1024 },
+            small_files: Some(SmallFiles { below: 1024 * 1024, chunker: ChunkerParams { min: 1024, avg: 4 * 1024, max: 16 * 1024 } }),
             pack_size: DEFAULT_PACK_SIZE,
             created: now_secs(),
         };
@@ -191,6 +209,7 @@ impl Repo {
                 index: RwLock::new(MemIndex::default()),
                 bad_index: Mutex::new(Vec::new()),
                 needed_chunks: Mutex::new(std::collections::VecDeque::new()),
+                needed_packs: Mutex::new(std::collections::HashMap::new()),
             }),
         }
     }
@@ -465,6 +484,20 @@ impl Repo {
             .iter()
             .map(|h| super::ids::parse_id(h, &name))
             .collect::<Result<Vec<_>, _>>()?;
+        if self.is_local() {
+            // One blocking task reads every tree chunk (thousands of small reads).
+            let repo = self.clone();
+            return tokio::task::spawn_blocking(move || {
+                let mut open = None;
+                let mut data = Vec::new();
+                for id in &ids {
+                    let part = repo.read_blob_local(id, &mut open).unwrap_or_else(|| Err(StorageError::Unavailable("location went offline".into())))?;
+                    data.extend_from_slice(&part);
+                }
+                tree::deserialize(&data)
+            })
+            .await?;
+        }
         let parts: Vec<Vec<u8>> = futures::stream::iter(ids)
             .map(|id| async move { self.read_blob(&id).await })
             .buffered(4)
@@ -472,6 +505,37 @@ impl Repo {
             .await?;
         let data = parts.concat();
         tokio::task::spawn_blocking(move || tree::deserialize(&data)).await?
+    }
+
+    /// The chunks a snapshot references, as its backup or a copy found them (kept for the
+    /// last few snapshots: replication asks for them right after a backup).
+    pub(crate) fn remember_chunks(&self, snapshot_id: &str, chunks: std::collections::HashSet<Id>) {
+        let mut c = self.inner.needed_chunks.lock().unwrap_or_else(|p| p.into_inner());
+        c.retain(|(id, _)| id != snapshot_id);
+        if c.len() >= NEEDED_CACHE {
+            c.pop_front();
+        }
+        c.push_back((snapshot_id.to_string(), Arc::new(chunks)));
+        let mut packs = self.inner.needed_packs.lock().unwrap_or_else(|p| p.into_inner());
+        packs.retain(|id, _| id != snapshot_id && c.iter().any(|(s, _)| s == id));
+    }
+
+    /// Cached packs of a remembered snapshot.
+    pub(crate) fn remembered_packs(&self, snapshot_id: &str) -> Option<Arc<std::collections::HashMap<Id, u64>>> {
+        self.inner.needed_packs.lock().unwrap_or_else(|p| p.into_inner()).get(snapshot_id).cloned()
+    }
+
+    /// Keeps the packs of a snapshot whose chunks are remembered.
+    pub(crate) fn remember_packs(&self, snapshot_id: &str, packs: Arc<std::collections::HashMap<Id, u64>>) {
+        let c = self.inner.needed_chunks.lock().unwrap_or_else(|p| p.into_inner());
+        if c.iter().any(|(s, _)| s == snapshot_id) {
+            self.inner.needed_packs.lock().unwrap_or_else(|p| p.into_inner()).insert(snapshot_id.to_string(), packs);
+        }
+    }
+
+    pub(crate) fn remembered_chunks(&self, snapshot_id: &str) -> Option<Arc<std::collections::HashSet<Id>>> {
+        let c = self.inner.needed_chunks.lock().unwrap_or_else(|p| p.into_inner());
+        c.iter().find(|(id, _)| id == snapshot_id).map(|(_, s)| s.clone())
     }
 
     /// Write a manifest (the last step of a backup or copy).

@@ -183,6 +183,8 @@ enum Unit {
 /// Bytes (and files) after which a run of small files is cut.
 const BATCH_BYTES: u64 = 4 << 20;
 const BATCH_FILES: usize = 256;
+/// Files up to this size are restored whole in memory by the small-file path.
+const SMALL_FILE_BYTES: u64 = 1 << 20;
 
 /// Groups the files (plan indices, tree order) into units; each with its last file number.
 fn units(plan: &[(TreeEntry, PathBuf)], files: &[usize], local: bool) -> Vec<(usize, Unit)> {
@@ -191,7 +193,7 @@ fn units(plan: &[(TreeEntry, PathBuf)], files: &[usize], local: bool) -> Vec<(us
     let mut bytes = 0u64;
     for (n, &i) in files.iter().enumerate() {
         let e = &plan[i].0;
-        if local && e.chunks.len() <= 1 {
+        if local && (e.chunks.len() <= 1 || e.size <= SMALL_FILE_BYTES) {
             batch.push(i);
             bytes += e.size;
             if bytes >= BATCH_BYTES || batch.len() >= BATCH_FILES {
@@ -212,7 +214,8 @@ fn units(plan: &[(TreeEntry, PathBuf)], files: &[usize], local: bool) -> Vec<(us
     out
 }
 
-/// Restores a run of empty or one-chunk files with blocking I/O (local location).
+/// Restores a run of small files (empty, one chunk, or at most `SMALL_FILE_BYTES`) with
+/// blocking I/O (local location).
 fn restore_small_local(repo: &Repo, plan: &[(TreeEntry, PathBuf)], batch: &[usize], progress: &Progress) -> Vec<(String, Result<u64, StorageError>)> {
     let mut open = None;
     let mut out = Vec::with_capacity(batch.len());
@@ -221,14 +224,18 @@ fn restore_small_local(repo: &Repo, plan: &[(TreeEntry, PathBuf)], batch: &[usiz
         let res = progress.check_cancel().and_then(|()| {
             let tmp = temp_name(dest);
             let res = (|| {
-                let data = match e.chunks.first() {
-                    Some(h) => {
-                        let id = parse_id(h, "tree")?;
-                        repo.read_blob_local(&id, &mut open)
-                            .unwrap_or_else(|| Err(StorageError::Internal("restore: location is not local".into())))?
+                let mut data = Vec::new();
+                for h in &e.chunks {
+                    let id = parse_id(h, "tree")?;
+                    let chunk = repo
+                        .read_blob_local(&id, &mut open)
+                        .unwrap_or_else(|| Err(StorageError::Internal("restore: location is not local".into())))?;
+                    if data.is_empty() {
+                        data = chunk;
+                    } else {
+                        data.extend_from_slice(&chunk);
                     }
-                    None => Vec::new(),
-                };
+                }
                 if data.len() as u64 != e.size {
                     return Err(StorageError::corrupt("tree", format!("chunks add up to {} bytes, file has {}", data.len(), e.size)));
                 }
