@@ -27,13 +27,12 @@ pub(crate) struct IndexFile {
 
 impl IndexFile {
     pub(crate) fn encode(&self, keys: &VaultKeys) -> Result<Vec<u8>, StorageError> {
-        let json = serde_json::to_vec(self).map_err(|e| StorageError::Internal(e.to_string()))?;
-        keys.seal(INDEX_AAD, &json)
+        keys.seal(INDEX_AAD, &super::meta::encode(self)?)
     }
 
     pub(crate) fn decode(keys: &VaultKeys, data: &[u8], object: &str) -> Result<IndexFile, StorageError> {
         let json = keys.open(INDEX_AAD, data, object)?;
-        serde_json::from_slice(&json).map_err(|e| StorageError::corrupt(object, format!("index: {e}")))
+        super::meta::decode(&json, "index", object)
     }
 }
 

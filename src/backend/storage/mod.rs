@@ -10,6 +10,7 @@ pub mod error;
 mod ids;
 mod index;
 mod keystore;
+mod meta;
 pub mod location;
 mod pack;
 pub mod progress;

@@ -67,8 +67,7 @@ impl PackBuilder {
     /// Append the encrypted header and its length; hash the result.
     pub(crate) fn finish(self, keys: &VaultKeys) -> Result<FinishedPack, StorageError> {
         let PackBuilder { mut buf, entries } = self;
-        let json = serde_json::to_vec(&entries).map_err(|e| StorageError::Internal(e.to_string()))?;
-        let header = keys.seal(HEADER_AAD, &json)?;
+        let header = keys.seal(HEADER_AAD, &super::meta::encode(&entries)?)?;
         let hlen = u32::try_from(header.len()).map_err(|_| StorageError::Internal("pack header too large".into()))?;
         buf.extend_from_slice(&header);
         buf.extend_from_slice(&hlen.to_le_bytes());
@@ -93,5 +92,5 @@ pub(crate) fn read_header(keys: &VaultKeys, pack: &[u8], object: &str) -> Result
     let json = keys
         .open(HEADER_AAD, &pack[n - 4 - hlen..n - 4], object)
         .map_err(|_| StorageError::corrupt(object, "pack header failed authentication"))?;
-    serde_json::from_slice(&json).map_err(|e| StorageError::corrupt(object, format!("pack header: {e}")))
+    super::meta::decode(&json, "pack header", object)
 }

@@ -30,13 +30,12 @@ pub struct SnapshotManifest {
 
 impl SnapshotManifest {
     pub(crate) fn encode(&self, keys: &VaultKeys) -> Result<Vec<u8>, StorageError> {
-        let json = serde_json::to_vec(self).map_err(|e| StorageError::Internal(e.to_string()))?;
-        keys.seal(SNAPSHOT_AAD, &json)
+        keys.seal(SNAPSHOT_AAD, &super::meta::encode(self)?)
     }
 
     pub(crate) fn decode(keys: &VaultKeys, data: &[u8], object: &str) -> Result<SnapshotManifest, StorageError> {
         let json = keys.open(SNAPSHOT_AAD, data, object)?;
-        serde_json::from_slice(&json).map_err(|e| StorageError::corrupt(object, format!("manifest: {e}")))
+        super::meta::decode(&json, "manifest", object)
     }
 }
 
