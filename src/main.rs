@@ -138,7 +138,19 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
+/// glibc gives every thread that allocates its own arena (up to 8 per core), and memory freed
+/// in one is not reused by another: a 10 GiB backup (reader, encoder and tokio threads passing
+/// chunks around) peaked at 583 MiB RSS with the default and 426 MiB with two arenas.
+fn limit_malloc_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets an allocator tunable; called first thing, before other threads.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
+}
+
 fn main() -> anyhow::Result<()> {
+    limit_malloc_arenas();
     init_logging();
     let cli = Cli::parse();
     let data_dir = cli.data_dir.clone().unwrap_or_else(default_data_dir);

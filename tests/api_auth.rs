@@ -3,35 +3,13 @@ mod common;
 
 use std::time::{Duration, SystemTime};
 
-use common::{creds, TestServer};
-use mirrorvault::backend::auth::encode::percent_encode;
-use mirrorvault::backend::auth::rpc;
+use common::{creds, query, TestServer};
 use mirrorvault::client::{Client, Credentials};
-
-fn ts(t: SystemTime) -> String {
-    humantime::format_rfc3339_seconds(t).to_string()
-}
 
 /// A signed RPC v1 GET/POST as aliyun-python-sdk-core sends it.
 fn rpc_params(action: &str, extra: &[(&str, &str)], secret: &str, key_id: &str, nonce: &str, time: SystemTime, method: &str) -> Vec<(String, String)> {
-    let mut p: Vec<(String, String)> = vec![
-        ("Action".into(), action.into()),
-        ("Version".into(), "2017-09-08".into()),
-        ("Format".into(), "JSON".into()),
-        ("AccessKeyId".into(), key_id.into()),
-        ("SignatureMethod".into(), "HMAC-SHA1".into()),
-        ("SignatureVersion".into(), "1.0".into()),
-        ("SignatureNonce".into(), nonce.into()),
-        ("Timestamp".into(), ts(time)),
-    ];
-    p.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    let sig = rpc::sign(method, secret, p.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-    p.push(("Signature".into(), sig));
-    p
-}
-
-fn query(p: &[(String, String)]) -> String {
-    p.iter().map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v))).collect::<Vec<_>>().join("&")
+    let extra: Vec<(String, String)> = extra.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    common::rpc_signed(action, &extra, secret, key_id, nonce, time, method)
 }
 
 async fn get(endpoint: &str, p: &[(String, String)]) -> (u16, serde_json::Value) {
@@ -123,7 +101,7 @@ async fn acs3_tampered_query_is_refused() {
         .post(format!("{}/?VaultName=x", t.endpoint()))
         .header("x-acs-action", "DescribeVaults")
         .header("authorization", "ACS3-HMAC-SHA256 Credential=LTAItestkey0001,SignedHeaders=host;x-acs-date;x-acs-signature-nonce,Signature=00")
-        .header("x-acs-date", ts(SystemTime::now()))
+        .header("x-acs-date", humantime::format_rfc3339_seconds(SystemTime::now()).to_string())
         .header("x-acs-signature-nonce", "n1")
         .send()
         .await

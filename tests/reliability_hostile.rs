@@ -21,48 +21,9 @@ use std::time::{Duration, SystemTime};
 
 use common::*;
 use mirrorvault::backend::auth::encode::percent_encode;
-use mirrorvault::backend::auth::rpc;
 use mirrorvault::client::{Client, Credentials};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
-
-fn ts(t: SystemTime) -> String {
-    humantime::format_rfc3339_seconds(t).to_string()
-}
-
-fn query(p: &[(String, String)]) -> String {
-    p.iter().map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v))).collect::<Vec<_>>().join("&")
-}
-
-/// Signed RPC v1 parameters (as aliyun-python-sdk-core sends them).
-fn rpc_signed(action: &str, extra: &[(String, String)], secret: &str, key_id: &str, nonce: &str, time: SystemTime, method: &str) -> Vec<(String, String)> {
-    let mut p: Vec<(String, String)> = vec![
-        ("Action".into(), action.into()),
-        ("Version".into(), "2017-09-08".into()),
-        ("Format".into(), "JSON".into()),
-        ("AccessKeyId".into(), key_id.into()),
-        ("SignatureMethod".into(), "HMAC-SHA1".into()),
-        ("SignatureVersion".into(), "1.0".into()),
-        ("SignatureNonce".into(), nonce.into()),
-        ("Timestamp".into(), ts(time)),
-    ];
-    // later duplicates of a protocol key would override it server-side: keep the first
-    for (k, v) in extra {
-        if !p.iter().any(|(pk, _)| pk == k) {
-            p.push((k.clone(), v.clone()));
-        }
-    }
-    // the server keeps one value per key (the last); sign exactly what it will see
-    let mut dedup: BTreeMap<String, String> = BTreeMap::new();
-    for (k, v) in &p {
-        dedup.insert(k.clone(), v.clone());
-    }
-    let p: Vec<(String, String)> = dedup.into_iter().collect();
-    let sig = rpc::sign(method, secret, p.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-    let mut p = p;
-    p.push(("Signature".into(), sig));
-    p
-}
 
 // ---------------------------------------------------------------------------------------------
 // Hostile requests
@@ -341,7 +302,7 @@ async fn send(http: &reqwest::Client, ep: &str, client: &Client, w: &World, r: &
         }
         Mode::RpcGet | Mode::RpcForm => {
             let method = if matches!(mode, Mode::RpcGet) && body.is_none() { "GET" } else { "POST" };
-            let signed = rpc_signed(&r.action, &params, &c.access_key_secret, &c.access_key_id, &nonce, SystemTime::now(), method);
+            let signed = common::rpc_signed(&r.action, &params, &c.access_key_secret, &c.access_key_id, &nonce, SystemTime::now(), method);
             let req = if method == "GET" {
                 http.get(format!("{ep}/?{}", query(&signed)))
             } else if matches!(mode, Mode::RpcForm) && body.is_none() {
@@ -532,26 +493,26 @@ async fn every_action_refuses_bad_authentication() {
     for action in mirrorvault::api::ACTIONS {
         let (s, code) = get(&http, &ep, &[("Action".into(), action.to_string())]).await;
         assert_eq!((s, code.as_str()), (403, "MissingSignature"), "{action} unsigned");
-        let (s, code) = get(&http, &ep, &rpc_signed(action, &none, &c.access_key_secret, "LTAIunknown", &n(), now, "GET")).await;
+        let (s, code) = get(&http, &ep, &common::rpc_signed(action, &none, &c.access_key_secret, "LTAIunknown", &n(), now, "GET")).await;
         assert_eq!((s, code.as_str()), (403, "InvalidAccessKeyId.NotFound"), "{action} unknown key");
-        let (s, code) = get(&http, &ep, &rpc_signed(action, &none, "wrong-secret", &c.access_key_id, &n(), now, "GET")).await;
+        let (s, code) = get(&http, &ep, &common::rpc_signed(action, &none, "wrong-secret", &c.access_key_id, &n(), now, "GET")).await;
         assert_eq!((s, code.as_str()), (403, "SignatureDoesNotMatch"), "{action} wrong secret");
-        let mut p = rpc_signed(action, &[("VaultId".into(), "v-1".into())], &c.access_key_secret, &c.access_key_id, &n(), now, "GET");
+        let mut p = common::rpc_signed(action, &[("VaultId".into(), "v-1".into())], &c.access_key_secret, &c.access_key_id, &n(), now, "GET");
         p.iter_mut().find(|(k, _)| k == "VaultId").unwrap().1 = "v-2".into();
         let (s, code) = get(&http, &ep, &p).await;
         assert_eq!((s, code.as_str()), (403, "SignatureDoesNotMatch"), "{action} tampered");
-        let mut p = rpc_signed(action, &none, &c.access_key_secret, &c.access_key_id, &n(), now, "GET");
+        let mut p = common::rpc_signed(action, &none, &c.access_key_secret, &c.access_key_id, &n(), now, "GET");
         p.iter_mut().find(|(k, _)| k == "Signature").unwrap().1 = "AAAAAAAAAAAAAAAAAAAAAAAAAAA=".into();
         let (s, code) = get(&http, &ep, &p).await;
         assert_eq!((s, code.as_str()), (403, "SignatureDoesNotMatch"), "{action} wrong signature");
         for skew in [-16i64 * 60, 16 * 60, -24 * 3600] {
             let at = if skew < 0 { now - Duration::from_secs(-skew as u64) } else { now + Duration::from_secs(skew as u64) };
-            let (s, code) = get(&http, &ep, &rpc_signed(action, &none, &c.access_key_secret, &c.access_key_id, &n(), at, "GET")).await;
+            let (s, code) = get(&http, &ep, &common::rpc_signed(action, &none, &c.access_key_secret, &c.access_key_id, &n(), at, "GET")).await;
             assert_eq!((s, code.as_str()), (403, "InvalidTimeStamp.Expired"), "{action} skew {skew}s");
         }
         // replay: a read-only parameterless call is accepted once, then refused
         let nonce = n();
-        let p = rpc_signed(action, &[("VaultId".into(), "v-does-not-exist".into())], &c.access_key_secret, &c.access_key_id, &nonce, now, "GET");
+        let p = common::rpc_signed(action, &[("VaultId".into(), "v-does-not-exist".into())], &c.access_key_secret, &c.access_key_id, &nonce, now, "GET");
         let (first, code) = get(&http, &ep, &p).await;
         assert_ne!(first, 403, "{action}: a fresh signed request passes authentication ({code})");
         let (s, code) = get(&http, &ep, &p).await;

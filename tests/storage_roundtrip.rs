@@ -132,7 +132,7 @@ async fn small_file_edit_stores_about_the_change() {
     let mut r2 = req("s2", &[&src]);
     r2.parent_snapshot_id = Some("s1".into());
     let m2 = repo.backup(r2, progress()).await.unwrap();
-    // 6 KiB changed; whole files would be 900 KB. Chunks average 4 KiB (max 16 KiB).
+    // 6 KiB changed; whole files would be 900 KB. Chunks average 8 KiB (max 32 KiB).
     assert!(m2.bytes_added < 100_000, "bytes_added {}", m2.bytes_added);
 
     let target = tmp.path().join("r2");

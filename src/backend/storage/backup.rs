@@ -24,6 +24,8 @@ use super::repo::{now_secs, BackupRequest, ChunkerParams, Repo, SmallFiles};
 use super::snapshot::{snapshot_object, SnapshotManifest};
 use super::tree::{self, encode_path, Kind, TreeEntry};
 
+/// Per-pack index files are merged into one every this many packs (and at the end).
+const MERGE_PACKS: usize = 32;
 /// Packs uploaded concurrently.
 const UPLOADS_IN_FLIGHT: usize = 2;
 /// The serialised tree is cut much finer than file data: consecutive snapshots share most of it,
@@ -107,7 +109,9 @@ pub(crate) async fn run(repo: &Repo, req: BackupRequest, progress: Arc<Progress>
         tree: scanned.tree,
     };
     repo.write_manifest(&manifest).await?;
-    repo.remember_chunks(&manifest.snapshot_id, scanned.chunks);
+    if let Some(chunks) = scanned.chunks {
+        repo.remember_chunks(&manifest.snapshot_id, chunks);
+    }
     Ok(manifest)
 }
 
@@ -133,9 +137,13 @@ fn encode_worker(repo: &Repo, rx: Receiver<Vec<(Id, Vec<u8>)>>, tx: mpsc::Sender
 /// At the end the per-pack index files are merged into one. Returns the packed bytes written.
 async fn pack_and_upload(repo: &Repo, mut rx: mpsc::Receiver<Result<Vec<EncodedBlob>, StorageError>>) -> Result<u64, StorageError> {
     let pack_size = repo.config().pack_size as usize;
-    let mut builder = PackBuilder::with_capacity(pack_size + pack_size / 4);
+    // A pack is closed at the first blob that takes it past `pack_size`: room for one more
+    // maximal blob, so the buffer never reallocates (a doubling briefly held both copies).
+    let pack_cap = pack_size + repo.config().chunker.max as usize + 64 * 1024;
+    let mut builder = PackBuilder::with_capacity(pack_cap);
     let mut uploads: JoinSet<Result<(String, IndexPack), StorageError>> = JoinSet::new();
     let mut done: Vec<(String, IndexPack)> = Vec::new();
+    let mut bytes = 0u64;
     let mut result = Ok(());
     while let Some(item) = rx.recv().await {
         let blobs = match item {
@@ -148,13 +156,16 @@ async fn pack_and_upload(repo: &Repo, mut rx: mpsc::Receiver<Result<Vec<EncodedB
         for blob in blobs {
             builder.add(blob)?;
             if builder.len() >= pack_size {
-                let full = std::mem::replace(&mut builder, PackBuilder::with_capacity(pack_size + pack_size / 4));
+                let full = std::mem::replace(&mut builder, PackBuilder::with_capacity(pack_cap));
                 while uploads.len() >= UPLOADS_IN_FLIGHT {
                     if let Some(r) = uploads.join_next().await {
                         done.push(r??);
                     }
                 }
                 uploads.spawn(upload_pack(repo.clone(), full));
+                if done.len() >= MERGE_PACKS {
+                    bytes += merge_indexes(repo, std::mem::take(&mut done)).await?;
+                }
             }
         }
     }
@@ -166,11 +177,19 @@ async fn pack_and_upload(repo: &Repo, mut rx: mpsc::Receiver<Result<Vec<EncodedB
         done.push(r??);
     }
     result?;
+    bytes += merge_indexes(repo, done).await?;
+    Ok(bytes)
+}
+
+/// Replaces the per-pack index files of `done` by one (when there are several); returns the
+/// packs' bytes. Done every `MERGE_PACKS` packs, so what a backup holds of its index entries
+/// stays bounded (a 10 GiB backup merged at the end held ~200 MiB of them).
+async fn merge_indexes(repo: &Repo, done: Vec<(String, IndexPack)>) -> Result<u64, StorageError> {
     let bytes: u64 = done.iter().map(|(_, p)| p.size).sum();
     if done.len() > 1 {
-        let merged = IndexFile { packs: done.iter().map(|(_, p)| p.clone()).collect() };
-        repo.write_index(&merged).await?;
-        for (name, _) in &done {
+        let (names, packs): (Vec<String>, Vec<IndexPack>) = done.into_iter().unzip();
+        repo.write_index(&IndexFile { packs }).await?;
+        for name in &names {
             repo.delete(name).await?;
         }
     }
@@ -201,7 +220,9 @@ struct ScanCtx {
 /// by one cost a thread wake-up each), and the ids this job has already queued.
 struct Queue {
     pending: HashSet<Id>,
-    used: HashSet<Id>,
+    /// Every chunk the snapshot references, for replication — given up (None) past
+    /// `REMEMBER_CHUNKS`, where it would cost more memory than reading the tree back.
+    used: Option<HashSet<Id>>,
     batch: Vec<(Id, Vec<u8>)>,
     bytes: usize,
     tx: Sender<Vec<(Id, Vec<u8>)>>,
@@ -209,7 +230,19 @@ struct Queue {
 
 const BATCH_BYTES: usize = 1 << 20;
 
+/// Snapshots of more chunks than this are not remembered (their tree is read back instead).
+const REMEMBER_CHUNKS: usize = 200_000;
+
 impl Queue {
+    fn note_used(&mut self, ids: &[Id]) {
+        if let Some(u) = &mut self.used {
+            u.extend(ids.iter().copied());
+            if u.len() > REMEMBER_CHUNKS {
+                self.used = None;
+            }
+        }
+    }
+
     fn push(&mut self, id: Id, data: Vec<u8>) -> Result<(), StorageError> {
         self.bytes += data.len();
         self.batch.push((id, data));
@@ -230,8 +263,8 @@ impl Queue {
 }
 
 struct ScanOut {
-    /// Every chunk the snapshot references (tree and contents).
-    chunks: HashSet<Id>,
+    /// Every chunk the snapshot references (tree and contents), unless there are too many.
+    chunks: Option<HashSet<Id>>,
     tree: Vec<String>,
     bytes_total: u64,
     items_total: u64,
@@ -248,7 +281,7 @@ impl ScanCtx {
         let bytes_total: u64 = items.iter().filter(|(_, m)| m.is_file()).map(|(_, m)| m.len()).sum();
         self.progress.set_totals(bytes_total, items.len() as u64);
 
-        let mut q = Queue { pending: HashSet::new(), used: HashSet::new(), batch: Vec::new(), bytes: 0, tx };
+        let mut q = Queue { pending: HashSet::new(), used: Some(HashSet::new()), batch: Vec::new(), bytes: 0, tx };
         let mut entries = Vec::with_capacity(items.len());
         let mut readahead = ReadAhead::default();
         for i in 0..items.len() {
@@ -260,16 +293,17 @@ impl ScanCtx {
             }
             self.progress.add_items(1);
         }
+        drop(items);
         let items_total = entries.len() as u64;
-        let data = tree::serialize(&entries)?;
-        drop(entries);
+        // Entry by entry, freeing each: the tree and its JSON are never both whole in memory.
+        let data = tree::serialize_consuming(entries)?;
         let mut tree_ids = Vec::new();
         let c = TREE_CHUNKER;
         let (before, mut new_bytes) = (q.pending.len(), 0usize);
         for chunk in fastcdc::v2020::FastCDC::new(&data, c.min, c.avg, c.max) {
             let piece = &data[chunk.offset..chunk.offset + chunk.length];
             let n = q.pending.len();
-            tree_ids.push(self.submit(piece.to_vec(), &mut q)?);
+            tree_ids.push(to_hex(&self.submit(piece.to_vec(), &mut q)?));
             if q.pending.len() > n {
                 new_bytes += piece.len();
             }
@@ -338,8 +372,8 @@ impl ScanCtx {
                 }
             },
             Kind::File => {
-                if let Some((chunks, ids)) = self.unchanged(&e, &q.pending) {
-                    q.used.extend(ids);
+                if let Some(chunks) = self.unchanged(&e, &q.pending) {
+                    q.note_used(&chunks);
                     self.progress.add_bytes(e.size);
                     e.chunks = chunks;
                 } else {
@@ -358,25 +392,16 @@ impl ScanCtx {
     }
 
     /// The parent's chunk list when size, mtime and inode match and all chunks are still stored.
-    /// ...and those chunk ids parsed.
-    fn unchanged(&self, e: &TreeEntry, pending: &HashSet<Id>) -> Option<(Vec<String>, Vec<Id>)> {
+    fn unchanged(&self, e: &TreeEntry, pending: &HashSet<Id>) -> Option<Vec<Id>> {
         let p = self.parent.get(&e.path)?;
         if p.size != e.size || p.mtime != e.mtime || p.mtime_nsec != e.mtime_nsec || p.inode != e.inode {
             return None;
         }
         let idx = self.repo.index();
-        let mut ids = Vec::with_capacity(p.chunks.len());
-        for h in &p.chunks {
-            let mut id = [0u8; 32];
-            if hex::decode_to_slice(h, &mut id).is_err() || !(idx.contains(&id) || pending.contains(&id)) {
-                return None;
-            }
-            ids.push(id);
-        }
-        Some((p.chunks.clone(), ids))
+        p.chunks.iter().all(|id| idx.contains(id) || pending.contains(id)).then(|| p.chunks.clone())
     }
 
-    fn chunk_file(&self, path: &Path, size: u64, q: &mut Queue) -> Result<Vec<String>, StorageError> {
+    fn chunk_file(&self, path: &Path, size: u64, q: &mut Queue) -> Result<Vec<Id>, StorageError> {
         let file = std::fs::File::open(path)?;
         let mut ids = Vec::new();
         let params = match &self.small_files {
@@ -393,14 +418,14 @@ impl ScanCtx {
     }
 
     /// Hash a chunk; queue it for storage unless the vault (or this job) already has it.
-    fn submit(&self, data: Vec<u8>, q: &mut Queue) -> Result<String, StorageError> {
+    fn submit(&self, data: Vec<u8>, q: &mut Queue) -> Result<Id, StorageError> {
         let id = self.repo.keys().chunk_id(&data);
-        q.used.insert(id);
+        q.note_used(&[id]);
         if !q.pending.contains(&id) && !self.repo.index().contains(&id) {
             q.pending.insert(id);
             q.push(id, data)?;
         }
-        Ok(to_hex(&id))
+        Ok(id)
     }
 }
 

@@ -41,9 +41,7 @@ async fn needed_chunks(repo: &Repo, m: &SnapshotManifest) -> Result<Arc<HashSet<
         chunks.insert(parse_id(h, &name)?);
     }
     for e in repo.load_tree(m).await? {
-        for h in &e.chunks {
-            chunks.insert(parse_id(h, "tree")?);
-        }
+        chunks.extend(e.chunks.iter().copied());
     }
     repo.remember_chunks(&m.snapshot_id, chunks);
     repo.remembered_chunks(&m.snapshot_id).ok_or_else(|| StorageError::Internal("chunk cache".into()))
@@ -66,8 +64,8 @@ fn packs_for(repo: &Repo, chunks: &HashSet<Id>) -> Result<HashMap<Id, u64>, Stor
     for c in chunks {
         let loc = idx.get(c).ok_or_else(|| StorageError::NotFound { object: format!("chunk {}", to_hex(c)) })?;
         if !out.contains_key(&loc.pack) {
-            if let Some(p) = idx.packs.get(&loc.pack) {
-                out.insert(loc.pack, p.size);
+            if let Some(size) = idx.packs.get(&loc.pack) {
+                out.insert(loc.pack, *size);
             }
         }
     }
@@ -227,12 +225,11 @@ async fn transfer(src: &Repo, dest: &Repo, packs: &HashMap<Id, u64>, rate: u64, 
     // Packs the destination's index does not list yet get their entries from the source's
     // (a pack listed by a loaded index file has every blob of it indexed).
     let unindexed: Vec<IndexPack> = {
-        let missing: Vec<Id> = {
+        let missing: HashSet<Id> = {
             let idx = dest.index();
             packs.keys().filter(|id| !idx.packs.contains_key(*id)).copied().collect()
         };
-        let idx = src.index();
-        missing.iter().filter_map(|id| idx.packs.get(id).cloned()).collect()
+        if missing.is_empty() { Vec::new() } else { src.index().pack_entries(&missing) }
     };
     if !unindexed.is_empty() {
         dest.write_index(&IndexFile { packs: unindexed }).await?;

@@ -170,7 +170,7 @@ impl Repo {
             encrypt_type: encrypt_type.to_string(),
             kms_key_id: kms_key_id.map(str::to_string),
             chunker: ChunkerParams { min: 512 * 1024, avg: 1024 * 1024, max: 8 * 1024 * 1024 },
-            small_files: Some(SmallFiles { below: 1024 * 1024, chunker: ChunkerParams { min: 1024, avg: 4 * 1024, max: 16 * 1024 } }),
+            small_files: Some(SmallFiles { below: 1024 * 1024, chunker: ChunkerParams { min: 2 * 1024, avg: 8 * 1024, max: 32 * 1024 } }),
             pack_size: DEFAULT_PACK_SIZE,
             created: now_secs(),
         };

@@ -18,7 +18,7 @@ use filetime::FileTime;
 use futures::{StreamExt, TryStreamExt};
 
 use super::error::StorageError;
-use super::ids::{parse_id, Id};
+use super::ids::{to_hex, Id};
 use super::progress::Progress;
 use super::repo::{Repo, RestoreRequest, RestoreStats};
 use super::tree::{reroot, Kind, TreeEntry};
@@ -225,10 +225,9 @@ fn restore_small_local(repo: &Repo, plan: &[(TreeEntry, PathBuf)], batch: &[usiz
             let tmp = temp_name(dest);
             let res = (|| {
                 let mut data = Vec::new();
-                for h in &e.chunks {
-                    let id = parse_id(h, "tree")?;
+                for id in &e.chunks {
                     let chunk = repo
-                        .read_blob_local(&id, &mut open)
+                        .read_blob_local(id, &mut open)
                         .unwrap_or_else(|| Err(StorageError::Internal("restore: location is not local".into())))?;
                     if data.is_empty() {
                         data = chunk;
@@ -276,7 +275,7 @@ impl Prefetch {
         let mut order = Vec::new();
         for (n, e) in files.enumerate() {
             for h in &e.chunks {
-                if let Some(loc) = parse_id(h, "tree").ok().and_then(|id| idx.get(&id)) {
+                if let Some(loc) = idx.get(h) {
                     if seen.insert(loc.pack) {
                         order.push((n, loc.pack));
                     }
@@ -303,9 +302,8 @@ async fn restore_file(repo: &Repo, e: &TreeEntry, dest: &Path, progress: &Progre
     let mut offset = 0u64;
     {
         let idx = repo.index();
-        for h in &e.chunks {
-            let id = parse_id(h, "tree")?;
-            let loc = idx.get(&id).ok_or_else(|| StorageError::NotFound { object: format!("chunk {h}") })?;
+        for &id in &e.chunks {
+            let loc = idx.get(&id).ok_or_else(|| StorageError::NotFound { object: format!("chunk {}", to_hex(&id)) })?;
             plan.push((id, offset));
             offset += u64::from(loc.raw_length);
         }

@@ -9,6 +9,7 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 
 use super::error::StorageError;
+use super::ids::Id;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -34,9 +35,49 @@ pub(crate) struct TreeEntry {
     /// base64 of the symlink target's bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
-    /// Chunk ids (hex) of the content, in order.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub chunks: Vec<String>,
+    /// Chunk ids of the content, in order (hex strings in JSON).
+    #[serde(default, skip_serializing_if = "Vec::is_empty", with = "hex_ids")]
+    pub chunks: Vec<Id>,
+}
+
+/// `Vec<Id>` as a JSON list of hex strings (32 bytes a chunk in memory instead of a 64-char
+/// `String`: the tree of 10 GiB of small files holds ~650k of them).
+mod hex_ids {
+    use serde::de::{Error, SeqAccess, Visitor};
+    use serde::ser::SerializeSeq;
+    use serde::{Deserializer, Serializer};
+
+    use super::Id;
+
+    pub fn serialize<S: Serializer>(ids: &[Id], s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(ids.len()))?;
+        let mut buf = [0u8; 64];
+        for id in ids {
+            hex::encode_to_slice(id, &mut buf).map_err(serde::ser::Error::custom)?;
+            seq.serialize_element(std::str::from_utf8(&buf).map_err(serde::ser::Error::custom)?)?;
+        }
+        seq.end()
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Id>, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Vec<Id>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a list of 64-character hex chunk ids")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Id>, A::Error> {
+                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1 << 16));
+                while let Some(h) = seq.next_element::<std::borrow::Cow<'de, str>>()? {
+                    let mut id = [0u8; 32];
+                    hex::decode_to_slice(h.as_bytes(), &mut id).map_err(|_| A::Error::custom(format!("bad chunk id {h:?}")))?;
+                    out.push(id);
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_seq(V)
+    }
 }
 
 fn b64() -> base64::engine::GeneralPurpose {
@@ -67,8 +108,23 @@ impl TreeEntry {
     }
 }
 
+#[cfg(test)]
 pub(crate) fn serialize(entries: &[TreeEntry]) -> Result<Vec<u8>, StorageError> {
     serde_json::to_vec(entries).map_err(|e| StorageError::Internal(e.to_string()))
+}
+
+/// The same bytes as `serialize`, dropping each entry once written.
+pub(crate) fn serialize_consuming(entries: Vec<TreeEntry>) -> Result<Vec<u8>, StorageError> {
+    let mut out = Vec::with_capacity(entries.len() * 160);
+    out.push(b'[');
+    for (i, e) in entries.into_iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        serde_json::to_writer(&mut out, &e).map_err(|e| StorageError::Internal(e.to_string()))?;
+    }
+    out.push(b']');
+    Ok(out)
 }
 
 pub(crate) fn deserialize(data: &[u8]) -> Result<Vec<TreeEntry>, StorageError> {
@@ -87,4 +143,34 @@ pub(crate) fn reroot(target: &Path, original: &Path) -> Result<PathBuf, StorageE
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn consuming_serialisation_matches_and_round_trips() {
+        let entries: Vec<TreeEntry> = (0..50u8)
+            .map(|i| TreeEntry {
+                path: encode_path(Path::new(&format!("/d/f{i}"))),
+                kind: if i % 7 == 0 { Kind::Dir } else { Kind::File },
+                mode: 0o644,
+                mtime: 1_700_000_000 + i64::from(i),
+                mtime_nsec: 5,
+                size: u64::from(i) * 10,
+                inode: u64::from(i),
+                target: None,
+                chunks: (0..i % 3).map(|k| [i ^ k; 32]).collect(),
+            })
+            .collect();
+        let a = serialize(&entries).unwrap();
+        let b = serialize_consuming(entries.clone()).unwrap();
+        assert_eq!(a, b);
+        let back = deserialize(&b).unwrap();
+        assert_eq!(back.len(), 50);
+        assert_eq!(back[4].chunks, entries[4].chunks);
+        assert!(String::from_utf8(a).unwrap().contains(&"01".repeat(32)), "chunk ids are hex strings");
+        assert!(deserialize(br#"[{"path":"","kind":"file","mode":0,"mtime":0,"mtime_nsec":0,"chunks":["zz"]}]"#).is_err());
+    }
 }

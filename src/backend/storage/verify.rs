@@ -63,9 +63,7 @@ pub(crate) async fn run(repo: &Repo, snapshot_id: Option<&str>, read_data: bool,
             needed.insert(parse_id(h, &snapshot_object(&m.snapshot_id))?);
         }
         for e in tree.iter().flatten() {
-            for h in &e.chunks {
-                needed.insert(parse_id(h, "tree")?);
-            }
+            needed.extend(e.chunks.iter().copied());
         }
     }
     let mut bad_chunks: HashSet<Id> = HashSet::new();
@@ -88,7 +86,7 @@ pub(crate) async fn run(repo: &Repo, snapshot_id: Option<&str>, read_data: bool,
         damaged_objects.insert(name);
     }
     let present = repo.list_packs().await?;
-    let expected_size = |p: &Id| repo.index().packs.get(p).map(|ip| ip.size);
+    let expected_size = |p: &Id| repo.index().packs.get(p).copied();
     let mut to_read = Vec::new();
     for (pack, blobs) in by_pack {
         report.objects_checked += 1;
@@ -133,7 +131,7 @@ pub(crate) async fn run(repo: &Repo, snapshot_id: Option<&str>, read_data: bool,
             damaged_snaps.insert(m.snapshot_id.clone());
         }
         for e in tree.iter().flatten() {
-            if e.chunks.iter().any(|h| parse_id(h, "tree").map(|id| bad_chunks.contains(&id)).unwrap_or(true)) {
+            if e.chunks.iter().any(|id| bad_chunks.contains(id)) {
                 damaged_files.insert(e.display());
                 damaged_snaps.insert(m.snapshot_id.clone());
             }
