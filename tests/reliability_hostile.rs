@@ -525,7 +525,7 @@ async fn every_action_refuses_bad_authentication() {
         let e = bad.call::<serde_json::Value>(action, &[]).await.unwrap_err();
         assert_eq!(e.code(), Some("InvalidAccessKeyId.NotFound"), "{action} acs3 unknown key");
         // ACS3 replay of a captured request: same headers, same nonce
-        let date = ts(now);
+        let date = humantime::format_rfc3339_seconds(now).to_string();
         let hdrs = [("x-acs-action", action.to_string()), ("x-acs-date", date.clone()), ("x-acs-signature-nonce", nonce.clone() + "-acs3"), ("x-acs-version", "2017-09-08".to_string())];
         let payload = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(b""));
         let host = ep.trim_start_matches("http://").to_string();
