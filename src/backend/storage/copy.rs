@@ -16,7 +16,7 @@ use super::progress::Progress;
 use super::repo::{CopyStats, Repo};
 use super::snapshot::{snapshot_object, SnapshotManifest};
 
-/// Packs copied at once (each is read whole, hashed and written: up to this many packs in memory).
+/// Packs copied at once (to S3 or rate-limited, each is held whole in memory while hashed).
 const PACKS_IN_PARALLEL: usize = 4;
 
 fn same_key(a: &Repo, b: &Repo) -> Result<(), StorageError> {
