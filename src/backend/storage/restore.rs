@@ -70,8 +70,8 @@ pub(crate) async fn run(repo: &Repo, req: RestoreRequest, progress: Arc<Progress
         }
     }
 
-    // Regular files, in tree order; the packs they need are hinted a few packs ahead. Runs of
-    // small (one-chunk) files go to one blocking task each on a local location.
+    // Regular files, in tree order; the packs they need are hinted a few packs ahead. On a local
+    // location, runs of small files (up to 1 MiB) go to one blocking task each.
     let files: Vec<usize> = (0..plan.len()).filter(|&i| plan[i].0.kind == Kind::File).collect();
     let mut prefetch = Prefetch::new(repo, files.iter().map(|&i| &plan[i].0));
     let units = units(&plan, &files, repo.is_local());
@@ -228,7 +228,7 @@ fn restore_small_local(repo: &Repo, plan: &[(TreeEntry, PathBuf)], batch: &[usiz
                 for id in &e.chunks {
                     let chunk = repo
                         .read_blob_local(id, &mut open)
-                        .unwrap_or_else(|| Err(StorageError::Internal("restore: location is not local".into())))?;
+                        .unwrap_or_else(|| Err(StorageError::Unavailable("the location went offline".into())))?;
                     if data.is_empty() {
                         data = chunk;
                     } else {
