@@ -110,7 +110,7 @@ pub(crate) async fn run(repo: &Repo, req: BackupRequest, progress: Arc<Progress>
     };
     repo.write_manifest(&manifest).await?;
     if let Some(chunks) = scanned.chunks {
-        repo.remember_chunks(&manifest.snapshot_id, chunks);
+        let _ = repo.remember_chunks(&manifest.snapshot_id, chunks);
     }
     Ok(manifest)
 }
@@ -459,14 +459,10 @@ impl ReadAhead {
             if !md.is_file() || md.len() == 0 || parent.get(&encode_path(path)).is_some_and(|p| p.size == md.len() && p.mtime == md.mtime()) {
                 continue;
             }
-            if let Ok(f) = std::fs::File::open(path) {
-                use std::os::fd::AsRawFd;
-                let n = md.len().min(READAHEAD_BYTES);
-                // SAFETY: a plain syscall on a file descriptor owned for its duration.
-                unsafe { libc::posix_fadvise(f.as_raw_fd(), 0, n as libc::off_t, libc::POSIX_FADV_WILLNEED) };
-                self.hinted.push_back((i, n));
-                self.ahead += n;
-            }
+            let n = md.len().min(READAHEAD_BYTES);
+            super::location::will_need(path, n);
+            self.hinted.push_back((i, n));
+            self.ahead += n;
         }
     }
 }

@@ -43,8 +43,7 @@ async fn needed_chunks(repo: &Repo, m: &SnapshotManifest) -> Result<Arc<HashSet<
     for e in repo.load_tree(m).await? {
         chunks.extend(e.chunks.iter().copied());
     }
-    repo.remember_chunks(&m.snapshot_id, chunks);
-    repo.remembered_chunks(&m.snapshot_id).ok_or_else(|| StorageError::Internal("chunk cache".into()))
+    Ok(repo.remember_chunks(&m.snapshot_id, chunks))
 }
 
 /// The packs (id -> size) holding every chunk of a snapshot; cached with its chunks.

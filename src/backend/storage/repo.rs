@@ -110,16 +110,21 @@ pub(crate) struct Inner {
     pub index: RwLock<MemIndex>,
     /// Index files that could not be read at open.
     pub bad_index: Mutex<Vec<String>>,
-    /// The chunks of recently copied snapshots (a snapshot never changes): replication asks
-    /// what a snapshot would move and then copies it, and each would otherwise decrypt and
-    /// parse its whole tree.
-    pub needed_chunks: Mutex<std::collections::VecDeque<(String, Arc<std::collections::HashSet<Id>>)>>,
-    /// The same snapshots' packs (id -> size), derived from the chunks on first use.
-    pub needed_packs: Mutex<std::collections::HashMap<String, Arc<std::collections::HashMap<Id, u64>>>>,
+    /// The chunks (and, once asked for, packs) of recent snapshots — a snapshot never changes:
+    /// replication asks what a snapshot would move and then copies it, and each would otherwise
+    /// decrypt and parse its whole tree.
+    pub remembered: Mutex<std::collections::VecDeque<Remembered>>,
 }
 
 /// Snapshots whose chunk sets are kept (per vault).
 const NEEDED_CACHE: usize = 8;
+
+/// What `Repo::remember_chunks` keeps of one snapshot.
+pub(crate) struct Remembered {
+    snapshot_id: String,
+    chunks: Arc<std::collections::HashSet<Id>>,
+    packs: Option<Arc<std::collections::HashMap<Id, u64>>>,
+}
 
 /// A chunk's stored bytes as read from its pack, not yet authenticated.
 pub(crate) struct RawBlob {
@@ -208,8 +213,7 @@ impl Repo {
                 config,
                 index: RwLock::new(MemIndex::default()),
                 bad_index: Mutex::new(Vec::new()),
-                needed_chunks: Mutex::new(std::collections::VecDeque::new()),
-                needed_packs: Mutex::new(std::collections::HashMap::new()),
+                remembered: Mutex::new(std::collections::VecDeque::new()),
             }),
         }
     }
@@ -442,33 +446,28 @@ impl Repo {
         Ok(RawBlob { id: *id, raw_length: loc.raw_length, data, object })
     }
 
-    /// Read and decode one chunk with plain blocking file I/O when the location is a local
-    /// directory (`None` otherwise). `open` keeps the last pack file open between calls.
-    pub(crate) fn read_blob_local(&self, id: &Id, open: &mut Option<(Id, std::fs::File)>) -> Option<Result<Vec<u8>, StorageError>> {
+    /// Read and decode one chunk with plain blocking file I/O from a local location (callers
+    /// check `is_local`; one that went offline since is `Unavailable`). `open` keeps the last
+    /// pack file open between calls.
+    pub(crate) fn read_blob_local(&self, id: &Id, open: &mut Option<(Id, std::fs::File)>) -> Result<Vec<u8>, StorageError> {
         use std::os::unix::fs::FileExt;
-        let loc = match self.index().get(id) {
-            Some(l) => l,
-            None => return Some(Err(StorageError::NotFound { object: format!("chunk {}", to_hex(id)) })),
-        };
+        let loc = self.index().get(id).ok_or_else(|| StorageError::NotFound { object: format!("chunk {}", to_hex(id)) })?;
         let object = pack_object(&loc.pack);
-        let path = self.local_file(&object)?;
-        let read = (|| {
-            if open.as_ref().map(|(p, _)| *p) != Some(loc.pack) {
-                let f = std::fs::File::open(&path).map_err(|e| match e.kind() {
-                    std::io::ErrorKind::NotFound => StorageError::NotFound { object: object.clone() },
-                    _ => StorageError::Io(e),
-                })?;
-                *open = Some((loc.pack, f));
-            }
-            let (_, f) = open.as_ref().expect("just opened");
-            let mut buf = vec![0u8; loc.length as usize];
-            f.read_exact_at(&mut buf, loc.offset).map_err(|e| match e.kind() {
-                std::io::ErrorKind::UnexpectedEof => StorageError::corrupt(&object, "pack is shorter than its index says"),
+        let path = self.local_file(&object).ok_or_else(|| StorageError::Unavailable("the location went offline".into()))?;
+        if open.as_ref().map(|(p, _)| *p) != Some(loc.pack) {
+            let f = std::fs::File::open(&path).map_err(|e| match e.kind() {
+                std::io::ErrorKind::NotFound => StorageError::NotFound { object: object.clone() },
                 _ => StorageError::Io(e),
             })?;
-            blob::decode(self.keys(), id, loc.raw_length, &buf, &object)
-        })();
-        Some(read)
+            *open = Some((loc.pack, f));
+        }
+        let (_, f) = open.as_ref().expect("just opened");
+        let mut buf = vec![0u8; loc.length as usize];
+        f.read_exact_at(&mut buf, loc.offset).map_err(|e| match e.kind() {
+            std::io::ErrorKind::UnexpectedEof => StorageError::corrupt(&object, "pack is shorter than its index says"),
+            _ => StorageError::Io(e),
+        })?;
+        blob::decode(self.keys(), id, loc.raw_length, &buf, &object)
     }
 
     /// Hint that a pack will be read soon (local locations: the kernel starts reading it).
@@ -491,7 +490,7 @@ impl Repo {
                 let mut open = None;
                 let mut data = Vec::new();
                 for id in &ids {
-                    let part = repo.read_blob_local(id, &mut open).unwrap_or_else(|| Err(StorageError::Unavailable("location went offline".into())))?;
+                    let part = repo.read_blob_local(id, &mut open)?;
                     data.extend_from_slice(&part);
                 }
                 tree::deserialize(&data)
@@ -509,33 +508,34 @@ impl Repo {
 
     /// The chunks a snapshot references, as its backup or a copy found them (kept for the
     /// last few snapshots: replication asks for them right after a backup).
-    pub(crate) fn remember_chunks(&self, snapshot_id: &str, chunks: std::collections::HashSet<Id>) {
-        let mut c = self.inner.needed_chunks.lock().unwrap_or_else(|p| p.into_inner());
-        c.retain(|(id, _)| id != snapshot_id);
+    pub(crate) fn remember_chunks(&self, snapshot_id: &str, chunks: std::collections::HashSet<Id>) -> Arc<std::collections::HashSet<Id>> {
+        let chunks = Arc::new(chunks);
+        let mut c = self.inner.remembered.lock().unwrap_or_else(|p| p.into_inner());
+        c.retain(|r| r.snapshot_id != snapshot_id);
         if c.len() >= NEEDED_CACHE {
             c.pop_front();
         }
-        c.push_back((snapshot_id.to_string(), Arc::new(chunks)));
-        let mut packs = self.inner.needed_packs.lock().unwrap_or_else(|p| p.into_inner());
-        packs.retain(|id, _| id != snapshot_id && c.iter().any(|(s, _)| s == id));
+        c.push_back(Remembered { snapshot_id: snapshot_id.to_string(), chunks: chunks.clone(), packs: None });
+        chunks
+    }
+
+    pub(crate) fn remembered_chunks(&self, snapshot_id: &str) -> Option<Arc<std::collections::HashSet<Id>>> {
+        let c = self.inner.remembered.lock().unwrap_or_else(|p| p.into_inner());
+        c.iter().find(|r| r.snapshot_id == snapshot_id).map(|r| r.chunks.clone())
     }
 
     /// Cached packs of a remembered snapshot.
     pub(crate) fn remembered_packs(&self, snapshot_id: &str) -> Option<Arc<std::collections::HashMap<Id, u64>>> {
-        self.inner.needed_packs.lock().unwrap_or_else(|p| p.into_inner()).get(snapshot_id).cloned()
+        let c = self.inner.remembered.lock().unwrap_or_else(|p| p.into_inner());
+        c.iter().find(|r| r.snapshot_id == snapshot_id).and_then(|r| r.packs.clone())
     }
 
     /// Keeps the packs of a snapshot whose chunks are remembered.
     pub(crate) fn remember_packs(&self, snapshot_id: &str, packs: Arc<std::collections::HashMap<Id, u64>>) {
-        let c = self.inner.needed_chunks.lock().unwrap_or_else(|p| p.into_inner());
-        if c.iter().any(|(s, _)| s == snapshot_id) {
-            self.inner.needed_packs.lock().unwrap_or_else(|p| p.into_inner()).insert(snapshot_id.to_string(), packs);
+        let mut c = self.inner.remembered.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(r) = c.iter_mut().find(|r| r.snapshot_id == snapshot_id) {
+            r.packs = Some(packs);
         }
-    }
-
-    pub(crate) fn remembered_chunks(&self, snapshot_id: &str) -> Option<Arc<std::collections::HashSet<Id>>> {
-        let c = self.inner.needed_chunks.lock().unwrap_or_else(|p| p.into_inner());
-        c.iter().find(|(id, _)| id == snapshot_id).map(|(_, s)| s.clone())
     }
 
     /// Write a manifest (the last step of a backup or copy).

@@ -226,9 +226,7 @@ fn restore_small_local(repo: &Repo, plan: &[(TreeEntry, PathBuf)], batch: &[usiz
             let res = (|| {
                 let mut data = Vec::new();
                 for id in &e.chunks {
-                    let chunk = repo
-                        .read_blob_local(id, &mut open)
-                        .unwrap_or_else(|| Err(StorageError::Unavailable("the location went offline".into())))?;
+                    let chunk = repo.read_blob_local(id, &mut open)?;
                     if data.is_empty() {
                         data = chunk;
                     } else {
