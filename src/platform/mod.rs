@@ -94,6 +94,8 @@ mod tests {
         let f = create_private(&path).unwrap();
         write_all_at(&f, b"world", 6).unwrap();
         write_all_at(&f, b"hello ", 0).unwrap();
+        drop(f);
+        let f = std::fs::File::open(&path).unwrap();
         let mut buf = [0u8; 5];
         read_exact_at(&f, &mut buf, 6).unwrap();
         assert_eq!(&buf, b"world");
