@@ -1,6 +1,7 @@
-//! Restore (`Repo::restore`, `RestoreRequest`, `RestoreStats`): re-root the snapshot's absolute paths under the target; files are written to a
-//! temporary name with positioned writes (holes for zero chunks) and renamed only when every
-//! chunk verified, so a damaged file is never left with wrong bytes.
+//! Restore (`Repo::restore`, `RestoreRequest`, `RestoreStats`): re-root the snapshot's absolute
+//! paths under the target; files are written to a temporary name with positioned writes (holes
+//! for zero chunks) and renamed only when every chunk verified, so a damaged file is never left
+//! with wrong bytes.
 //!
 //! Files are restored in tree order (the order the backup packed them), several at a time; a
 //! one-chunk file costs one read and one blocking task. The packs the next files need are
