@@ -115,30 +115,11 @@ fn load_credentials(data_dir: &Path, given: Option<Credentials>) -> Result<(Cred
                 access_key_secret: base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, secret),
             };
             let text = toml::to_string(&c).map_err(|e| err(e.to_string()))?;
-            write_private(&path, text.as_bytes()).map_err(|e| err(e.to_string()))?;
+            crate::platform::write_private(&path, text.as_bytes()).map_err(|e| err(e.to_string()))?;
             Ok((c, Some(path), true))
         }
         Err(e) => Err(err(e.to_string())),
     }
-}
-
-/// Writes a file readable by its owner only (0600), atomically.
-pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let tmp = path.with_extension("tmp");
-    {
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
-        }
-        let mut f = opts.open(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-    }
-    std::fs::rename(&tmp, path)
 }
 
 /// Opens everything and starts serving; `shutdown_signal` ends the server gracefully.

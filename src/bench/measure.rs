@@ -62,7 +62,7 @@ pub enum CacheMode {
 
 /// Tries to drop the page cache; true when it worked.
 pub fn drop_caches() -> bool {
-    unsafe { libc::sync() };
+    crate::platform::sync_filesystems();
     std::fs::write("/proc/sys/vm/drop_caches", b"3\n").is_ok()
 }
 
@@ -73,7 +73,7 @@ pub fn equalise(mode: CacheMode, inputs: &[&Path]) {
             drop_caches();
         }
         CacheMode::Warm => {
-            unsafe { libc::sync() };
+            crate::platform::sync_filesystems();
             for p in inputs {
                 let _ = super::dataset::read_all(p);
             }
@@ -104,13 +104,7 @@ pub fn proc_rss(pid: u32) -> Option<(u64, u64)> {
 
 /// Free bytes on the filesystem holding `path`.
 pub fn free_disk(path: &Path) -> Option<u64> {
-    use std::os::unix::ffi::OsStrExt;
-    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
-    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
-    if unsafe { libc::statvfs(c.as_ptr(), &mut st) } != 0 {
-        return None;
-    }
-    Some(st.f_bavail as u64 * st.f_frsize as u64)
+    crate::platform::free_disk(path)
 }
 
 /// One line describing the machine: CPU model, cores, memory, kernel.

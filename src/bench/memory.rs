@@ -25,7 +25,7 @@ struct ChildServer {
 
 impl Drop for ChildServer {
     fn drop(&mut self) {
-        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        let _ = crate::platform::terminate(&mut self.child);
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.child.try_wait() {

@@ -60,7 +60,7 @@ impl ConsoleConfig {
             std::fs::create_dir_all(dir).map_err(err)?;
         }
         let text = toml::to_string(self).map_err(|e| err(std::io::Error::other(e)))?;
-        crate::backend::write_private(path, text.as_bytes()).map_err(err)
+        crate::platform::write_private(path, text.as_bytes()).map_err(err)
     }
 
     /// The saved credentials, when both halves are present.

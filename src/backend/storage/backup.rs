@@ -1,9 +1,9 @@
-//! Backup: walk -> chunk + hash (reader thread) -> compress + encrypt (worker pool) -> pack + upload.
-//! Channels are bounded, so memory stays bounded whatever the size of the tree.
+//! Backup (`Repo::backup`, `BackupRequest`): walk -> chunk + hash (reader thread) -> compress +
+//! encrypt (worker pool) -> pack + upload. Channels are bounded, so memory stays bounded whatever
+//! the size of the tree. Write order: packs, then their index files, then the manifest.
 
 use std::collections::{HashMap, HashSet};
 use std::fs::Metadata;
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -14,15 +14,16 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
 use super::blob::{self, EncodedBlob};
-use super::chunker;
+use super::chunker::{self, ChunkerParams};
 use super::error::StorageError;
 use super::ids::{check_name, pack_object, to_hex, Id};
 use super::index::{IndexFile, IndexPack};
 use super::pack::PackBuilder;
 use super::progress::Progress;
-use super::repo::{now_secs, BackupRequest, ChunkerParams, Repo, SmallFiles};
+use super::repo::{now_secs, Repo, SmallFiles};
 use super::snapshot::{snapshot_object, SnapshotManifest};
 use super::tree::{self, encode_path, Kind, TreeEntry};
+use crate::platform;
 
 /// Per-pack index files are merged into one every this many packs (and at the end).
 const MERGE_PACKS: usize = 32;
@@ -36,83 +37,99 @@ const READAHEAD_FILES: usize = 32;
 /// ...but never more than this many bytes ahead.
 const READAHEAD_BYTES: u64 = 64 << 20;
 
-pub(crate) async fn run(repo: &Repo, req: BackupRequest, progress: Arc<Progress>) -> Result<SnapshotManifest, StorageError> {
-    check_name("snapshot id", &req.snapshot_id)?;
-    match repo.get(&snapshot_object(&req.snapshot_id)).await {
-        Ok(_) => return Err(StorageError::Exists(format!("snapshot {}", req.snapshot_id))),
-        Err(e) if e.is_not_found() => {}
-        Err(e) => return Err(e),
-    }
-    for p in &req.paths {
-        if !p.is_absolute() {
-            return Err(StorageError::InvalidPath(format!("{} is not absolute", p.display())));
+/// What to back up.
+#[derive(Clone, Debug)]
+pub struct BackupRequest {
+    pub snapshot_id: String,
+    pub client_id: String,
+    pub source_type: String,
+    pub paths: Vec<PathBuf>,
+    /// Globs matched against absolute paths.
+    pub excludes: Vec<String>,
+    pub parent_snapshot_id: Option<String>,
+    pub meta: serde_json::Value,
+}
+
+impl Repo {
+    /// Back up `req.paths` as a new snapshot; `Exists` if the snapshot id is taken.
+    pub async fn backup(&self, req: BackupRequest, progress: Arc<Progress>) -> Result<SnapshotManifest, StorageError> {
+        check_name("snapshot id", &req.snapshot_id)?;
+        match self.get(&snapshot_object(&req.snapshot_id)).await {
+            Ok(_) => return Err(StorageError::Exists(format!("snapshot {}", req.snapshot_id))),
+            Err(e) if e.is_not_found() => {}
+            Err(e) => return Err(e),
         }
-    }
-    let start_time = now_secs();
-    let excludes = build_excludes(&req.excludes)?;
-    let parent = match &req.parent_snapshot_id {
-        Some(pid) => {
-            let m = repo.load_snapshot(pid).await?;
-            repo.load_tree(&m)
-                .await?
-                .into_iter()
-                .filter(|e| e.kind == Kind::File)
-                .map(|e| (e.path.clone(), e))
-                .collect()
+        for p in &req.paths {
+            if !p.is_absolute() {
+                return Err(StorageError::InvalidPath(format!("{} is not absolute", p.display())));
+            }
         }
-        None => HashMap::new(),
-    };
+        let start_time = now_secs();
+        let excludes = build_excludes(&req.excludes)?;
+        let parent = match &req.parent_snapshot_id {
+            Some(pid) => {
+                let m = self.load_snapshot(pid).await?;
+                self.load_tree(&m)
+                    .await?
+                    .into_iter()
+                    .filter(|e| e.kind == Kind::File)
+                    .map(|e| (e.path.clone(), e))
+                    .collect()
+            }
+            None => HashMap::new(),
+        };
 
-    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).clamp(1, 8);
-    let (job_tx, job_rx) = crossbeam_channel::bounded::<Vec<(Id, Vec<u8>)>>(workers * 2);
-    let (blob_tx, blob_rx) = mpsc::channel::<Result<Vec<EncodedBlob>, StorageError>>(workers * 2);
+        let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).clamp(1, 8);
+        let (job_tx, job_rx) = crossbeam_channel::bounded::<Vec<(Id, Vec<u8>)>>(workers * 2);
+        let (blob_tx, blob_rx) = mpsc::channel::<Result<Vec<EncodedBlob>, StorageError>>(workers * 2);
 
-    let mut worker_handles = Vec::new();
-    for _ in 0..workers {
-        let (rx, tx, r) = (job_rx.clone(), blob_tx.clone(), repo.clone());
-        worker_handles.push(tokio::task::spawn_blocking(move || encode_worker(&r, rx, tx)));
+        let mut worker_handles = Vec::new();
+        for _ in 0..workers {
+            let (rx, tx, r) = (job_rx.clone(), blob_tx.clone(), self.clone());
+            worker_handles.push(tokio::task::spawn_blocking(move || encode_worker(&r, rx, tx)));
+        }
+        drop((job_rx, blob_tx));
+
+        let ctx = ScanCtx {
+            repo: self.clone(),
+            paths: req.paths.clone(),
+            excludes,
+            parent,
+            progress: progress.clone(),
+            chunker: self.config().chunker.clone(),
+            small_files: self.config().small_files.clone(),
+        };
+        let reader = tokio::task::spawn_blocking(move || ctx.scan(job_tx));
+        let packed = pack_and_upload(self, blob_rx).await;
+        let scanned = reader.await?;
+        for w in worker_handles {
+            w.await?;
+        }
+        let packed = packed?;
+        let scanned = scanned?;
+        progress.check_cancel()?;
+
+        let manifest = SnapshotManifest {
+            snapshot_id: req.snapshot_id,
+            vault_id: self.vault_id().to_string(),
+            client_id: req.client_id,
+            source_type: req.source_type,
+            paths: req.paths.iter().map(|p| p.to_string_lossy().into_owned()).collect(),
+            parent_snapshot_id: req.parent_snapshot_id,
+            start_time,
+            complete_time: now_secs(),
+            bytes_total: scanned.bytes_total,
+            bytes_added: packed,
+            items_total: scanned.items_total,
+            meta: req.meta,
+            tree: scanned.tree,
+        };
+        self.write_manifest(&manifest).await?;
+        if let Some(chunks) = scanned.chunks {
+            let _ = self.remember_chunks(&manifest.snapshot_id, chunks);
+        }
+        Ok(manifest)
     }
-    drop((job_rx, blob_tx));
-
-    let ctx = ScanCtx {
-        repo: repo.clone(),
-        paths: req.paths.clone(),
-        excludes,
-        parent,
-        progress: progress.clone(),
-        chunker: repo.config().chunker.clone(),
-        small_files: repo.config().small_files.clone(),
-    };
-    let reader = tokio::task::spawn_blocking(move || ctx.scan(job_tx));
-    let packed = pack_and_upload(repo, blob_rx).await;
-    let scanned = reader.await?;
-    for w in worker_handles {
-        w.await?;
-    }
-    let packed = packed?;
-    let scanned = scanned?;
-    progress.check_cancel()?;
-
-    let manifest = SnapshotManifest {
-        snapshot_id: req.snapshot_id,
-        vault_id: repo.vault_id().to_string(),
-        client_id: req.client_id,
-        source_type: req.source_type,
-        paths: req.paths.iter().map(|p| p.to_string_lossy().into_owned()).collect(),
-        parent_snapshot_id: req.parent_snapshot_id,
-        start_time,
-        complete_time: now_secs(),
-        bytes_total: scanned.bytes_total,
-        bytes_added: packed,
-        items_total: scanned.items_total,
-        meta: req.meta,
-        tree: scanned.tree,
-    };
-    repo.write_manifest(&manifest).await?;
-    if let Some(chunks) = scanned.chunks {
-        let _ = repo.remember_chunks(&manifest.snapshot_id, chunks);
-    }
-    Ok(manifest)
 }
 
 fn build_excludes(globs: &[String]) -> Result<GlobSet, StorageError> {
@@ -351,14 +368,15 @@ impl ScanCtx {
         } else {
             return Ok(None);
         };
+        let st = platform::file_stat(md);
         let mut e = TreeEntry {
             path: encode_path(path),
             kind,
-            mode: md.mode(),
-            mtime: md.mtime(),
-            mtime_nsec: u32::try_from(md.mtime_nsec()).unwrap_or(0),
+            mode: st.mode,
+            mtime: st.mtime,
+            mtime_nsec: st.mtime_nsec,
             size: if kind == Kind::File { md.len() } else { 0 },
-            inode: md.ino(),
+            inode: st.inode,
             target: None,
             chunks: Vec::new(),
         };
@@ -456,11 +474,11 @@ impl ReadAhead {
             let i = self.next;
             self.next += 1;
             // Only regular files that will be read (not those the parent snapshot has unchanged).
-            if !md.is_file() || md.len() == 0 || parent.get(&encode_path(path)).is_some_and(|p| p.size == md.len() && p.mtime == md.mtime()) {
+            if !md.is_file() || md.len() == 0 || parent.get(&encode_path(path)).is_some_and(|p| p.size == md.len() && p.mtime == platform::file_stat(md).mtime) {
                 continue;
             }
             let n = md.len().min(READAHEAD_BYTES);
-            super::location::will_need(path, n);
+            platform::will_need(path, n);
             self.hinted.push_back((i, n));
             self.ahead += n;
         }

@@ -11,8 +11,15 @@
 use std::io::Read;
 
 use fastcdc::v2020::FastCDC;
+use serde::{Deserialize, Serialize};
 
-use super::repo::ChunkerParams;
+/// Chunker parameters (FastCDC v2020), as stored in a vault's `config`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct ChunkerParams {
+    pub min: u32,
+    pub avg: u32,
+    pub max: u32,
+}
 
 /// Reads `reader` (of `size_hint` bytes, as stat said; the real length wins) and calls `emit`
 /// with every chunk in order. `emit` gets ownership, so a whole small file is never copied.

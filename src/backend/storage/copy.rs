@@ -1,5 +1,6 @@
-//! Replication between two vaults sharing a data key: packs and manifests are copied as
-//! ciphertext, each pack verified against its name (BLAKE3) while it streams. Also repair.
+//! Copy between two vaults sharing a data key (`Repo::copy_snapshot_to`, `bytes_missing_in`,
+//! `repair_from`, `CopyStats`): packs and manifests are copied as ciphertext, each pack verified
+//! against its name (BLAKE3) while it streams. Used by replication and by repair.
 
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
@@ -8,16 +9,125 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt};
+use serde::Serialize;
 
 use super::error::StorageError;
 use super::ids::{pack_object, parse_id, to_hex, Id};
 use super::index::{IndexFile, IndexPack};
 use super::progress::Progress;
-use super::repo::{CopyStats, Repo};
+use super::repo::Repo;
 use super::snapshot::{snapshot_object, SnapshotManifest};
 
 /// Packs copied at once (to S3 or rate-limited, each is held whole in memory while hashed).
 const PACKS_IN_PARALLEL: usize = 4;
+
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct CopyStats {
+    pub packs_copied: u64,
+    pub packs_skipped: u64,
+    pub bytes_copied: u64,
+}
+
+impl Repo {
+    /// Copy a snapshot to `dest` (a vault with the same data key): the packs it needs that
+    /// `dest` lacks, an index for them, then the manifest. `rate_limit_bytes_per_sec` 0 = unlimited.
+    pub async fn copy_snapshot_to(&self, dest: &Repo, snapshot_id: &str, rate_limit_bytes_per_sec: u64, progress: Arc<Progress>) -> Result<CopyStats, StorageError> {
+        same_key(self, dest)?;
+        let started = Instant::now();
+        let name = snapshot_object(snapshot_id);
+        super::ids::check_name("snapshot id", snapshot_id)?;
+        let raw = self.get(&name).await?;
+        let manifest = SnapshotManifest::decode(self.keys(), &raw, &name)?;
+        let packs = needed_packs(self, &manifest).await?;
+        let planned = started.elapsed();
+        let stats = transfer(self, dest, &packs, rate_limit_bytes_per_sec, &progress).await?;
+        progress.check_cancel()?;
+        dest.put(&name, raw).await?;
+        tracing::debug!(snapshot = snapshot_id, ?planned, total = ?started.elapsed(), packs = stats.packs_copied, "snapshot copied");
+        Ok(stats)
+    }
+
+    /// Pack bytes that `copy_snapshot_to(dest, snapshot_id)` would transfer.
+    pub async fn bytes_missing_in(&self, dest: &Repo, snapshot_id: &str) -> Result<u64, StorageError> {
+        let manifest = self.load_snapshot(snapshot_id).await?;
+        let packs = needed_packs(self, &manifest).await?;
+        let present = dest.list_packs().await?;
+        Ok(packs.iter().filter(|(id, size)| present.get(*id) != Some(*size)).map(|(_, size)| size).sum())
+    }
+
+    /// Re-fetch damaged or missing objects from `healthy` (same data key); returns repaired names.
+    /// Unreadable manifests are replaced; for every readable snapshot, missing/damaged packs
+    /// (checked by hash) and chunks missing from the index are re-fetched; unreadable index
+    /// files are replaced by a new index and deleted.
+    pub async fn repair_from(&self, healthy: &Repo) -> Result<Vec<String>, StorageError> {
+        same_key(self, healthy)?;
+        let mut repaired = Vec::new();
+        let mut manifests = Vec::new();
+        for (name, _) in self.list("snapshots/").await? {
+            let id = name.trim_start_matches("snapshots/").to_string();
+            match self.load_snapshot(&id).await {
+                Ok(m) => manifests.push(m),
+                Err(e @ StorageError::Unavailable(_)) => return Err(e),
+                Err(_) => {
+                    let good = healthy.load_snapshot(&id).await?;
+                    self.put(&name, healthy.get(&name).await?).await?;
+                    repaired.push(name);
+                    manifests.push(good);
+                }
+            }
+        }
+        let mut chunks = HashSet::new();
+        for m in &manifests {
+            let needed = match needed_chunks(self, m).await {
+                Ok(c) => c,
+                Err(e @ StorageError::Unavailable(_)) => return Err(e),
+                Err(_) => needed_chunks(healthy, m).await?,
+            };
+            chunks.extend(needed.iter().copied());
+        }
+        // Chunks whose pack here is missing or damaged, or that this vault does not index.
+        let mut checked: HashMap<Id, bool> = HashMap::new();
+        let mut broken = HashSet::new();
+        for c in &chunks {
+            let loc = self.index().get(c);
+            let ok = match loc {
+                Some(l) => match checked.get(&l.pack) {
+                    Some(v) => *v,
+                    None => {
+                        let v = pack_ok(self, &l.pack).await?;
+                        checked.insert(l.pack, v);
+                        v
+                    }
+                },
+                None => false,
+            };
+            if !ok {
+                broken.insert(*c);
+            }
+        }
+        let bad_index = self.bad_index_files();
+        if !broken.is_empty() {
+            let packs = packs_for(healthy, &broken)?;
+            let names: Vec<String> = packs.keys().map(pack_object).collect();
+            let progress = Arc::new(Progress::default());
+            // Force re-copy of packs present under the same name but damaged.
+            for id in packs.keys() {
+                if checked.get(id) == Some(&false) {
+                    self.delete(&pack_object(id)).await?;
+                }
+            }
+            transfer(healthy, self, &packs, 0, &progress).await?;
+            repaired.extend(names);
+        }
+        for name in bad_index {
+            self.delete(&name).await?;
+            repaired.push(name);
+        }
+        repaired.sort();
+        repaired.dedup();
+        Ok(repaired)
+    }
+}
 
 fn same_key(a: &Repo, b: &Repo) -> Result<(), StorageError> {
     if a.data_key().bytes() != b.data_key().bytes() {
@@ -242,29 +352,6 @@ async fn transfer(src: &Repo, dest: &Repo, packs: &HashMap<Id, u64>, rate: u64, 
     Ok(stats)
 }
 
-pub(crate) async fn copy_snapshot(src: &Repo, dest: &Repo, snapshot_id: &str, rate: u64, progress: Arc<Progress>) -> Result<CopyStats, StorageError> {
-    same_key(src, dest)?;
-    let started = Instant::now();
-    let name = snapshot_object(snapshot_id);
-    super::ids::check_name("snapshot id", snapshot_id)?;
-    let raw = src.get(&name).await?;
-    let manifest = SnapshotManifest::decode(src.keys(), &raw, &name)?;
-    let packs = needed_packs(src, &manifest).await?;
-    let planned = started.elapsed();
-    let stats = transfer(src, dest, &packs, rate, &progress).await?;
-    progress.check_cancel()?;
-    dest.put(&name, raw).await?;
-    tracing::debug!(snapshot = snapshot_id, ?planned, total = ?started.elapsed(), packs = stats.packs_copied, "snapshot copied");
-    Ok(stats)
-}
-
-pub(crate) async fn bytes_missing(src: &Repo, dest: &Repo, snapshot_id: &str) -> Result<u64, StorageError> {
-    let manifest = src.load_snapshot(snapshot_id).await?;
-    let packs = needed_packs(src, &manifest).await?;
-    let present = dest.list_packs().await?;
-    Ok(packs.iter().filter(|(id, size)| present.get(*id) != Some(*size)).map(|(_, size)| size).sum())
-}
-
 /// Is this pack present and intact in `repo`?
 async fn pack_ok(repo: &Repo, pack: &Id) -> Result<bool, StorageError> {
     match repo.get(&pack_object(pack)).await {
@@ -272,76 +359,4 @@ async fn pack_ok(repo: &Repo, pack: &Id) -> Result<bool, StorageError> {
         Err(e @ StorageError::Unavailable(_)) => Err(e),
         Err(_) => Ok(false),
     }
-}
-
-/// Repair `repo` from `healthy`: unreadable manifests are replaced; for every readable snapshot,
-/// missing/damaged packs (checked by hash) and chunks missing from the index are re-fetched;
-/// unreadable index files are replaced by a new index and deleted.
-pub(crate) async fn repair_from(repo: &Repo, healthy: &Repo) -> Result<Vec<String>, StorageError> {
-    same_key(repo, healthy)?;
-    let mut repaired = Vec::new();
-    let mut manifests = Vec::new();
-    for (name, _) in repo.list("snapshots/").await? {
-        let id = name.trim_start_matches("snapshots/").to_string();
-        match repo.load_snapshot(&id).await {
-            Ok(m) => manifests.push(m),
-            Err(e @ StorageError::Unavailable(_)) => return Err(e),
-            Err(_) => {
-                let good = healthy.load_snapshot(&id).await?;
-                repo.put(&name, healthy.get(&name).await?).await?;
-                repaired.push(name);
-                manifests.push(good);
-            }
-        }
-    }
-    let mut chunks = HashSet::new();
-    for m in &manifests {
-        let needed = match needed_chunks(repo, m).await {
-            Ok(c) => c,
-            Err(e @ StorageError::Unavailable(_)) => return Err(e),
-            Err(_) => needed_chunks(healthy, m).await?,
-        };
-        chunks.extend(needed.iter().copied());
-    }
-    // Chunks whose pack in `repo` is missing or damaged, or that `repo` does not index.
-    let mut checked: HashMap<Id, bool> = HashMap::new();
-    let mut broken = HashSet::new();
-    for c in &chunks {
-        let loc = repo.index().get(c);
-        let ok = match loc {
-            Some(l) => match checked.get(&l.pack) {
-                Some(v) => *v,
-                None => {
-                    let v = pack_ok(repo, &l.pack).await?;
-                    checked.insert(l.pack, v);
-                    v
-                }
-            },
-            None => false,
-        };
-        if !ok {
-            broken.insert(*c);
-        }
-    }
-    let bad_index = repo.bad_index_files();
-    if !broken.is_empty() {
-        let packs = packs_for(healthy, &broken)?;
-        let names: Vec<String> = packs.keys().map(pack_object).collect();
-        let progress = Arc::new(Progress::default());
-        // Force re-copy of packs present under the same name but damaged.
-        for id in packs.keys() {
-            if checked.get(id) == Some(&false) {
-                repo.delete(&pack_object(id)).await?;
-            }
-        }
-        transfer(healthy, repo, &packs, 0, &progress).await?;
-        repaired.extend(names);
-    }
-    for name in bad_index {
-        repo.delete(&name).await?;
-        repaired.push(name);
-    }
-    repaired.sort();
-    repaired.dedup();
-    Ok(repaired)
 }

@@ -100,16 +100,9 @@ impl DataKey {
     }
 }
 
-/// Write `bytes` to a new file readable only by the owner.
+/// Write `bytes` to a new file readable only by the owner (see `platform::create_private`).
 pub(crate) fn write_secret_file(path: &Path, bytes: &[u8]) -> Result<(), StorageError> {
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let mut f = opts.open(path)?;
+    let mut f = crate::platform::create_private(path)?;
     f.write_all(bytes)?;
     f.sync_all()?;
     Ok(())

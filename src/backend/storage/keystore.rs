@@ -16,11 +16,7 @@ impl KeyStore {
     /// Open (creating if needed) the key store directory.
     pub fn open(dir: &Path, master: MasterKey) -> Result<Self, StorageError> {
         std::fs::create_dir_all(dir)?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
-        }
+        crate::platform::restrict_dir(dir)?;
         Ok(KeyStore { dir: dir.to_path_buf(), master })
     }
 

@@ -250,7 +250,7 @@ impl Location {
     /// for S3 and offline locations.
     pub(crate) fn prefetch(&self, key: &str) {
         if let Some(path) = self.local_file(key) {
-            will_need(&path, 0);
+            crate::platform::will_need(&path, 0);
         }
     }
 
@@ -280,15 +280,5 @@ impl Location {
             e => Err(self.map_err(prefix, e)),
         })?;
         Ok(metas.into_iter().map(|m| Listed { key: self.strip(&m.location), size: m.size }).collect())
-    }
-}
-
-/// Asks the kernel to start reading the first `len` bytes of a file (0 = all of it) into the
-/// page cache (`posix_fadvise(WILLNEED)`). Best effort: errors are ignored.
-pub(crate) fn will_need(path: &std::path::Path, len: u64) {
-    if let Ok(f) = std::fs::File::open(path) {
-        use std::os::fd::AsRawFd;
-        // SAFETY: a plain syscall on a file descriptor owned for its duration.
-        unsafe { libc::posix_fadvise(f.as_raw_fd(), 0, len as libc::off_t, libc::POSIX_FADV_WILLNEED) };
     }
 }

@@ -1,5 +1,24 @@
 //! Storage engine: content-defined chunking, encrypted packs, indexes and snapshot manifests
 //! in a vault under a location (local directory or S3 bucket). See docs/design.md.
+//!
+//! One file per operation, each an `impl Repo` block with its own request and result types:
+//! - `backup.rs`: `Repo::backup`, `BackupRequest` (walk, chunk, encode, pack, upload, manifest).
+//! - `restore.rs`: `Repo::restore`, `RestoreRequest`, `RestoreStats`.
+//! - `copy.rs`: `Repo::copy_snapshot_to`, `bytes_missing_in`, `repair_from`, `CopyStats`.
+//! - `verify.rs`: `Repo::verify`, `VerifyReport`.
+//!
+//! What they build on:
+//! - `repo.rs`: the `Repo` type (create, open), its vault config, the in-memory index, the cache
+//!   of recent snapshots' chunks and packs, blob, tree and manifest reads and writes.
+//! - `location.rs`: a location (object_store, offline drill, local-file shortcuts).
+//! - `pack.rs` (pack builder), `index.rs` (index files, in-memory index), `blob.rs` (encode and
+//!   decode one chunk), `tree.rs` (a snapshot's file tree), `snapshot.rs` (manifests),
+//!   `chunker.rs` (`ChunkerParams`, FastCDC reader), `crypto.rs` and `keystore.rs` (keys),
+//!   `ids.rs`, `meta.rs`, `progress.rs`, `error.rs`.
+//!
+//! Imports point one way: operation files → `repo` → the building blocks. `repo.rs` imports no
+//! operation file, and no operation file imports another. Platform calls (positioned I/O,
+//! read-ahead hints, file modes, symlinks, name bytes) go through `crate::platform`.
 
 mod backup;
 mod blob;
@@ -20,9 +39,13 @@ pub mod snapshot;
 mod tree;
 mod verify;
 
+pub use backup::BackupRequest;
+pub use copy::CopyStats;
 pub use crypto::{DataKey, KeyStore, MasterKey};
 pub use error::StorageError;
 pub use location::{Location, LocationConfig};
 pub use progress::Progress;
-pub use repo::{BackupRequest, CopyStats, Repo, RestoreRequest, RestoreStats, VerifyReport};
+pub use repo::Repo;
+pub use restore::{RestoreRequest, RestoreStats};
 pub use snapshot::SnapshotManifest;
+pub use verify::VerifyReport;

@@ -1,4 +1,7 @@
-//! A repository: one vault in one location.
+//! A repository: one vault in one location — the `Repo` type, its vault config, the in-memory
+//! index, the cache of recent snapshots' chunks and packs, and blob, tree and manifest reads.
+//! The operations (`backup`, `restore`, `copy`, `verify`) are `impl Repo` blocks in their own
+//! files, which import this one; this file imports none of them.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
@@ -8,74 +11,18 @@ use futures::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
 
 use super::blob;
+use super::chunker::ChunkerParams;
 use super::crypto::{unwrap_key, wrap_key, DataKey, MasterKey, VaultKeys};
 use super::error::StorageError;
 use super::ids::{check_name, pack_object, to_hex, Id};
 use super::index::{IndexFile, MemIndex};
 use super::location::Location;
-use super::progress::Progress;
 use super::snapshot::{snapshot_object, SnapshotManifest};
 use super::tree::{self, TreeEntry};
 
 const FORMAT_VERSION: u32 = 1;
 pub(crate) const DEFAULT_PACK_SIZE: u64 = 16 * 1024 * 1024;
 const KEY_OBJECT: &str = "keys/data.key";
-
-/// What to back up.
-#[derive(Clone, Debug)]
-pub struct BackupRequest {
-    pub snapshot_id: String,
-    pub client_id: String,
-    pub source_type: String,
-    pub paths: Vec<PathBuf>,
-    /// Globs matched against absolute paths.
-    pub excludes: Vec<String>,
-    pub parent_snapshot_id: Option<String>,
-    pub meta: serde_json::Value,
-}
-
-/// What to restore and where.
-#[derive(Clone, Debug)]
-pub struct RestoreRequest {
-    pub snapshot_id: String,
-    /// Absolute directory; original absolute paths are re-rooted under it.
-    pub target: PathBuf,
-    /// Subset of original absolute paths; empty = all.
-    pub include: Vec<String>,
-    pub overwrite: bool,
-}
-
-#[derive(Debug, Default, Clone, Serialize)]
-pub struct RestoreStats {
-    pub files_restored: u64,
-    pub bytes_restored: u64,
-    /// "path: error"
-    pub failed_files: Vec<String>,
-}
-
-#[derive(Debug, Default, Clone, Serialize)]
-pub struct VerifyReport {
-    pub damaged_objects: Vec<String>,
-    pub damaged_snapshots: Vec<String>,
-    pub damaged_files: Vec<String>,
-    pub objects_checked: u64,
-    pub bytes_read: u64,
-}
-
-#[derive(Debug, Default, Clone, Serialize)]
-pub struct CopyStats {
-    pub packs_copied: u64,
-    pub packs_skipped: u64,
-    pub bytes_copied: u64,
-}
-
-/// Chunker parameters (FastCDC v2020).
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub(crate) struct ChunkerParams {
-    pub min: u32,
-    pub avg: u32,
-    pub max: u32,
-}
 
 /// Chunking of small files (see `VaultConfig::small_files`).
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -234,10 +181,6 @@ impl Repo {
         &self.inner.loc
     }
 
-    pub async fn backup(&self, req: BackupRequest, progress: Arc<Progress>) -> Result<SnapshotManifest, StorageError> {
-        super::backup::run(self, req, progress).await
-    }
-
     /// Fully written manifests, sorted by start time then id. Unreadable manifests are skipped.
     pub async fn list_snapshots(&self) -> Result<Vec<SnapshotManifest>, StorageError> {
         let objects = self.list("snapshots/").await?;
@@ -268,31 +211,9 @@ impl Repo {
         SnapshotManifest::decode(&self.inner.keys, &bytes, &name)
     }
 
-    pub async fn restore(&self, req: RestoreRequest, progress: Arc<Progress>) -> Result<RestoreStats, StorageError> {
-        super::restore::run(self, req, progress).await
-    }
-
-    pub async fn verify(&self, snapshot_id: Option<&str>, read_data: bool, progress: Arc<Progress>) -> Result<VerifyReport, StorageError> {
-        super::verify::run(self, snapshot_id, read_data, progress).await
-    }
-
-    pub async fn copy_snapshot_to(&self, dest: &Repo, snapshot_id: &str, rate_limit_bytes_per_sec: u64, progress: Arc<Progress>) -> Result<CopyStats, StorageError> {
-        super::copy::copy_snapshot(self, dest, snapshot_id, rate_limit_bytes_per_sec, progress).await
-    }
-
-    /// Pack bytes that `copy_snapshot_to(dest, snapshot_id)` would transfer.
-    pub async fn bytes_missing_in(&self, dest: &Repo, snapshot_id: &str) -> Result<u64, StorageError> {
-        super::copy::bytes_missing(self, dest, snapshot_id).await
-    }
-
     /// Bytes of all objects in the vault.
     pub async fn storage_size(&self) -> Result<u64, StorageError> {
         Ok(self.list("").await?.iter().map(|(_, s)| *s).sum())
-    }
-
-    /// Re-fetch damaged or missing objects from `healthy` (same data key); returns repaired names.
-    pub async fn repair_from(&self, healthy: &Repo) -> Result<Vec<String>, StorageError> {
-        super::copy::repair_from(self, healthy).await
     }
 
     // ----- object helpers (names relative to the vault) -----
@@ -450,7 +371,6 @@ impl Repo {
     /// check `is_local`; one that went offline since is `Unavailable`). `open` keeps the last
     /// pack file open between calls.
     pub(crate) fn read_blob_local(&self, id: &Id, open: &mut Option<(Id, std::fs::File)>) -> Result<Vec<u8>, StorageError> {
-        use std::os::unix::fs::FileExt;
         let loc = self.index().get(id).ok_or_else(|| StorageError::NotFound { object: format!("chunk {}", to_hex(id)) })?;
         let object = pack_object(&loc.pack);
         let path = self.local_file(&object).ok_or_else(|| StorageError::Unavailable("the location went offline".into()))?;
@@ -463,7 +383,7 @@ impl Repo {
         }
         let (_, f) = open.as_ref().expect("just opened");
         let mut buf = vec![0u8; loc.length as usize];
-        f.read_exact_at(&mut buf, loc.offset).map_err(|e| match e.kind() {
+        crate::platform::read_exact_at(f, &mut buf, loc.offset).map_err(|e| match e.kind() {
             std::io::ErrorKind::UnexpectedEof => StorageError::corrupt(&object, "pack is shorter than its index says"),
             _ => StorageError::Io(e),
         })?;

@@ -1,6 +1,7 @@
-//! Restore: re-root the snapshot's absolute paths under the target; files are written to a
-//! temporary name with positioned writes (holes for zero chunks) and renamed only when every
-//! chunk verified, so a damaged file is never left with wrong bytes.
+//! Restore (`Repo::restore`, `RestoreRequest`, `RestoreStats`): re-root the snapshot's absolute
+//! paths under the target; files are written to a temporary name with positioned writes (holes
+//! for zero chunks) and renamed only when every chunk verified, so a damaged file is never left
+//! with wrong bytes.
 //!
 //! Files are restored in tree order (the order the backup packed them), several at a time; a
 //! one-chunk file costs one read and one blocking task. The packs the next files need are
@@ -10,121 +11,145 @@
 //! restore 1.3× slower than restic's on the benchmark).
 
 use std::ffi::OsString;
-use std::os::unix::fs::{FileExt, PermissionsExt};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 use filetime::FileTime;
 use futures::{StreamExt, TryStreamExt};
+use serde::Serialize;
 
 use super::error::StorageError;
 use super::ids::{to_hex, Id};
 use super::progress::Progress;
-use super::repo::{Repo, RestoreRequest, RestoreStats};
+use super::repo::Repo;
 use super::tree::{reroot, Kind, TreeEntry};
+use crate::platform;
 
 const FILES_IN_PARALLEL: usize = 8;
 const CHUNKS_IN_FLIGHT: usize = 4;
 /// Packs hinted ahead of the file being restored.
 const PACKS_AHEAD: usize = 4;
 
-pub(crate) async fn run(repo: &Repo, req: RestoreRequest, progress: Arc<Progress>) -> Result<RestoreStats, StorageError> {
-    check_target(&req.target)?;
-    let manifest = repo.load_snapshot(&req.snapshot_id).await?;
-    let entries = repo.load_tree(&manifest).await?;
-    let includes: Vec<PathBuf> = req.include.iter().map(PathBuf::from).collect();
+/// What to restore and where.
+#[derive(Clone, Debug)]
+pub struct RestoreRequest {
+    pub snapshot_id: String,
+    /// Absolute directory; original absolute paths are re-rooted under it.
+    pub target: PathBuf,
+    /// Subset of original absolute paths; empty = all.
+    pub include: Vec<String>,
+    pub overwrite: bool,
+}
 
-    let mut stats = RestoreStats::default();
-    let mut plan: Vec<(TreeEntry, PathBuf)> = Vec::new();
-    for e in entries {
-        let original = e.path_buf()?;
-        if !includes.is_empty() && !includes.iter().any(|inc| original.starts_with(inc)) {
-            continue;
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct RestoreStats {
+    pub files_restored: u64,
+    pub bytes_restored: u64,
+    /// "path: error"
+    pub failed_files: Vec<String>,
+}
+
+impl Repo {
+    /// Restore a snapshot (or the `include`d part of it) under `req.target`; per-file failures
+    /// are listed in the stats, an unavailable location or a cancel fails the whole restore.
+    pub async fn restore(&self, req: RestoreRequest, progress: Arc<Progress>) -> Result<RestoreStats, StorageError> {
+        check_target(&req.target)?;
+        let manifest = self.load_snapshot(&req.snapshot_id).await?;
+        let entries = self.load_tree(&manifest).await?;
+        let includes: Vec<PathBuf> = req.include.iter().map(PathBuf::from).collect();
+
+        let mut stats = RestoreStats::default();
+        let mut plan: Vec<(TreeEntry, PathBuf)> = Vec::new();
+        for e in entries {
+            let original = e.path_buf()?;
+            if !includes.is_empty() && !includes.iter().any(|inc| original.starts_with(inc)) {
+                continue;
+            }
+            match reroot(&req.target, &original) {
+                Ok(dest) => plan.push((e, dest)),
+                Err(err) => stats.failed_files.push(format!("{}: {err}", e.display())),
+            }
         }
-        match reroot(&req.target, &original) {
-            Ok(dest) => plan.push((e, dest)),
-            Err(err) => stats.failed_files.push(format!("{}: {err}", e.display())),
+
+        let (plan, overwrite) = (Arc::new(plan), req.overwrite);
+        let p2 = plan.clone();
+        tokio::task::spawn_blocking(move || precheck_and_mkdirs(&p2, overwrite)).await??;
+        let total: u64 = plan.iter().filter(|(e, _)| e.kind == Kind::File).map(|(e, _)| e.size).sum();
+        progress.set_totals(total, plan.len() as u64);
+
+        // Symlinks.
+        let p2 = plan.clone();
+        let link_results = tokio::task::spawn_blocking(move || {
+            p2.iter()
+                .filter(|(e, _)| e.kind == Kind::Symlink)
+                .map(|(e, dest)| (e.display(), restore_symlink(e, dest, overwrite)))
+                .collect::<Vec<_>>()
+        })
+        .await?;
+        for (name, res) in link_results {
+            progress.add_items(1);
+            match res {
+                Ok(()) => stats.files_restored += 1,
+                Err(e) => stats.failed_files.push(format!("{name}: {e}")),
+            }
         }
-    }
 
-    let (plan, overwrite) = (Arc::new(plan), req.overwrite);
-    let p2 = plan.clone();
-    tokio::task::spawn_blocking(move || precheck_and_mkdirs(&p2, overwrite)).await??;
-    let total: u64 = plan.iter().filter(|(e, _)| e.kind == Kind::File).map(|(e, _)| e.size).sum();
-    progress.set_totals(total, plan.len() as u64);
-
-    // Symlinks.
-    let p2 = plan.clone();
-    let link_results = tokio::task::spawn_blocking(move || {
-        p2.iter()
-            .filter(|(e, _)| e.kind == Kind::Symlink)
-            .map(|(e, dest)| (e.display(), restore_symlink(e, dest, overwrite)))
-            .collect::<Vec<_>>()
-    })
-    .await?;
-    for (name, res) in link_results {
-        progress.add_items(1);
-        match res {
-            Ok(()) => stats.files_restored += 1,
-            Err(e) => stats.failed_files.push(format!("{name}: {e}")),
-        }
-    }
-
-    // Regular files, in tree order; the packs they need are hinted a few packs ahead. On a local
-    // location, runs of small files (up to 1 MiB) go to one blocking task each.
-    let files: Vec<usize> = (0..plan.len()).filter(|&i| plan[i].0.kind == Kind::File).collect();
-    let mut prefetch = Prefetch::new(repo, files.iter().map(|&i| &plan[i].0));
-    let units = units(&plan, &files, repo.is_local());
-    let results: Vec<Vec<(String, Result<u64, StorageError>)>> = futures::stream::iter(units)
-        .map(|(last_file, unit)| {
-            prefetch.advance(repo, last_file);
-            let (plan, progress) = (plan.clone(), progress.clone());
-            async move {
-                match unit {
-                    Unit::SmallLocal(batch) => {
-                        let r = repo.clone();
-                        tokio::task::spawn_blocking(move || restore_small_local(&r, &plan, &batch, &progress))
-                            .await
-                            .unwrap_or_else(|e| vec![(String::new(), Err(e.into()))])
-                    }
-                    Unit::File(i) => {
-                        let (e, dest) = &plan[i];
-                        let res = restore_file(repo, e, dest, &progress).await;
-                        progress.add_items(1);
-                        vec![(e.display(), res)]
+        // Regular files, in tree order; the packs they need are hinted a few packs ahead. On a local
+        // location, runs of small files (up to 1 MiB) go to one blocking task each.
+        let files: Vec<usize> = (0..plan.len()).filter(|&i| plan[i].0.kind == Kind::File).collect();
+        let mut prefetch = Prefetch::new(self, files.iter().map(|&i| &plan[i].0));
+        let units = units(&plan, &files, self.is_local());
+        let results: Vec<Vec<(String, Result<u64, StorageError>)>> = futures::stream::iter(units)
+            .map(|(last_file, unit)| {
+                prefetch.advance(self, last_file);
+                let (plan, progress) = (plan.clone(), progress.clone());
+                async move {
+                    match unit {
+                        Unit::SmallLocal(batch) => {
+                            let r = self.clone();
+                            tokio::task::spawn_blocking(move || restore_small_local(&r, &plan, &batch, &progress))
+                                .await
+                                .unwrap_or_else(|e| vec![(String::new(), Err(e.into()))])
+                        }
+                        Unit::File(i) => {
+                            let (e, dest) = &plan[i];
+                            let res = restore_file(self, e, dest, &progress).await;
+                            progress.add_items(1);
+                            vec![(e.display(), res)]
+                        }
                     }
                 }
+            })
+            .buffer_unordered(FILES_IN_PARALLEL)
+            .collect()
+            .await;
+        let results = results.into_iter().flatten();
+        for (name, res) in results {
+            match res {
+                Ok(n) => {
+                    stats.files_restored += 1;
+                    stats.bytes_restored += n;
+                }
+                Err(StorageError::Canceled) => return Err(StorageError::Canceled),
+                Err(StorageError::Unavailable(m)) => return Err(StorageError::Unavailable(m)),
+                Err(e) => stats.failed_files.push(format!("{name}: {e}")),
+            }
+        }
+
+        // Directory modes and mtimes last, deepest first.
+        let p2 = plan.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut dirs: Vec<&(TreeEntry, PathBuf)> = p2.iter().filter(|(e, _)| e.kind == Kind::Dir).collect();
+            dirs.sort_by_key(|(_, d)| std::cmp::Reverse(d.components().count()));
+            for (e, dest) in dirs {
+                let _ = platform::set_mode(dest, e.mode);
+                let _ = filetime::set_file_mtime(dest, FileTime::from_unix_time(e.mtime, e.mtime_nsec));
             }
         })
-        .buffer_unordered(FILES_IN_PARALLEL)
-        .collect()
-        .await;
-    let results = results.into_iter().flatten();
-    for (name, res) in results {
-        match res {
-            Ok(n) => {
-                stats.files_restored += 1;
-                stats.bytes_restored += n;
-            }
-            Err(StorageError::Canceled) => return Err(StorageError::Canceled),
-            Err(StorageError::Unavailable(m)) => return Err(StorageError::Unavailable(m)),
-            Err(e) => stats.failed_files.push(format!("{name}: {e}")),
-        }
+        .await?;
+        stats.failed_files.sort();
+        Ok(stats)
     }
-
-    // Directory modes and mtimes last, deepest first.
-    let p2 = plan.clone();
-    tokio::task::spawn_blocking(move || {
-        let mut dirs: Vec<&(TreeEntry, PathBuf)> = p2.iter().filter(|(e, _)| e.kind == Kind::Dir).collect();
-        dirs.sort_by_key(|(_, d)| std::cmp::Reverse(d.components().count()));
-        for (e, dest) in dirs {
-            let _ = std::fs::set_permissions(dest, std::fs::Permissions::from_mode(e.mode & 0o7777));
-            let _ = filetime::set_file_mtime(dest, FileTime::from_unix_time(e.mtime, e.mtime_nsec));
-        }
-    })
-    .await?;
-    stats.failed_files.sort();
-    Ok(stats)
 }
 
 fn check_target(target: &Path) -> Result<(), StorageError> {
@@ -161,7 +186,7 @@ fn restore_symlink(e: &TreeEntry, dest: &Path, overwrite: bool) -> Result<(), St
     if overwrite && std::fs::symlink_metadata(dest).is_ok() {
         std::fs::remove_file(dest)?;
     }
-    std::os::unix::fs::symlink(&target, dest)?;
+    platform::symlink(&target, dest)?;
     let t = FileTime::from_unix_time(e.mtime, e.mtime_nsec);
     filetime::set_symlink_file_times(dest, t, t)?;
     Ok(())
@@ -238,7 +263,7 @@ fn restore_small_local(repo: &Repo, plan: &[(TreeEntry, PathBuf)], batch: &[usiz
                 }
                 let file = std::fs::File::create(&tmp)?;
                 if data.iter().any(|&b| b != 0) {
-                    file.write_all_at(&data, 0)?;
+                    platform::write_all_at(&file, &data, 0)?;
                 } else {
                     file.set_len(e.size)?;
                 }
@@ -323,7 +348,7 @@ async fn restore_file(repo: &Repo, e: &TreeEntry, dest: &Path, progress: &Progre
             let data = raw.map(|raw| raw.decode(&r)).transpose()?.unwrap_or_default();
             let file = std::fs::File::create(&finish.tmp)?;
             if data.iter().any(|&b| b != 0) {
-                file.write_all_at(&data, 0)?;
+                platform::write_all_at(&file, &data, 0)?;
             } else {
                 file.set_len(data.len() as u64)?;
             }
@@ -352,7 +377,7 @@ struct Finish {
 
 impl Finish {
     fn done(self, file: std::fs::File) -> Result<(), StorageError> {
-        file.set_permissions(std::fs::Permissions::from_mode(self.mode & 0o7777))?;
+        platform::set_file_mode(&file, self.mode)?;
         drop(file);
         std::fs::rename(&self.tmp, &self.dest)?;
         filetime::set_file_mtime(&self.dest, FileTime::from_unix_time(self.mtime, self.nsec))?;
@@ -380,7 +405,7 @@ async fn restore_chunks(repo: &Repo, plan: Vec<(Id, u64)>, size: u64, finish: Fi
                 let n = tokio::task::spawn_blocking(move || -> Result<u64, StorageError> {
                     let data = raw.decode(&r)?;
                     if data.iter().any(|&b| b != 0) {
-                        file.write_all_at(&data, off)?;
+                        platform::write_all_at(&file, &data, off)?;
                     }
                     Ok(data.len() as u64)
                 })

@@ -1,8 +1,7 @@
 //! The file tree of a snapshot: a flat list of entries (JSON), chunked and stored as blobs.
-//! Paths and symlink targets are raw OS bytes, base64-encoded (names need not be UTF-8).
+//! Paths and symlink targets are OS name bytes (`platform::name_bytes`: raw bytes on unix, so
+//! names need not be UTF-8), base64-encoded.
 
-use std::ffi::OsStr;
-use std::os::unix::ffi::OsStrExt;
 use std::path::{Component, Path, PathBuf};
 
 use base64::Engine;
@@ -10,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::StorageError;
 use super::ids::Id;
+use crate::platform;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -84,13 +84,14 @@ fn b64() -> base64::engine::GeneralPurpose {
     base64::engine::general_purpose::STANDARD
 }
 
+/// base64 of the path's stored bytes (`platform::name_bytes`: raw bytes on unix).
 pub(crate) fn encode_path(p: &Path) -> String {
-    b64().encode(p.as_os_str().as_bytes())
+    b64().encode(platform::name_bytes(p.as_os_str()))
 }
 
 pub(crate) fn decode_path(s: &str) -> Result<PathBuf, StorageError> {
     let bytes = b64().decode(s).map_err(|_| StorageError::corrupt("tree", "bad base64 path"))?;
-    Ok(PathBuf::from(OsStr::from_bytes(&bytes)))
+    Ok(PathBuf::from(platform::name_from_bytes(bytes)))
 }
 
 impl TreeEntry {

@@ -1,146 +1,161 @@
-//! Verify: check that every object a snapshot needs is present (and, with `read_data`, intact:
-//! pack hash matches its name, every needed blob decrypts, decompresses and re-hashes).
+//! Verify (`Repo::verify`, `VerifyReport`): check that every object a snapshot needs is present
+//! (and, with `read_data`, intact: pack hash matches its name, every needed blob decrypts,
+//! decompresses and re-hashes).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use futures::StreamExt;
+use serde::Serialize;
 
 use super::blob;
 use super::error::StorageError;
 use super::ids::{pack_object, parse_id, to_hex, Id};
 use super::progress::Progress;
-use super::repo::{Repo, VerifyReport};
+use super::repo::Repo;
 use super::snapshot::{snapshot_object, SnapshotManifest};
 use super::tree::TreeEntry;
 
 const PACKS_IN_PARALLEL: usize = 2;
 
-pub(crate) async fn run(repo: &Repo, snapshot_id: Option<&str>, read_data: bool, progress: Arc<Progress>) -> Result<VerifyReport, StorageError> {
-    let mut report = VerifyReport::default();
-    let ids: Vec<String> = match snapshot_id {
-        Some(id) => vec![id.to_string()],
-        None => repo
-            .list("snapshots/")
-            .await?
-            .into_iter()
-            .map(|(n, _)| n.trim_start_matches("snapshots/").to_string())
-            .collect(),
-    };
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct VerifyReport {
+    pub damaged_objects: Vec<String>,
+    pub damaged_snapshots: Vec<String>,
+    pub damaged_files: Vec<String>,
+    pub objects_checked: u64,
+    pub bytes_read: u64,
+}
 
-    // Manifests and trees.
-    let mut loaded: Vec<(SnapshotManifest, Option<Vec<TreeEntry>>)> = Vec::new();
-    let mut damaged_snaps: HashSet<String> = HashSet::new();
-    let mut damaged_objects: HashSet<String> = HashSet::new();
-    for id in ids {
-        progress.check_cancel()?;
-        report.objects_checked += 1;
-        match repo.load_snapshot(&id).await {
-            Ok(m) => {
-                let tree = match repo.load_tree(&m).await {
-                    Ok(t) => Some(t),
-                    Err(e @ (StorageError::Unavailable(_) | StorageError::Canceled)) => return Err(e),
-                    Err(_) => {
-                        damaged_snaps.insert(id.clone());
-                        None
-                    }
-                };
-                loaded.push((m, tree));
-            }
-            Err(e) if e.is_not_found() && snapshot_id.is_some() => return Err(e),
-            Err(e @ (StorageError::Unavailable(_) | StorageError::Canceled)) => return Err(e),
-            Err(_) => {
-                damaged_snaps.insert(id.clone());
-                damaged_objects.insert(snapshot_object(&id));
-            }
-        }
-    }
+impl Repo {
+    /// Check one snapshot (or all: `None`); `read_data` also downloads and decodes every pack.
+    /// Damage is reported, not returned as an error; a missing named snapshot is `NotFound`.
+    pub async fn verify(&self, snapshot_id: Option<&str>, read_data: bool, progress: Arc<Progress>) -> Result<VerifyReport, StorageError> {
+        let mut report = VerifyReport::default();
+        let ids: Vec<String> = match snapshot_id {
+            Some(id) => vec![id.to_string()],
+            None => self
+                .list("snapshots/")
+                .await?
+                .into_iter()
+                .map(|(n, _)| n.trim_start_matches("snapshots/").to_string())
+                .collect(),
+        };
 
-    // Every chunk needed, grouped by pack.
-    let mut needed: HashSet<Id> = HashSet::new();
-    for (m, tree) in &loaded {
-        for h in &m.tree {
-            needed.insert(parse_id(h, &snapshot_object(&m.snapshot_id))?);
-        }
-        for e in tree.iter().flatten() {
-            needed.extend(e.chunks.iter().copied());
-        }
-    }
-    let mut bad_chunks: HashSet<Id> = HashSet::new();
-    let mut by_pack: HashMap<Id, Vec<(Id, super::index::BlobLoc)>> = HashMap::new();
-    {
-        let idx = repo.index();
-        for id in &needed {
-            match idx.get(id) {
-                Some(loc) => by_pack.entry(loc.pack).or_default().push((*id, loc)),
-                None => {
-                    bad_chunks.insert(*id);
-                    damaged_objects.insert(format!("chunk {} (not in any index)", to_hex(id)));
+        // Manifests and trees.
+        let mut loaded: Vec<(SnapshotManifest, Option<Vec<TreeEntry>>)> = Vec::new();
+        let mut damaged_snaps: HashSet<String> = HashSet::new();
+        let mut damaged_objects: HashSet<String> = HashSet::new();
+        for id in ids {
+            progress.check_cancel()?;
+            report.objects_checked += 1;
+            match self.load_snapshot(&id).await {
+                Ok(m) => {
+                    let tree = match self.load_tree(&m).await {
+                        Ok(t) => Some(t),
+                        Err(e @ (StorageError::Unavailable(_) | StorageError::Canceled)) => return Err(e),
+                        Err(_) => {
+                            damaged_snaps.insert(id.clone());
+                            None
+                        }
+                    };
+                    loaded.push((m, tree));
+                }
+                Err(e) if e.is_not_found() && snapshot_id.is_some() => return Err(e),
+                Err(e @ (StorageError::Unavailable(_) | StorageError::Canceled)) => return Err(e),
+                Err(_) => {
+                    damaged_snaps.insert(id.clone());
+                    damaged_objects.insert(snapshot_object(&id));
                 }
             }
         }
-    }
-    // Index files that could not be read or decrypted are damaged objects too (their chunks
-    // then show up as "not in any index" above).
-    for name in repo.bad_index_files() {
-        damaged_objects.insert(name);
-    }
-    let present = repo.list_packs().await?;
-    let expected_size = |p: &Id| repo.index().packs.get(p).copied();
-    let mut to_read = Vec::new();
-    for (pack, blobs) in by_pack {
-        report.objects_checked += 1;
-        let ok = present.get(&pack).is_some_and(|s| Some(*s) == expected_size(&pack));
-        if !ok {
-            damaged_objects.insert(pack_object(&pack));
-            bad_chunks.extend(blobs.iter().map(|(id, _)| *id));
-        } else if read_data {
-            to_read.push((pack, blobs));
-        }
-    }
-    progress.set_totals(to_read.iter().filter_map(|(p, _)| present.get(p)).sum(), to_read.len() as u64);
 
-    let results: Vec<Result<(Id, u64, bool, Vec<Id>), StorageError>> = futures::stream::iter(to_read)
-        .map(|(pack, blobs)| {
-            let progress = progress.clone();
-            async move {
-                progress.check_cancel()?;
-                let (n, ok, bad) = check_pack(repo, pack, blobs).await?;
-                progress.add_items(1);
-                progress.add_bytes(n);
-                Ok((pack, n, ok, bad))
+        // Every chunk needed, grouped by pack.
+        let mut needed: HashSet<Id> = HashSet::new();
+        for (m, tree) in &loaded {
+            for h in &m.tree {
+                needed.insert(parse_id(h, &snapshot_object(&m.snapshot_id))?);
             }
-        })
-        .buffer_unordered(PACKS_IN_PARALLEL)
-        .collect()
-        .await;
-    for r in results {
-        let (pack, n, hash_ok, bad) = r?;
-        report.bytes_read += n;
-        if !hash_ok || !bad.is_empty() {
-            damaged_objects.insert(pack_object(&pack));
+            for e in tree.iter().flatten() {
+                needed.extend(e.chunks.iter().copied());
+            }
         }
-        bad_chunks.extend(bad);
-    }
+        let mut bad_chunks: HashSet<Id> = HashSet::new();
+        let mut by_pack: HashMap<Id, Vec<(Id, super::index::BlobLoc)>> = HashMap::new();
+        {
+            let idx = self.index();
+            for id in &needed {
+                match idx.get(id) {
+                    Some(loc) => by_pack.entry(loc.pack).or_default().push((*id, loc)),
+                    None => {
+                        bad_chunks.insert(*id);
+                        damaged_objects.insert(format!("chunk {} (not in any index)", to_hex(id)));
+                    }
+                }
+            }
+        }
+        // Index files that could not be read or decrypted are damaged objects too (their chunks
+        // then show up as "not in any index" above).
+        for name in self.bad_index_files() {
+            damaged_objects.insert(name);
+        }
+        let present = self.list_packs().await?;
+        let expected_size = |p: &Id| self.index().packs.get(p).copied();
+        let mut to_read = Vec::new();
+        for (pack, blobs) in by_pack {
+            report.objects_checked += 1;
+            let ok = present.get(&pack).is_some_and(|s| Some(*s) == expected_size(&pack));
+            if !ok {
+                damaged_objects.insert(pack_object(&pack));
+                bad_chunks.extend(blobs.iter().map(|(id, _)| *id));
+            } else if read_data {
+                to_read.push((pack, blobs));
+            }
+        }
+        progress.set_totals(to_read.iter().filter_map(|(p, _)| present.get(p)).sum(), to_read.len() as u64);
 
-    // Map bad chunks to files and snapshots.
-    let mut damaged_files: HashSet<String> = HashSet::new();
-    for (m, tree) in &loaded {
-        let tree_bad = m.tree.iter().any(|h| parse_id(h, "tree").map(|id| bad_chunks.contains(&id)).unwrap_or(true));
-        if tree_bad {
-            damaged_snaps.insert(m.snapshot_id.clone());
+        let results: Vec<Result<(Id, u64, bool, Vec<Id>), StorageError>> = futures::stream::iter(to_read)
+            .map(|(pack, blobs)| {
+                let progress = progress.clone();
+                async move {
+                    progress.check_cancel()?;
+                    let (n, ok, bad) = check_pack(self, pack, blobs).await?;
+                    progress.add_items(1);
+                    progress.add_bytes(n);
+                    Ok((pack, n, ok, bad))
+                }
+            })
+            .buffer_unordered(PACKS_IN_PARALLEL)
+            .collect()
+            .await;
+        for r in results {
+            let (pack, n, hash_ok, bad) = r?;
+            report.bytes_read += n;
+            if !hash_ok || !bad.is_empty() {
+                damaged_objects.insert(pack_object(&pack));
+            }
+            bad_chunks.extend(bad);
         }
-        for e in tree.iter().flatten() {
-            if e.chunks.iter().any(|id| bad_chunks.contains(id)) {
-                damaged_files.insert(e.display());
+
+        // Map bad chunks to files and snapshots.
+        let mut damaged_files: HashSet<String> = HashSet::new();
+        for (m, tree) in &loaded {
+            let tree_bad = m.tree.iter().any(|h| parse_id(h, "tree").map(|id| bad_chunks.contains(&id)).unwrap_or(true));
+            if tree_bad {
                 damaged_snaps.insert(m.snapshot_id.clone());
             }
+            for e in tree.iter().flatten() {
+                if e.chunks.iter().any(|id| bad_chunks.contains(id)) {
+                    damaged_files.insert(e.display());
+                    damaged_snaps.insert(m.snapshot_id.clone());
+                }
+            }
         }
+        report.damaged_objects = sorted(damaged_objects);
+        report.damaged_snapshots = sorted(damaged_snaps);
+        report.damaged_files = sorted(damaged_files);
+        Ok(report)
     }
-    report.damaged_objects = sorted(damaged_objects);
-    report.damaged_snapshots = sorted(damaged_snaps);
-    report.damaged_files = sorted(damaged_files);
-    Ok(report)
 }
 
 fn sorted(s: HashSet<String>) -> Vec<String> {

@@ -1,0 +1,115 @@
+//! Every platform-specific call in the crate, behind one portable interface (restic's
+//! `*_unix.go` / `*_windows.go` split): `unix.rs` (Linux and macOS; Linux-only calls gated by
+//! `target_os`), `windows.rs`, and the portable `write_private` here. Nothing outside this module
+//! names `std::os::unix`, `std::os::windows`, `libc` or `tokio::signal::unix`. Supported targets
+//! are unix and Windows; any other target stops the build with a message.
+//!
+//! | Call | Linux | macOS | Windows |
+//! |---|---|---|---|
+//! | `read_exact_at` / `write_all_at` (positioned I/O: pack reads, restore writes) | `pread`/`pwrite` (`FileExt`) | same | `seek_read`/`seek_write` in a loop (moves the handle's cursor, which no caller uses) |
+//! | `will_need` (read-ahead hint: backup's next files, packs to restore or copy) | `posix_fadvise(WILLNEED)` | no-op (no `posix_fadvise`) | no-op |
+//! | `file_stat` (mode, mtime, inode stored in the tree) | `MetadataExt` | same | mode made up from the file type and the read-only flag (`0o100644`/`0o100444`, `0o040755`, `0o120777`); mtime from `modified()`; inode 0, so "unchanged since the parent snapshot" rests on size and mtime |
+//! | `set_mode` / `set_file_mode` (restore) | `chmod`/`fchmod` of the mode's permission bits | same | no-op: no mode bits; restored entries keep the permissions inherited from the target directory (the mode stays in the snapshot) |
+//! | `create_private` (0600 file: keys, credentials, console config) | `open(.., 0o600)` | same | plain create: no mode bits; the file inherits its directory's ACL (under the user profile: owner, SYSTEM, Administrators) — a stated limitation |
+//! | `restrict_dir` (0700 KMS key directory) | `chmod 0700` | same | no-op, as above |
+//! | `symlink` (restore) | `symlink` | same | `symlink_dir` when the target resolves to a directory, else `symlink_file`; needs Developer Mode or the symlink privilege, otherwise that entry fails and restore reports it |
+//! | `name_bytes` / `name_from_bytes` (path bytes stored in the tree) | raw bytes (`OsStrExt`), non-UTF-8 names kept | same | UTF-8 for every valid Unicode name (identical to unix), WTF-8 for names with unpaired surrogates (lossless for any UTF-16 name, via `encode_wide`/`from_wide`); bytes no Windows name can hold (non-UTF-8 names from unix) are decoded with U+FFFD |
+//! | `limit_malloc_arenas` | `mallopt(M_ARENA_MAX, 2)` (glibc only) | no-op | no-op |
+//! | `sync_filesystems` (bench, before timed runs) | `sync()` | same | no-op |
+//! | `free_disk` (bench) | `statvfs` | same | `None` (not reported) |
+//! | `terminate` (bench's child server) | `kill(SIGTERM)` | same | `Child::kill` (TerminateProcess: no graceful shutdown) |
+//! | `shutdown_requested` (`serve`) | Ctrl-C or SIGTERM | same | Ctrl-C |
+//!
+//! `copy_file_range` is not used (the local mirror copy reads pieces with plain `read`). The
+//! bench's `/proc` readings (`proc_rss`, `machine`, dropping caches) are plain file reads that
+//! find nothing off Linux.
+
+use std::io::Write;
+use std::path::Path;
+
+#[cfg(not(any(unix, windows)))]
+compile_error!("mirrorvault builds for unix (Linux, macOS) and Windows only: src/platform/ has no implementation for this target");
+
+#[cfg(unix)]
+mod unix;
+#[cfg(unix)]
+pub use unix::*;
+
+#[cfg(windows)]
+mod windows;
+#[cfg(windows)]
+pub use windows::*;
+
+#[cfg(any(windows, test))]
+mod wtf8;
+
+/// What the snapshot tree keeps of a file's metadata (see `file_stat`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FileStat {
+    /// Unix `st_mode` (file type and permission bits).
+    pub mode: u32,
+    /// Modification time: seconds since the Unix epoch, and nanoseconds.
+    pub mtime: i64,
+    pub mtime_nsec: u32,
+    pub inode: u64,
+}
+
+/// Writes a file readable by its owner only (0600 where there are mode bits, see
+/// `create_private`), atomically: a `.tmp` sibling, synced, then renamed over `path`.
+pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = path.with_extension("tmp");
+    {
+        let mut f = create_private(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::OsStr;
+
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_keep_their_bytes() {
+        for name in ["plain.txt", "ünïcødé €", ""] {
+            let bytes = name_bytes(OsStr::new(name)).into_owned();
+            assert_eq!(bytes, name.as_bytes(), "Unicode names are stored as UTF-8");
+            assert_eq!(name_from_bytes(bytes), OsStr::new(name));
+        }
+        #[cfg(unix)]
+        {
+            let raw = vec![b'a', 0xff, 0xfe, b'b'];
+            let back = name_from_bytes(raw.clone());
+            assert_eq!(name_bytes(&back).as_ref(), raw.as_slice(), "non-UTF-8 unix names are kept");
+        }
+    }
+
+    #[test]
+    fn positioned_io_and_private_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        let f = create_private(&path).unwrap();
+        write_all_at(&f, b"world", 6).unwrap();
+        write_all_at(&f, b"hello ", 0).unwrap();
+        drop(f);
+        let f = std::fs::File::open(&path).unwrap();
+        let mut buf = [0u8; 5];
+        read_exact_at(&f, &mut buf, 6).unwrap();
+        assert_eq!(&buf, b"world");
+        let err = read_exact_at(&f, &mut buf, 9).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::UnexpectedEof);
+        will_need(&path, 0);
+
+        let secret = dir.path().join("secret.toml");
+        write_private(&secret, b"k = 1\n").unwrap();
+        assert_eq!(std::fs::read(&secret).unwrap(), b"k = 1\n");
+        let st = file_stat(&std::fs::metadata(&secret).unwrap());
+        #[cfg(unix)]
+        assert_eq!(st.mode & 0o777, 0o600);
+        assert!(st.mtime > 1_600_000_000);
+        assert!(!dir.path().join("secret.tmp").exists());
+    }
+}
