@@ -4,7 +4,7 @@ use std::fs::{self, File};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-use super::error::{BenchError, BenchResult, IoContext as _};
+use super::error::{BenchResult, IoContext as _};
 use rand::rngs::StdRng;
 use rand::{Rng, RngCore, SeedableRng};
 

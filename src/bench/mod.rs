@@ -11,7 +11,7 @@ pub mod report;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use error::{bail, BenchError, BenchResult, IoContext as _};
+use error::{bail, BenchResult, IoContext as _};
 
 use crate::backend::{self, ServeOptions};
 use crate::client::{Client, Credentials, VaultQuery};

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use super::error::{bail, BenchError, BenchResult, IoContext as _};
+use super::error::{bail, BenchResult, IoContext as _};
 
 pub const PASSWORD: &str = "mirrorvault-bench-password";
 

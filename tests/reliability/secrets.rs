@@ -148,7 +148,7 @@ fn generated_credentials_are_private_and_never_printed() {
         .env("RUST_LOG", "trace")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
+    let child = cmd.spawn().unwrap();
     let path = tmp.path().join("credentials.toml");
     wait_until_blocking(Duration::from_secs(10), "the generated credentials file", || {
         path.exists() && std::fs::read_to_string(&path).map(|s| s.contains("access_key_secret")).unwrap_or(false)
