@@ -1,7 +1,15 @@
 //! Helpers shared by every test binary (`tests/*/main.rs` include this directory as
-//! `pub mod support`): one in-process test server, one child-process backend, one wait loop,
-//! one tree walker and one tree comparison, the API's job helpers, signed RPC requests, and the
-//! storage suite's locations (local directory and in-process S3).
+//! `#[path = "../support/mod.rs"] pub mod support`; `pub` so that a binary not using every
+//! helper compiles without dead-code warnings):
+//! - `server::TestServer`: the one in-process backend (127.0.0.1:0, temp dir), and
+//!   `console::ConsoleFixture`, the console's tests' wrapper of it (own runtime, console apps);
+//! - `child::Backend`: the real `mirrorvault serve` binary, for tests that SIGKILL it or read its logs;
+//! - `wait`: the one polling loop (`wait_until(timeout, what, cond)`, `wait_for`, and a blocking twin);
+//! - `tree`: the one walker (`walk`, `files_under`) and the one comparison
+//!   (`assert_trees_equal_content_mode_mtime`);
+//! - `jobs` (start a backup, wait for a job, error codes), `rpc` (hand-signed RPC requests),
+//!   `fixtures` (credentials, trees, seeded bytes);
+//! - `store` and `s3`: the storage suite's locations of each kind (local directory, in-process S3).
 pub mod child;
 pub mod console;
 pub mod fixtures;
