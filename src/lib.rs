@@ -3,5 +3,6 @@ pub mod api;
 pub mod backend;
 pub mod bench;
 pub mod client;
+pub mod launcher;
 pub mod platform;
 pub mod ui;

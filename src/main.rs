@@ -170,8 +170,8 @@ fn main() -> anyhow::Result<()> {
             let key_file = key_file.unwrap_or_else(|| data_dir.join("master.key"));
             rt.block_on(restore_from_location(location, vault_id, snapshot_id, target, key_file, overwrite))
         }
-        Some(Command::Bench(args)) => mirrorvault::bench::run(args).map(|_| ()),
-        None => mirrorvault::ui::run_console(cli.endpoint, data_dir, env_credentials()),
+        Some(Command::Bench(args)) => Ok(mirrorvault::bench::run(args).map(|_| ())?),
+        None => Ok(mirrorvault::launcher::run_console(cli.endpoint, data_dir, env_credentials())?),
     }
 }
 

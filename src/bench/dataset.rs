@@ -4,7 +4,7 @@ use std::fs::{self, File};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
+use super::error::{BenchResult, IoContext as _};
 use rand::rngs::StdRng;
 use rand::{Rng, RngCore, SeedableRng};
 
@@ -29,7 +29,7 @@ pub struct DatasetStats {
 /// for a given `(size, seed)`. Composition by bytes: 25 % small files (0.5–48 KiB, half text, half
 /// random) in nested dirs, 35 % large incompressible files, 20 % logs, 5 % a SQLite-like paged
 /// file, 15 % duplicated content (copies of large and small files under other names).
-pub fn generate(root: &Path, size: u64, seed: u64) -> anyhow::Result<DatasetStats> {
+pub fn generate(root: &Path, size: u64, seed: u64) -> BenchResult<DatasetStats> {
     fs::create_dir_all(root).with_context(|| format!("cannot create {}", root.display()))?;
     let mut rng = StdRng::seed_from_u64(seed);
     let mut st = DatasetStats::default();
@@ -142,7 +142,7 @@ pub fn generate(root: &Path, size: u64, seed: u64) -> anyhow::Result<DatasetStat
     Ok(st)
 }
 
-fn count_dirs(root: &Path) -> anyhow::Result<u64> {
+fn count_dirs(root: &Path) -> BenchResult<u64> {
     let mut n = 0;
     for e in fs::read_dir(root)? {
         let e = e?;
@@ -153,7 +153,7 @@ fn count_dirs(root: &Path) -> anyhow::Result<u64> {
     Ok(n)
 }
 
-fn write_stream(path: &Path, len: u64, mut fill: impl FnMut(&mut [u8])) -> anyhow::Result<()> {
+fn write_stream(path: &Path, len: u64, mut fill: impl FnMut(&mut [u8])) -> BenchResult<()> {
     let mut f = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
     let mut buf = vec![0u8; PIECE.min(len as usize)];
     let mut left = len;
@@ -267,8 +267,8 @@ fn fill_db_page(rng: &mut StdRng, page: &mut [u8], page_no: u64, pages: u64) {
 }
 
 /// Every regular file under `root`, sorted.
-pub fn list_files(root: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
+pub fn list_files(root: &Path) -> BenchResult<Vec<PathBuf>> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> BenchResult<()> {
         let mut entries: Vec<_> = fs::read_dir(dir)?.collect::<Result<_, _>>()?;
         entries.sort_by_key(|e| e.file_name());
         for e in entries {
@@ -300,7 +300,7 @@ pub struct ChangeStats {
 /// Changes `fraction` of the files under `root` (deterministic for `seed`): a third get data
 /// appended (a quarter of their size, 1 MiB at most), a third get a range in the middle
 /// overwritten (same bound), and as many new files are created (small-file sizes).
-pub fn change(root: &Path, fraction: f64, seed: u64) -> anyhow::Result<ChangeStats> {
+pub fn change(root: &Path, fraction: f64, seed: u64) -> BenchResult<ChangeStats> {
     let files = list_files(root)?;
     let n = ((files.len() as f64 * fraction).round() as usize).max(3);
     let mut rng = StdRng::seed_from_u64(seed);
@@ -341,9 +341,9 @@ pub fn change(root: &Path, fraction: f64, seed: u64) -> anyhow::Result<ChangeSta
 }
 
 /// BLAKE3 over the tree: sorted relative paths, kinds, symlink targets and file contents.
-pub fn tree_hash(root: &Path) -> anyhow::Result<String> {
+pub fn tree_hash(root: &Path) -> BenchResult<String> {
     let mut h = blake3::Hasher::new();
-    fn walk(root: &Path, dir: &Path, h: &mut blake3::Hasher, buf: &mut [u8]) -> anyhow::Result<()> {
+    fn walk(root: &Path, dir: &Path, h: &mut blake3::Hasher, buf: &mut [u8]) -> BenchResult<()> {
         let mut entries: Vec<_> = fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))?.collect::<Result<_, _>>()?;
         entries.sort_by_key(|e| e.file_name());
         for e in entries {
@@ -380,7 +380,7 @@ pub fn tree_hash(root: &Path) -> anyhow::Result<String> {
 }
 
 /// Reads every file once (used to warm the page cache equally for both sides).
-pub fn read_all(root: &Path) -> anyhow::Result<u64> {
+pub fn read_all(root: &Path) -> BenchResult<u64> {
     let mut buf = vec![0u8; MIB as usize];
     let mut total = 0;
     for p in list_files(root)? {

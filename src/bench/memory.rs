@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context};
+use super::error::{bail, BenchError, BenchResult, IoContext as _};
 
 use super::measure::proc_rss;
 use crate::client::{Client, Credentials};
@@ -38,7 +38,7 @@ impl Drop for ChildServer {
     }
 }
 
-fn spawn_server(exe: &Path, data_dir: &Path, creds: &Credentials) -> anyhow::Result<ChildServer> {
+fn spawn_server(exe: &Path, data_dir: &Path, creds: &Credentials) -> BenchResult<ChildServer> {
     let mut child = Command::new(exe)
         .arg("serve")
         .arg("--data-dir")
@@ -54,7 +54,7 @@ fn spawn_server(exe: &Path, data_dir: &Path, creds: &Credentials) -> anyhow::Res
         .stderr(Stdio::null())
         .spawn()
         .with_context(|| format!("cannot start {} serve", exe.display()))?;
-    let stdout = child.stdout.take().context("no stdout")?;
+    let stdout = child.stdout.take().ok_or_else(|| BenchError::Failed("no stdout".into()))?;
     let mut lines = BufReader::new(stdout).lines();
     let mut server = ChildServer { child, endpoint: String::new() };
     while let Some(line) = lines.next() {
@@ -73,7 +73,7 @@ fn spawn_server(exe: &Path, data_dir: &Path, creds: &Credentials) -> anyhow::Res
 }
 
 /// Backs `tree` up through a child backend; samples its RSS every 100 ms; returns the peak.
-pub fn measure(rt: &tokio::runtime::Runtime, exe: &Path, work: &Path, tree: &Path, bytes: u64) -> anyhow::Result<MemoryResult> {
+pub fn measure(rt: &tokio::runtime::Runtime, exe: &Path, work: &Path, tree: &Path, bytes: u64) -> BenchResult<MemoryResult> {
     let creds = Credentials { access_key_id: "LTAIbenchmemory01".into(), access_key_secret: "bench-memory-secret".into() };
     let data_dir: PathBuf = work.join("mem-backend");
     let server = spawn_server(exe, &data_dir, &creds)?;
@@ -82,7 +82,7 @@ pub fn measure(rt: &tokio::runtime::Runtime, exe: &Path, work: &Path, tree: &Pat
     let (client_id, vault_id) = rt.block_on(async {
         let c = client.create_backup_client("bench-memory", "cn-hangzhou", None).await?;
         super::wait_vault_created(&client, &c.vault_id).await?;
-        anyhow::Ok((c.client_id, c.vault_id))
+        Ok::<_, BenchError>((c.client_id, c.vault_id))
     })?;
     let idle_rss = proc_rss(pid).map(|(_, rss)| rss).unwrap_or(0);
     let include = vec![tree.display().to_string()];
@@ -97,7 +97,7 @@ pub fn measure(rt: &tokio::runtime::Runtime, exe: &Path, work: &Path, tree: &Pat
         }
         let done = rt.block_on(async {
             let r = client.describe_backup_jobs(None, Some(&job.job_id)).await?;
-            anyhow::Ok(r.backup_jobs.backup_job.into_iter().next().filter(|j| super::terminal(&j.job.status)))
+            Ok::<_, BenchError>(r.backup_jobs.backup_job.into_iter().next().filter(|j| super::terminal(&j.job.status)))
         })?;
         if let Some(j) = done {
             if j.job.status != "COMPLETE" {

@@ -2,6 +2,7 @@
 //! `cp -r`, plus the API, the console and the backend's memory. See README "Benchmarks".
 pub mod console;
 pub mod dataset;
+pub mod error;
 pub mod measure;
 pub mod memory;
 pub mod peers;
@@ -10,13 +11,14 @@ pub mod report;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context};
+use error::{bail, BenchResult, IoContext as _};
 
 use crate::backend::{self, ServeOptions};
 use crate::client::{Client, Credentials, VaultQuery};
 use dataset::human_bytes;
 use measure::{equalise, mean, percentile, CacheMode, Stat};
 use peers::Peer;
+pub use error::BenchError;
 pub use report::{BenchReport, Row};
 
 const REGION: &str = "cn-hangzhou";
@@ -92,7 +94,7 @@ pub(crate) fn terminal(status: &str) -> bool {
     ["COMPLETE", "FAILED", "CANCELED"].contains(&status)
 }
 
-pub(crate) async fn wait_vault_created(client: &Client, vault_id: &str) -> anyhow::Result<()> {
+pub(crate) async fn wait_vault_created(client: &Client, vault_id: &str) -> BenchResult<()> {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         if let Some(v) = client.vault(vault_id).await? {
@@ -110,13 +112,13 @@ pub(crate) async fn wait_vault_created(client: &Client, vault_id: &str) -> anyho
 }
 
 /// Runs a backup job to its end; returns (seconds from the request to COMPLETE seen, snapshot id).
-async fn mv_backup(client: &Client, vault_id: &str, client_id: &str, paths: &[&Path]) -> anyhow::Result<(f64, String)> {
+async fn mv_backup(client: &Client, vault_id: &str, client_id: &str, paths: &[&Path]) -> BenchResult<(f64, String)> {
     mv_backup_at(client, vault_id, client_id, paths).await.map(|(t, s, _)| (t, s))
 }
 
 /// As `mv_backup`, plus the instant the last poll that still saw the job unfinished was sent
 /// (the commit happened after it: a conservative start for the replication lag).
-async fn mv_backup_at(client: &Client, vault_id: &str, client_id: &str, paths: &[&Path]) -> anyhow::Result<(f64, String, Instant)> {
+async fn mv_backup_at(client: &Client, vault_id: &str, client_id: &str, paths: &[&Path]) -> BenchResult<(f64, String, Instant)> {
     let include: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
     let t = Instant::now();
     let job = client.create_backup_job(vault_id, client_id, &include, &[]).await?;
@@ -135,7 +137,7 @@ async fn mv_backup_at(client: &Client, vault_id: &str, client_id: &str, paths: &
     }
 }
 
-async fn mv_restore(client: &Client, vault_id: &str, snapshot_id: &str, target: &Path) -> anyhow::Result<f64> {
+async fn mv_restore(client: &Client, vault_id: &str, snapshot_id: &str, target: &Path) -> BenchResult<f64> {
     let t = Instant::now();
     let r = client.create_restore_job(vault_id, snapshot_id, &target.display().to_string(), &[], false).await?;
     loop {
@@ -167,7 +169,7 @@ fn rm(p: &Path) {
     }
 }
 
-fn cp_r(from: &Path, to: &Path) -> anyhow::Result<f64> {
+fn cp_r(from: &Path, to: &Path) -> BenchResult<f64> {
     let t = Instant::now();
     let st = std::process::Command::new("cp").arg("-r").arg(from).arg(to).status().context("cannot run cp")?;
     if !st.success() {
@@ -201,12 +203,12 @@ fn time_rows(report: &mut BenchReport, metric: &str, ours: &[f64], peers: &[Side
 }
 
 /// Runs the benchmark; prints the table; writes the JSON when asked.
-pub fn run(args: BenchArgs) -> anyhow::Result<BenchReport> {
+pub fn run(args: BenchArgs) -> BenchResult<BenchReport> {
     let started = Instant::now();
     let runs = args.runs.max(1);
     let memory_size = match args.memory_size.trim() {
         "skip" | "none" | "0" | "" => None,
-        s => Some(dataset::parse_size(s).map_err(anyhow::Error::msg)?),
+        s => Some(dataset::parse_size(s).map_err(BenchError::Failed)?),
     };
     let base = args.work_dir.clone().unwrap_or_else(std::env::temp_dir);
     let work = base.join("mirrorvault-bench");
@@ -260,12 +262,12 @@ pub fn run(args: BenchArgs) -> anyhow::Result<BenchReport> {
     let creds = Credentials { access_key_id: "LTAIbenchkey000001".into(), access_key_secret: "bench-secret-000001".into() };
     let mv_data = work.join("mv-data");
     let server = rt.block_on(backend::start(
-        ServeOptions { data_dir: mv_data.clone(), listen: "127.0.0.1:0".parse()?, historical_sync_delay: Duration::from_secs(86_400), demo: false, credentials: Some(creds.clone()) },
+        ServeOptions { data_dir: mv_data.clone(), listen: "127.0.0.1:0".parse().expect("loopback address"), historical_sync_delay: Duration::from_secs(86_400), demo: false, credentials: Some(creds.clone()) },
         None,
     ))?;
     let client = Client::new(&server.endpoint(), creds.clone())?;
     let vault_dir = |region: &str, id: &str| mv_data.join("regions").join(region).join("vaults").join(id);
-    let result = (|| -> anyhow::Result<()> {
+    let result = (|| -> BenchResult<()> {
         let gib = report.dataset_bytes as f64 / MIB;
         // 2a. First backup.
         println!("first backup: {runs} run(s) per side …");
@@ -278,7 +280,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<BenchReport> {
             let (cid, vid) = rt.block_on(async {
                 let c = client.create_backup_client(&format!("bench-{run}"), REGION, None).await?;
                 wait_vault_created(&client, &c.vault_id).await?;
-                anyhow::Ok((c.client_id, c.vault_id))
+                Ok::<_, BenchError>((c.client_id, c.vault_id))
             })?;
             equalise(cache_mode, &[&data]);
             let (t, _) = rt.block_on(mv_backup(&client, &vid, &cid, &[&data]))?;
@@ -412,7 +414,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<BenchReport> {
             let mid = rt.block_on(async {
                 let r = client.create_replication_vault(&vault_id, REGION, MIRROR_REGION, &format!("bench-mirror-{run}"), "").await?;
                 wait_vault_created(&client, &r.vault_id).await?;
-                anyhow::Ok(r.vault_id)
+                Ok::<_, BenchError>(r.vault_id)
             })?;
             equalise(cache_mode, &[&src_dir]);
             let t = rt.block_on(async {
@@ -422,7 +424,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<BenchReport> {
                 loop {
                     if let Some(m) = client.vault(&mid).await? {
                         if m.replication_status == crate::api::vault::REPL_IN_SYNC && m.snapshot_count >= src_snapshots {
-                            return anyhow::Ok(t.elapsed().as_secs_f64());
+                            return Ok::<_, BenchError>(t.elapsed().as_secs_f64());
                         }
                         if m.replication_status == crate::api::vault::REPL_ERROR {
                             bail!("mirror sync failed: {}", m.replication_status_message);
@@ -446,9 +448,9 @@ pub fn run(args: BenchArgs) -> anyhow::Result<BenchReport> {
                             )
                             .await;
                         tokio::time::sleep(Duration::from_millis(500)).await;
-                        client.delete_vault(&mid).await.map_err(|e2| anyhow::anyhow!("cannot delete the mirror: {e}; {e2}"))?;
+                        client.delete_vault(&mid).await.map_err(|e2| BenchError::Failed(format!("cannot delete the mirror: {e}; {e2}")))?;
                     }
-                    anyhow::Ok(())
+                    Ok::<_, BenchError>(())
                 })?;
             }
             mirror_id = mid;
@@ -506,7 +508,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<BenchReport> {
                 loop {
                     let r = client.describe_snapshots(&mirror_id).await?;
                     if r.snapshots.snapshot.iter().any(|s| s.snapshot_id == snap) {
-                        return anyhow::Ok(committed.elapsed().as_secs_f64());
+                        return Ok::<_, BenchError>(committed.elapsed().as_secs_f64());
                     }
                     if Instant::now() > deadline {
                         bail!("snapshot {snap} not in the mirror after 120 s");
@@ -612,17 +614,17 @@ pub fn run(args: BenchArgs) -> anyhow::Result<BenchReport> {
 /// DescribeVaults latency: `vaults` rows inserted straight into the catalog (one transaction),
 /// then `runs` rounds of `requests` signed requests from 16 concurrent tasks. Returns the p50s
 /// and p99s (ms) per run and a line about the setup.
-fn api_latency(rt: &tokio::runtime::Runtime, dir: &Path, creds: &Credentials, vaults: usize, requests: usize, runs: usize) -> anyhow::Result<(Vec<f64>, Vec<f64>, String)> {
+fn api_latency(rt: &tokio::runtime::Runtime, dir: &Path, creds: &Credentials, vaults: usize, requests: usize, runs: usize) -> BenchResult<(Vec<f64>, Vec<f64>, String)> {
     rm(dir);
     let server = rt.block_on(backend::start(
-        ServeOptions { data_dir: dir.to_path_buf(), listen: "127.0.0.1:0".parse()?, historical_sync_delay: Duration::from_secs(86_400), demo: false, credentials: Some(creds.clone()) },
+        ServeOptions { data_dir: dir.to_path_buf(), listen: "127.0.0.1:0".parse().expect("loopback address"), historical_sync_delay: Duration::from_secs(86_400), demo: false, credentials: Some(creds.clone()) },
         None,
     ))?;
     let t = Instant::now();
     {
         use crate::backend::catalog::NewVault;
         let cat = &server.state.catalog;
-        cat.conn().execute_batch("BEGIN")?;
+        cat.conn().execute_batch("BEGIN").map_err(|e| BenchError::Catalog(e.to_string()))?;
         for i in 0..vaults {
             let id = format!("v-bench-{i:06}");
             let name = format!("vault-{i:06}");
@@ -637,9 +639,10 @@ fn api_latency(rt: &tokio::runtime::Runtime, dir: &Path, creds: &Credentials, va
                 source_vault_id: None,
                 historical_start_time: 0,
                 status: "CREATED",
-            })?;
+            })
+            .map_err(|e| BenchError::Catalog(e.to_string()))?;
         }
-        cat.conn().execute_batch("COMMIT")?;
+        cat.conn().execute_batch("COMMIT").map_err(|e| BenchError::Catalog(e.to_string()))?;
         // Each vault's location holds its `config` (the backend's location watcher checks it every
         // few seconds and marks a vault without one ERROR); a placeholder is enough for DescribeVaults.
         for i in 0..vaults {
@@ -677,7 +680,7 @@ fn api_latency(rt: &tokio::runtime::Runtime, dir: &Path, creds: &Credentials, va
                             bail!("page {page} came back empty");
                         }
                     }
-                    anyhow::Ok(lat)
+                    Ok::<_, BenchError>(lat)
                 }));
             }
             let mut all = Vec::new();
@@ -688,7 +691,7 @@ fn api_latency(rt: &tokio::runtime::Runtime, dir: &Path, creds: &Credentials, va
             p50s.push(percentile(&all, 50.0));
             p99s.push(percentile(&all, 99.0));
         }
-        anyhow::Ok((p50s, p99s, rates))
+        Ok::<_, BenchError>((p50s, p99s, rates))
     });
     rt.block_on(server.shutdown());
     rm(dir);

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use anyhow::{bail, Context};
+use super::error::{bail, BenchResult, IoContext as _};
 
 pub const PASSWORD: &str = "mirrorvault-bench-password";
 
@@ -72,7 +72,7 @@ impl Peer {
     }
 
     /// Runs the command; returns its wall time in seconds.
-    fn run(&self, mut c: Command, what: &str) -> anyhow::Result<f64> {
+    fn run(&self, mut c: Command, what: &str) -> BenchResult<f64> {
         let t = Instant::now();
         let out = c.output().with_context(|| format!("cannot run {}", self.bin.display()))?;
         let elapsed = t.elapsed().as_secs_f64();
@@ -85,14 +85,14 @@ impl Peer {
     }
 
     /// Creates a repository (not timed by the callers).
-    pub fn init(&self, repo: &Path) -> anyhow::Result<()> {
+    pub fn init(&self, repo: &Path) -> BenchResult<()> {
         let mut c = self.cmd(repo);
         c.arg("init");
         self.run(c, "init").map(|_| ())
     }
 
     /// A repository for `copy` into it, with the chunker parameters of `from` (so dedup works).
-    pub fn init_copy_target(&self, repo: &Path, from: &Path) -> anyhow::Result<()> {
+    pub fn init_copy_target(&self, repo: &Path, from: &Path) -> BenchResult<()> {
         match self.kind {
             Kind::Restic => {
                 let mut c = self.cmd(repo);
@@ -106,13 +106,13 @@ impl Peer {
         }
     }
 
-    pub fn backup(&self, repo: &Path, path: &Path) -> anyhow::Result<f64> {
+    pub fn backup(&self, repo: &Path, path: &Path) -> BenchResult<f64> {
         let mut c = self.cmd(repo);
         c.arg("backup").arg(path).arg("--host").arg("bench");
         self.run(c, "backup")
     }
 
-    pub fn copy(&self, from: &Path, to: &Path) -> anyhow::Result<f64> {
+    pub fn copy(&self, from: &Path, to: &Path) -> BenchResult<f64> {
         match self.kind {
             Kind::Restic => {
                 let mut c = self.cmd(to);
@@ -145,7 +145,7 @@ impl Peer {
         }
     }
 
-    pub fn restore(&self, repo: &Path, target: &Path) -> anyhow::Result<f64> {
+    pub fn restore(&self, repo: &Path, target: &Path) -> BenchResult<f64> {
         let mut c = self.cmd(repo);
         match self.kind {
             Kind::Restic => {

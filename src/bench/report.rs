@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+use super::error::BenchResult;
 use super::measure::Stat;
 
 /// One line of the table: mirrorvault's value, the other side's (a peer, `cp -r`, or the target
@@ -118,7 +119,7 @@ impl BenchReport {
         }
     }
 
-    pub fn write_json(&self, path: &Path) -> anyhow::Result<()> {
+    pub fn write_json(&self, path: &Path) -> BenchResult<()> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;
         }

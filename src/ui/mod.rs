@@ -1,5 +1,7 @@
 //! The console (eframe/egui). The UI thread never waits on I/O: every backend call runs on a
-//! tokio runtime through `Net` and comes back as a promise polled each frame.
+//! tokio runtime through `Net` and comes back as a promise polled each frame. The console
+//! reaches a backend only over HTTP through `crate::client`; which backend (an embedded one the
+//! launcher started, or a remote one) arrives as a `Connection` from `crate::launcher`.
 pub mod actions;
 pub mod app;
 pub mod command;
@@ -7,39 +9,28 @@ pub mod config;
 pub mod request;
 pub mod screens;
 pub mod style;
-pub mod testing;
 pub mod widgets;
 
-use std::path::PathBuf;
-use std::time::Duration;
+pub use app::Connection;
 
-use anyhow::Context as _;
-
-use crate::backend::{self, ServeOptions};
-use crate::client::{Client, Credentials};
-use app::{ConsoleApp, Connection};
+use crate::client::{Client, ClientError};
+use app::ConsoleApp;
 use config::ConsoleConfig;
 use request::Net;
 
-/// The embedded backend's historical sync delay (demo: short enough to watch).
-pub const EMBEDDED_HISTORICAL_SYNC_DELAY: Duration = Duration::from_secs(3 * 60);
-
-/// How the console starts its embedded backend: in `data_dir/console`, on 127.0.0.1 only (a
-/// random free port), with demo content. Never reachable from another machine.
-pub fn embedded_serve_options(data_dir: &std::path::Path) -> ServeOptions {
-    ServeOptions {
-        data_dir: data_dir.join("console"),
-        listen: "127.0.0.1:0".parse().expect("loopback address"),
-        historical_sync_delay: EMBEDDED_HISTORICAL_SYNC_DELAY,
-        demo: true,
-        credentials: None,
-    }
+/// Why the console could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum UiError {
+    #[error("invalid endpoint: {0}")]
+    Endpoint(#[source] ClientError),
+    #[error("the console window failed: {0}")]
+    Window(#[from] eframe::Error),
 }
 
-/// Opens the console window. Without `endpoint` it starts an embedded demo backend in
-/// `data_dir/console` first and stops it when the window closes.
-pub fn run_console(endpoint: Option<String>, data_dir: PathBuf, credentials: Option<Credentials>) -> anyhow::Result<()> {
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().thread_name("mirrorvault-console").build().context("cannot start the async runtime")?;
+/// Opens the console window on `connection` and returns when it closes. Requests run on `rt`.
+/// A remote connection without credentials takes them from the console's settings file, or
+/// opens on the Settings screen to ask for them.
+pub fn run(mut connection: Connection, rt: tokio::runtime::Handle) -> Result<(), UiError> {
     let config_path = config::default_path();
     let config = match &config_path {
         Some(path) => ConsoleConfig::load(path).unwrap_or_else(|e| {
@@ -48,33 +39,19 @@ pub fn run_console(endpoint: Option<String>, data_dir: PathBuf, credentials: Opt
         }),
         None => ConsoleConfig::default(),
     };
-
-    let (connection, server) = match endpoint {
-        None => {
-            let opts = embedded_serve_options(&data_dir);
-            let server = rt.block_on(backend::start(opts, None)).context("cannot start the embedded backend")?;
-            let source = match &server.credentials_file {
-                Some(path) => format!("{} (embedded backend)", path.display()),
-                None => "the embedded backend".to_string(),
-            };
-            let connection = Connection { endpoint: server.endpoint(), embedded: true, credentials: server.credentials.clone(), credentials_source: source };
-            (connection, Some(server))
+    let needs_credentials = !connection.embedded && connection.credentials.access_key_id.is_empty();
+    if needs_credentials {
+        match config.credentials() {
+            Some(c) => {
+                connection.credentials = c;
+                connection.credentials_source = "the console's settings file".to_string();
+            }
+            None => tracing::warn!("no credentials for {}: enter them on the Settings screen", connection.endpoint),
         }
-        Some(endpoint) => {
-            let (credentials, source) = match (credentials, config.credentials()) {
-                (Some(c), _) => (c, "the environment".to_string()),
-                (None, Some(c)) => (c, "the console's settings file".to_string()),
-                (None, None) => {
-                    tracing::warn!("no credentials for {endpoint}: enter them on the Settings screen");
-                    (Credentials { access_key_id: String::new(), access_key_secret: String::new() }, "none yet: enter them under Settings".to_string())
-                }
-            };
-            (Connection { endpoint, embedded: false, credentials, credentials_source: source }, None)
-        }
-    };
+    }
 
-    let client = Client::new(&connection.endpoint, connection.credentials.clone()).context("invalid endpoint")?;
-    let net = Net { client, rt: rt.handle().clone() };
+    let client = Client::new(&connection.endpoint, connection.credentials.clone()).map_err(UiError::Endpoint)?;
+    let net = Net { client, rt };
     let remote_without_credentials = !connection.embedded && connection.credentials.access_key_id.is_empty();
     let mut app = ConsoleApp::new(net, connection, config_path, config);
     if remote_without_credentials {
@@ -86,11 +63,6 @@ pub fn run_console(endpoint: Option<String>, data_dir: PathBuf, credentials: Opt
         viewport = viewport.with_icon(icon);
     }
     let options = eframe::NativeOptions { viewport, ..Default::default() };
-    let result = eframe::run_native("mirrorvault", options, Box::new(move |_cc| Ok(Box::new(app))));
-
-    if let Some(server) = server {
-        rt.block_on(server.shutdown());
-    }
-    rt.shutdown_timeout(Duration::from_secs(5));
-    result.map_err(|e| anyhow::anyhow!("the console window failed: {e}"))
+    eframe::run_native("mirrorvault", options, Box::new(move |_cc| Ok(Box::new(app))))?;
+    Ok(())
 }

@@ -1,0 +1,15 @@
+//! The API through the real in-process server: signatures, vaults and mirrors, the data plane,
+//! encryption at rest, SQL Server (demo engine, and a live server when configured), demo
+//! content, and the official Python SDKs.
+#[path = "../support/mod.rs"]
+pub mod support;
+
+mod auth;
+mod backup;
+mod demo_content;
+mod encryption;
+mod sdk;
+mod sqlserver;
+mod sqlserver_demo;
+mod sqlserver_tds;
+mod vaults;

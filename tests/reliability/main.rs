@@ -1,0 +1,13 @@
+//! Reliability scenarios (crash anywhere, region loss, corruption, hostile input,
+//! authentication, secrets, races, load) on the real server, in process or as the real binary,
+//! and the benchmark's smoke run.
+#[path = "../support/mod.rs"]
+pub mod support;
+
+mod bench_smoke;
+mod corruption;
+mod crash;
+mod hostile;
+mod load;
+mod races;
+mod secrets;

@@ -1,0 +1,97 @@
+//! Replication to a mirror vault in another location of the same kind.
+
+use std::fs;
+use std::time::Instant;
+
+use mirrorvault::backend::storage::*;
+
+use crate::support::fixtures::{random_bytes, write};
+use crate::support::store::{new_repo, progress, req, restore_req, Kind, Locations};
+use crate::support::tree::{assert_trees_equal_content_mode_mtime, files_under, rerooted};
+
+location_suite!(copy_resume_and_survive_source_loss, damaged_source_pack_is_never_copied);
+
+async fn copy_resume_and_survive_source_loss(kind: Kind) {
+    let tmp = tempfile::tempdir().unwrap();
+    let locs = Locations::new(kind, &tmp.path().join("locations")).await;
+    let (src, a_dir, b_dir) = (tmp.path().join("src"), locs.location("region-a"), locs.location("region-b"));
+    for i in 0..5 {
+        write(&src.join(format!("f{i}.bin")), &random_bytes(8 << 20, i));
+    }
+    write(&src.join("small.txt"), b"small");
+    let master = MasterKey::generate();
+    let source = new_repo(&a_dir.open(), "vault-src", &master).await;
+    source.backup(req("s1", &[&src]), progress()).await.unwrap();
+
+    let wrong = new_repo(&b_dir.open(), "other", &master).await;
+    assert!(source.copy_snapshot_to(&wrong, "s1", 0, progress()).await.is_err());
+
+    let mirror = Repo::create(&b_dir.open(), "vault-mirror", &master, source.data_key(), "HBR_PRIVATE", None).await.unwrap();
+    let missing = source.bytes_missing_in(&mirror, "s1").await.unwrap();
+    assert!(missing > 40 << 20);
+    let stats = source.copy_snapshot_to(&mirror, "s1", 0, progress()).await.unwrap();
+    assert!(stats.packs_copied >= 2 && stats.packs_skipped == 0, "{stats:?}");
+    assert_eq!(stats.bytes_copied, missing);
+    assert_eq!(source.bytes_missing_in(&mirror, "s1").await.unwrap(), 0);
+
+    // Interrupted copy: one pack and the manifest never arrived.
+    let packs = b_dir.pack_files("vault-mirror");
+    fs::remove_file(&packs[0]).unwrap();
+    fs::remove_file(b_dir.dir().join("vaults/vault-mirror/snapshots/s1")).unwrap();
+    let mirror = Repo::open(&b_dir.open(), "vault-mirror", &master).await.unwrap();
+    assert!(mirror.list_snapshots().await.unwrap().is_empty());
+    let stats = source.copy_snapshot_to(&mirror, "s1", 0, progress()).await.unwrap();
+    assert_eq!(stats.packs_copied, 1, "{stats:?}");
+    assert!(stats.packs_skipped > 0, "{stats:?}");
+
+    // Rate limit: ~16 MiB at 40 MiB/s takes at least ~0.3 s.
+    let mirror2 = Repo::create(&b_dir.open(), "vault-mirror2", &master, source.data_key(), "HBR_PRIVATE", None).await.unwrap();
+    let t0 = Instant::now();
+    let stats = source.copy_snapshot_to(&mirror2, "s1", 40 << 20, progress()).await.unwrap();
+    let expected = stats.bytes_copied as f64 / (40u64 << 20) as f64;
+    assert!(t0.elapsed().as_secs_f64() >= expected * 0.8, "{:?} < {expected}", t0.elapsed());
+
+    // The source region disappears entirely.
+    drop(source);
+    fs::remove_dir_all(a_dir.dir()).unwrap();
+    let mirror = Repo::open(&b_dir.open(), "vault-mirror", &master).await.unwrap();
+    let snaps = mirror.list_snapshots().await.unwrap();
+    assert_eq!(snaps.len(), 1);
+    assert_eq!(snaps[0].vault_id, "vault-src");
+    let report = mirror.verify(None, true, progress()).await.unwrap();
+    assert!(report.damaged_objects.is_empty(), "{report:?}");
+    let target = tmp.path().join("t");
+    let stats = mirror.restore(restore_req("s1", &target), progress()).await.unwrap();
+    assert!(stats.failed_files.is_empty());
+    assert_trees_equal_content_mode_mtime(&src, &rerooted(&target, &src));
+    assert!(mirror.storage_size().await.unwrap() > 40 << 20);
+}
+
+/// A pack damaged in the source is refused by the copy (kernel-copy path and rate-limited
+/// streaming path alike) and never appears in the mirror; the mirror's listing never shows
+/// a staging file.
+async fn damaged_source_pack_is_never_copied(kind: Kind) {
+    let tmp = tempfile::tempdir().unwrap();
+    let locs = Locations::new(kind, &tmp.path().join("locations")).await;
+    let (src, a_dir, b_dir) = (tmp.path().join("src"), locs.location("region-a"), locs.location("region-b"));
+    write(&src.join("big.bin"), &random_bytes(3 << 20, 9));
+    let master = MasterKey::generate();
+    let source = new_repo(&a_dir.open(), "vault-src", &master).await;
+    source.backup(req("s1", &[&src]), progress()).await.unwrap();
+    let packs = a_dir.pack_files("vault-src");
+    assert_eq!(packs.len(), 1);
+    let mut bytes = fs::read(&packs[0]).unwrap();
+    bytes[1000] ^= 0x40;
+    fs::write(&packs[0], &bytes).unwrap();
+
+    for (i, rate) in [0u64, 1 << 30].into_iter().enumerate() {
+        let name = format!("vault-mirror{i}");
+        let mirror = Repo::create(&b_dir.open(), &name, &master, source.data_key(), "HBR_PRIVATE", None).await.unwrap();
+        let err = source.copy_snapshot_to(&mirror, "s1", rate, progress()).await.unwrap_err();
+        assert!(err.to_string().contains("do not match"), "rate {rate}: {err}");
+        assert!(b_dir.pack_files(&name).is_empty(), "rate {rate}: a damaged pack reached the mirror");
+        assert!(mirror.list_snapshots().await.unwrap().is_empty());
+        let leftovers: Vec<_> = files_under(&b_dir.dir().join("vaults").join(&name)).into_iter().filter(|p| p.to_string_lossy().contains('#')).collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
+    }
+}

@@ -1,0 +1,126 @@
+//! The real `mirrorvault serve` binary as a child process, for the reliability tests that kill
+//! it, read its logs or measure its memory (the in-process `TestServer` cannot be SIGKILLed).
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use mirrorvault::client::{Client, Credentials};
+
+pub struct Backend {
+    pub child: Child,
+    pub endpoint: String,
+    pub client: Client,
+    pub data_dir: PathBuf,
+    /// Everything the process wrote to stdout and stderr so far.
+    pub output: Arc<Mutex<String>>,
+}
+
+pub struct Launch<'a> {
+    pub data_dir: &'a Path,
+    pub delay: &'a str,
+    pub credentials: Credentials,
+    pub rust_log: &'a str,
+    pub extra_env: Vec<(String, String)>,
+}
+
+impl Backend {
+    pub fn start(l: &Launch<'_>) -> Backend {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_mirrorvault"));
+        cmd.args(["serve", "--listen", "127.0.0.1:0", "--historical-sync-delay", l.delay, "--data-dir"])
+            .arg(l.data_dir)
+            .env("MIRRORVAULT_ACCESS_KEY_ID", &l.credentials.access_key_id)
+            .env("MIRRORVAULT_ACCESS_KEY_SECRET", &l.credentials.access_key_secret)
+            .env("RUST_LOG", l.rust_log)
+            .env("RUST_BACKTRACE", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in &l.extra_env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("spawn mirrorvault serve");
+        let output = Arc::new(Mutex::new(String::new()));
+        let (tx, rx) = std::sync::mpsc::channel::<String>();
+        let stdout = child.stdout.take().unwrap();
+        let out = output.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if let Some(ep) = line.strip_prefix("listening on ") {
+                    let _ = tx.send(ep.trim().to_string());
+                }
+                let mut o = out.lock().unwrap();
+                o.push_str(&line);
+                o.push('\n');
+            }
+        });
+        let mut stderr = child.stderr.take().unwrap();
+        let out = output.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            loop {
+                match stderr.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => out.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n])),
+                }
+            }
+        });
+        let endpoint = match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(ep) => ep,
+            Err(_) => {
+                let _ = child.kill();
+                panic!("backend did not start:\n{}", output.lock().unwrap());
+            }
+        };
+        let client = Client::new(&endpoint, l.credentials.clone()).unwrap();
+        Backend { child, endpoint, client, data_dir: l.data_dir.to_path_buf(), output }
+    }
+
+    /// SIGKILL: no shutdown code runs.
+    pub fn kill9(&mut self) {
+        unsafe {
+            libc::kill(self.child.id() as i32, libc::SIGKILL);
+        }
+        let _ = self.child.wait();
+    }
+
+    /// SIGTERM and wait for the clean shutdown.
+    pub fn terminate(&mut self) {
+        unsafe {
+            libc::kill(self.child.id() as i32, libc::SIGTERM);
+        }
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        self.kill9();
+    }
+
+    /// Resident set size in bytes (Linux).
+    pub fn rss(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
+        status
+            .lines()
+            .find(|l| l.starts_with("VmRSS:"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<u64>().ok())
+            .map(|kb| kb * 1024)
+            .unwrap_or(0)
+    }
+
+    pub fn output(&self) -> String {
+        self.output.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Backend {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            self.kill9();
+        }
+    }
+}
