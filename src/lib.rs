@@ -3,4 +3,5 @@ pub mod api;
 pub mod backend;
 pub mod bench;
 pub mod client;
+pub mod signing;
 pub mod ui;

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use common::{make_tree, wait_backup};
-use mirrorvault::backend::auth::encode::percent_encode;
+use mirrorvault::signing::encode::percent_encode;
 use mirrorvault::client::{Client, Credentials};
 use reliability_support::{Backend, Launch};
 

@@ -2,7 +2,8 @@
 #![allow(dead_code)]
 use std::time::{Duration, Instant};
 
-use mirrorvault::backend::{self, Credentials, RunningServer, ServeOptions};
+use mirrorvault::backend::{self, RunningServer, ServeOptions};
+use mirrorvault::signing::Credentials;
 use mirrorvault::client::Client;
 
 pub struct TestServer {
@@ -235,13 +236,13 @@ pub fn rpc_signed(action: &str, extra: &[(String, String)], secret: &str, key_id
     }
     let dedup: std::collections::BTreeMap<String, String> = p.into_iter().collect();
     let mut p: Vec<(String, String)> = dedup.into_iter().collect();
-    let sig = mirrorvault::backend::auth::rpc::sign(method, secret, p.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let sig = mirrorvault::signing::rpc::sign(method, secret, p.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     p.push(("Signature".into(), sig));
     p
 }
 
 /// `k=v&…`, percent-encoded as the RPC dialect wants.
 pub fn query(p: &[(String, String)]) -> String {
-    use mirrorvault::backend::auth::encode::percent_encode;
+    use mirrorvault::signing::encode::percent_encode;
     p.iter().map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v))).collect::<Vec<_>>().join("&")
 }
