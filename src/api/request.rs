@@ -25,9 +25,12 @@
 //! | `group`                   | a `ParamGroup`  | the group's own fields (flat on the wire)        | the group's fields |
 //! | `group_unless(wire)`      | `Option<G>`     | the group, unless parameter `wire` is present    | the group, when `Some` |
 //!
-//! Fields are read in declaration order, so a request with one bad parameter gets the same
-//! error as before typed requests; checks that need the backend's state (does the vault exist)
-//! run in the handler after the whole request parsed. Every request type also gets one
+//! Fields are read in declaration order with the same getters the handlers used before, so a
+//! request with one bad parameter gets the same code and message; checks that need the
+//! backend's state (does the vault exist) run in the handler once the whole request parsed (so
+//! a request with several faults now hears of a malformed parameter before an unknown vault).
+//! A parameter that an action reads only in some cases is declared with a kind that cannot fail
+//! (`text`, `raw_text`, `optional`) and checked by the handler in that case, as before. Every request type also gets one
 //! associated constant per field holding its wire name (`CreateVaultRequest::vault_name ==
 //! "VaultName"`), for the handlers' validation messages.
 use serde::de::DeserializeOwned;
