@@ -5,4 +5,5 @@ pub mod bench;
 pub mod client;
 pub mod launcher;
 pub mod platform;
+pub mod signing;
 pub mod ui;

@@ -6,7 +6,8 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
-use mirrorvault::backend::{self, Credentials, ServeOptions, ENV_KEY_ID, ENV_KEY_SECRET};
+use mirrorvault::backend::{self, ServeOptions, ENV_KEY_ID, ENV_KEY_SECRET};
+use mirrorvault::signing::Credentials;
 use mirrorvault::backend::storage::{KeyStore, Location, LocationConfig, MasterKey, Repo};
 
 #[derive(Parser)]

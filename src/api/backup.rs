@@ -165,3 +165,87 @@ pub struct DescribeVerifyJobsResponse {
     pub page: Page,
     pub verify_jobs: VerifyJobs,
 }
+
+// Requests.
+
+crate::param_group! {
+    /// The filters of the job lists (`DescribeBackupJobs2`, `DescribeRestoreJobs2`,
+    /// `DescribeVerifyJobs`); `restore_id` is `job_id`'s other name.
+    pub struct JobQuery {
+        paging: crate::api::Paging = "paging" group,
+        job_id: Option<String> = "JobId" optional,
+        restore_id: Option<String> = "RestoreId" optional,
+        vault_id: Option<String> = "VaultId" optional,
+        client_id: Option<String> = "ClientId" optional,
+        status: Option<String> = "Status" optional,
+    }
+}
+
+crate::action! {
+    pub struct CreateBackupJobRequest: "CreateBackupJob" -> JobIdResponse {
+        vault_id: String = "VaultId" required,
+        client_id: String = "ClientId" required,
+        /// Empty or FILE.
+        source_type: String = "SourceType" text,
+        /// Absolute paths on the backend host; at least one.
+        include: Vec<String> = "Include" list,
+        /// Glob patterns.
+        exclude: Vec<String> = "Exclude" list,
+    }
+}
+
+crate::action! {
+    pub struct DescribeBackupJobsRequest: "DescribeBackupJobs2" -> DescribeBackupJobsResponse {
+        query: JobQuery = "query" group,
+    }
+}
+
+crate::action! {
+    pub struct CancelBackupJobRequest: "CancelBackupJob" -> serde_json::Value {
+        job_id: String = "JobId" required,
+    }
+}
+
+crate::action! {
+    pub struct DescribeSnapshotsRequest: "DescribeSnapshots" -> DescribeSnapshotsResponse {
+        vault_id: String = "VaultId" required,
+        paging: crate::api::Paging = "paging" group,
+        client_id: Option<String> = "ClientId" optional,
+        source_type: Option<String> = "SourceType" optional,
+    }
+}
+
+crate::action! {
+    pub struct CreateRestoreJobRequest: "CreateRestoreJob" -> CreateRestoreJobResponse {
+        vault_id: String = "VaultId" required,
+        snapshot_id: String = "SnapshotId" required,
+        /// Empty or FILE.
+        restore_type: String = "RestoreType" text,
+        /// An absolute directory the snapshot's paths are re-rooted under.
+        target_path: String = "TargetPath" required,
+        /// Absolute paths inside the snapshot; empty = all.
+        include: Vec<String> = "Include" list,
+        overwrite: bool = "Overwrite" flag_or(false),
+    }
+}
+
+crate::action! {
+    pub struct DescribeRestoreJobsRequest: "DescribeRestoreJobs2" -> DescribeRestoreJobsResponse {
+        query: JobQuery = "query" group,
+    }
+}
+
+crate::action! {
+    pub struct CreateVerifyJobRequest: "CreateVerifyJob" -> JobIdResponse {
+        vault_id: String = "VaultId" required,
+        /// One snapshot, or all of them.
+        snapshot_id: Option<String> = "SnapshotId" optional,
+        read_data: bool = "ReadData" flag_or(false),
+    }
+}
+
+crate::action! {
+    pub struct DescribeVerifyJobsRequest: "DescribeVerifyJobs" -> DescribeVerifyJobsResponse {
+        query: JobQuery = "query" group,
+    }
+}

@@ -48,3 +48,30 @@ pub struct DescribeSettingsResponse {
     pub version: String,
     pub demo: bool,
 }
+
+// Requests.
+
+crate::action! {
+    /// Every region and its storage location.
+    pub struct DescribeRegionsRequest: "DescribeRegions" -> DescribeRegionsResponse {}
+}
+
+crate::action! {
+    /// The regions a mirror of `vault_id` may go to (all of them without one).
+    pub struct DescribeVaultReplicationRegionsRequest: "DescribeVaultReplicationRegions" -> DescribeVaultReplicationRegionsResponse {
+        vault_id: Option<String> = "VaultId" optional,
+    }
+}
+
+crate::action! {
+    /// The outage drill: takes a region's storage offline or back.
+    pub struct SetRegionOutageRequest: "SetRegionOutage" -> serde_json::Value {
+        region_id: String = "RegionId" required,
+        outage: bool = "Outage" flag_required,
+    }
+}
+
+crate::action! {
+    /// The backend's settings.
+    pub struct DescribeSettingsRequest: "DescribeSettings" -> DescribeSettingsResponse {}
+}

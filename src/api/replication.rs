@@ -39,3 +39,26 @@ pub struct RepairResponse {
     #[serde(default)]
     pub repaired_objects: Vec<String>,
 }
+
+// Requests. `vault_id` names a mirror or its source.
+
+crate::action! {
+    pub struct DescribeReplicationHistoryRequest: "DescribeReplicationHistory" -> DescribeReplicationHistoryResponse {
+        vault_id: String = "VaultId" required,
+        paging: crate::api::Paging = "paging" group,
+    }
+}
+
+crate::action! {
+    /// Starts the historical sync at once.
+    pub struct SyncReplicationVaultNowRequest: "SyncReplicationVaultNow" -> serde_json::Value {
+        vault_id: String = "VaultId" required,
+    }
+}
+
+crate::action! {
+    /// Re-fetches damaged or missing objects of `vault_id` (a source or a mirror) from the other copy.
+    pub struct RepairVaultFromMirrorRequest: "RepairVaultFromMirror" -> RepairResponse {
+        vault_id: String = "VaultId" required,
+    }
+}

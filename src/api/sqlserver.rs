@@ -188,3 +188,124 @@ pub struct DescribeRestoresResponse {
 pub struct CreateRestoreResponse {
     pub restore_id: String,
 }
+
+// Requests.
+
+crate::action! {
+    /// Registers an instance on a vault; its connection fields are also what a precheck before
+    /// registering sends (`PrecheckSqlServerInstanceRequest::instance`).
+    pub struct CreateSqlServerInstanceRequest: "CreateSqlServerInstance" -> CreateInstanceResponse {
+        /// Required to register (checked by the handler: a precheck does not need it).
+        vault_id: String = "VaultId" text,
+        /// TDS (empty) or DEMO.
+        engine: String = "Engine" text,
+        /// TDS: host,port or host\instance. DEMO: a name, or an absolute directory inside the data dir.
+        server_name: String = "ServerName" bounded_required(1, 255),
+        /// A directory shared by SQL Server and the backend under the same path (TDS).
+        staging_dir: String = "StagingDir" text,
+        sql_login: String = "SqlLogin" bounded_text(0, 128),
+        sql_password: String = "SqlPassword" bounded_text(0, 256),
+        use_windows_auth: bool = "UseWindowsAuth" flag_or(false),
+        trust_server_certificate: bool = "TrustServerCertificate" flag_or(false),
+        /// A display name (bounded by the handler, so that a precheck ignores it).
+        instance_name: String = "InstanceName" raw_text,
+    }
+}
+
+crate::action! {
+    /// Prechecks a registered instance (`cluster_id`), or connection fields before registering.
+    pub struct PrecheckSqlServerInstanceRequest: "PrecheckSqlServerInstance" -> PrecheckResponse {
+        cluster_id: Option<String> = "ClusterId" optional,
+        /// Read only without `cluster_id`.
+        instance: Option<CreateSqlServerInstanceRequest> = "instance" group_unless(Self::cluster_id),
+    }
+}
+
+crate::action! {
+    pub struct DescribeSqlServerInstancesRequest: "DescribeSqlServerInstances" -> DescribeInstancesResponse {
+        paging: crate::api::Paging = "paging" group,
+        vault_id: Option<String> = "VaultId" optional,
+        cluster_id: Option<String> = "ClusterId" optional,
+        region_id: Option<String> = "RegionId" optional,
+    }
+}
+
+crate::action! {
+    pub struct DeleteSqlServerInstanceRequest: "DeleteSqlServerInstance" -> serde_json::Value {
+        cluster_id: String = "ClusterId" required,
+    }
+}
+
+crate::action! {
+    pub struct DescribeSqlServerDatabasesRequest: "DescribeSqlServerDatabases" -> DescribeDatabasesResponse {
+        cluster_id: String = "ClusterId" required,
+    }
+}
+
+crate::action! {
+    pub struct CreateSqlServerBackupJobRequest: "CreateSqlServerBackupJob" -> crate::api::backup::JobIdResponse {
+        cluster_id: String = "ClusterId" required,
+        /// At least one.
+        database_names: Vec<String> = "DatabaseNames" list,
+    }
+}
+
+crate::action! {
+    pub struct DescribeSqlServerSnapshotsRequest: "DescribeSqlServerSnapshots" -> crate::api::backup::DescribeSnapshotsResponse {
+        vault_id: String = "VaultId" required,
+        cluster_id: Option<String> = "ClusterId" optional,
+        database_name: Option<String> = "DatabaseName" optional,
+        /// Completion time bounds, Unix seconds.
+        start_time: Option<i64> = "StartTime" int,
+        end_time: Option<i64> = "EndTime" int,
+        paging: crate::api::Paging = "paging" group,
+    }
+}
+
+crate::action! {
+    /// The source instances that have backups in `vault_id`.
+    pub struct GetSqlServersToRestoreRequest: "GetSqlServersToRestore" -> DescribeInstancesResponse {
+        vault_id: String = "VaultId" required,
+    }
+}
+
+crate::action! {
+    pub struct GetSqlServerDatabasesToRestoreRequest: "GetSqlServerDatabasesToRestore" -> DescribeDatabasesResponse {
+        vault_id: String = "VaultId" required,
+        cluster_id: String = "ClusterId" required,
+    }
+}
+
+crate::action! {
+    /// Restores a backup point into a registered instance. Empty text fields are absent.
+    pub struct CreateSqlServerRestoreRequest: "CreateSqlServerRestore" -> CreateRestoreResponse {
+        vault_id: String = "VaultId" required,
+        /// The target instance.
+        cluster_id: String = "ClusterId" required,
+        source_database_name: String = "SourceDatabaseName" text,
+        source_cluster_id: String = "SourceClusterId" text,
+        /// The backup point; without it, the newest full backup at or before `point_in_time`.
+        snapshot_id: String = "SnapshotId" text,
+        point_in_time: Option<i64> = "PointInTime" int,
+        /// Empty: the source database's name.
+        target_database_name: String = "TargetDatabaseName" text,
+        replace_database: bool = "ReplaceDatabase" flag_or(false),
+        file_destination: String = "FileDestination" text,
+    }
+}
+
+crate::action! {
+    pub struct DescribeSqlServerRestoresRequest: "DescribeSqlServerRestores" -> DescribeRestoresResponse {
+        paging: crate::api::Paging = "paging" group,
+        restore_id: Option<String> = "RestoreId" optional,
+        vault_id: Option<String> = "VaultId" optional,
+        cluster_id: Option<String> = "ClusterId" optional,
+        status: Option<String> = "Status" optional,
+    }
+}
+
+crate::action! {
+    pub struct CancelSqlServerRestoreRequest: "CancelSqlServerRestore" -> serde_json::Value {
+        restore_id: String = "RestoreId" required,
+    }
+}

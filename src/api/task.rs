@@ -23,3 +23,9 @@ pub struct DescribeTaskResponse {
     #[serde(flatten)]
     pub task: Task,
 }
+
+crate::action! {
+    pub struct DescribeTaskRequest: "DescribeTask" -> DescribeTaskResponse {
+        task_id: String = "TaskId" required,
+    }
+}

@@ -121,3 +121,91 @@ pub struct TaskIdResponse {
     #[serde(default)]
     pub task_id: String,
 }
+
+// Requests.
+
+crate::param_group! {
+    /// How a new vault's data is encrypted (`CreateVault`, `CreateBackupClient`): an empty
+    /// `encrypt_type` is HBR_PRIVATE; KMS needs `kms_key_id`.
+    pub struct Encryption {
+        encrypt_type: String = "EncryptType" text,
+        kms_key_id: Option<String> = "KmsKeyId" optional,
+    }
+}
+
+crate::param_group! {
+    /// The source a mirror replicates from (`CreateReplicationVault`, `CreateVaultReplication`).
+    pub struct MirrorSource {
+        replication_source_vault_id: String = "ReplicationSourceVaultId" required,
+        /// When given, must be the source's region.
+        replication_source_region_id: Option<String> = "ReplicationSourceRegionId" optional,
+        /// When given, must be the source's encryption type.
+        encrypt_type: Option<String> = "EncryptType" optional,
+    }
+}
+
+crate::action! {
+    pub struct CreateVaultRequest: "CreateVault" -> CreateVaultResponse {
+        vault_name: String = "VaultName" bounded_required(1, crate::api::VAULT_NAME_MAX),
+        description: String = "Description" bounded_text(0, crate::api::DESCRIPTION_MAX),
+        vault_region_id: String = "VaultRegionId" required,
+        /// Empty or STANDARD.
+        vault_type: String = "VaultType" text,
+        /// An empty replication-type vault, to become a mirror with `CreateVaultReplication`.
+        replication: bool = "Replication" flag_or(false),
+        encryption: Encryption = "encryption" group,
+    }
+}
+
+crate::action! {
+    pub struct DescribeVaultsRequest: "DescribeVaults" -> DescribeVaultsResponse {
+        paging: crate::api::Paging = "paging" group,
+        vault_id: Option<String> = "VaultId" optional,
+        vault_region_id: Option<String> = "VaultRegionId" optional,
+        vault_type: Option<String> = "VaultType" optional,
+        status: Option<String> = "Status" optional,
+        vault_name: Option<String> = "VaultName" optional,
+        replication: Option<bool> = "Replication" flag,
+    }
+}
+
+crate::action! {
+    pub struct UpdateVaultRequest: "UpdateVault" -> serde_json::Value {
+        vault_id: String = "VaultId" required,
+        vault_name: Option<String> = "VaultName" bounded(1, crate::api::VAULT_NAME_MAX),
+        description: Option<String> = "Description" bounded(0, crate::api::DESCRIPTION_MAX),
+        /// Bytes/s, 0 = no limit; on a source it applies to its mirror.
+        replication_rate_limit: Option<i64> = "ReplicationRateLimit" int,
+    }
+}
+
+crate::action! {
+    pub struct DeleteVaultRequest: "DeleteVault" -> serde_json::Value {
+        vault_id: String = "VaultId" required,
+    }
+}
+
+crate::action! {
+    /// Creates a mirror vault of a source in another region, in one step.
+    pub struct CreateReplicationVaultRequest: "CreateReplicationVault" -> CreateReplicationVaultResponse {
+        vault_name: String = "VaultName" bounded_required(1, crate::api::VAULT_NAME_MAX),
+        description: String = "Description" bounded_text(0, crate::api::DESCRIPTION_MAX),
+        vault_region_id: String = "VaultRegionId" required,
+        source: MirrorSource = "source" group,
+    }
+}
+
+crate::action! {
+    /// The two-step form: an empty replication-type vault becomes the source's mirror.
+    pub struct CreateVaultReplicationRequest: "CreateVaultReplication" -> TaskIdResponse {
+        replication_target_vault_id: String = "ReplicationTargetVaultId" required,
+        source: MirrorSource = "source" group,
+    }
+}
+
+crate::action! {
+    pub struct DeleteVaultReplicationRequest: "DeleteVaultReplication" -> TaskIdResponse {
+        replication_source_vault_id: String = "ReplicationSourceVaultId" required,
+        replication_target_vault_id: String = "ReplicationTargetVaultId" required,
+    }
+}

@@ -21,7 +21,7 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use auth::Credentials;
+use crate::signing::Credentials;
 pub use server::router;
 use state::{AppState, Inner, Settings};
 

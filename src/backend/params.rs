@@ -1,8 +1,27 @@
 //! Request parameters: query string and form body merged, with typed getters that
-//! turn bad input into `InvalidParameter` / `MissingParameter` errors.
+//! turn bad input into `InvalidParameter` / `MissingParameter` errors. They are the
+//! `ParamReader` the typed requests of `crate::api` are parsed with (`parse`).
 use std::collections::BTreeMap;
 
 use super::error::{ServerError, ServerResult};
+use crate::api::{Action, ParamReader};
+
+/// Parses the typed request of an action.
+pub fn parse<A: Action>(p: &Params) -> ServerResult<A> {
+    A::from_params(p)
+}
+
+/// A string bounded in length (characters) without control characters.
+pub fn check_bounded(name: &str, v: &str, min: usize, max: usize) -> ServerResult<()> {
+    let n = v.chars().count();
+    if n < min || n > max {
+        return Err(ServerError::invalid(name, format!("length must be between {min} and {max} characters, got {n}")));
+    }
+    if v.chars().any(|c| c.is_control()) {
+        return Err(ServerError::invalid(name, "control characters are not allowed"));
+    }
+    Ok(())
+}
 
 #[derive(Clone, Debug, Default)]
 pub struct Params(pub BTreeMap<String, String>);
@@ -60,27 +79,8 @@ impl Params {
     /// A string bounded in length (characters).
     pub fn bounded(&self, name: &str, min: usize, max: usize) -> ServerResult<Option<String>> {
         let Some(v) = self.raw(name) else { return Ok(None) };
-        let n = v.chars().count();
-        if n < min || n > max {
-            return Err(ServerError::invalid(name, format!("length must be between {min} and {max} characters, got {n}")));
-        }
-        if v.chars().any(|c| c.is_control()) {
-            return Err(ServerError::invalid(name, "control characters are not allowed"));
-        }
+        check_bounded(name, v, min, max)?;
         Ok(Some(v.to_string()))
-    }
-
-    /// `PageNumber` (from 1) and `PageSize` (1..=1000, default 10... or `default_size`).
-    pub fn paging(&self, default_size: i64) -> ServerResult<(i64, i64)> {
-        let number = self.opt_i64("PageNumber")?.unwrap_or(1);
-        let size = self.opt_i64("PageSize")?.unwrap_or(default_size);
-        if number < 1 {
-            return Err(ServerError::invalid("PageNumber", "must be at least 1"));
-        }
-        if !(1..=1000).contains(&size) {
-            return Err(ServerError::invalid("PageSize", "must be between 1 and 1000"));
-        }
-        Ok((number, size))
     }
 
     /// The items to skip for a page of an in-memory list (saturating: a huge `PageNumber` is an
@@ -119,9 +119,69 @@ impl Params {
     }
 }
 
+impl ParamReader for Params {
+    type Error = ServerError;
+
+    fn raw(&self, name: &str) -> Option<String> {
+        Params::raw(self, name).map(str::to_string)
+    }
+    fn opt(&self, name: &str) -> Option<String> {
+        Params::opt(self, name)
+    }
+    fn opt_bool(&self, name: &str) -> ServerResult<Option<bool>> {
+        Params::opt_bool(self, name)
+    }
+    fn opt_i64(&self, name: &str) -> ServerResult<Option<i64>> {
+        Params::opt_i64(self, name)
+    }
+    fn bounded(&self, name: &str, min: usize, max: usize) -> ServerResult<Option<String>> {
+        Params::bounded(self, name, min, max)
+    }
+    fn list(&self, name: &str) -> ServerResult<Vec<String>> {
+        Params::list(self, name)
+    }
+    fn missing(&self, name: &str) -> ServerError {
+        ServerError::missing(name)
+    }
+    fn invalid(&self, name: &str, why: String) -> ServerError {
+        ServerError::invalid(name, why)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::Params;
+    use crate::api::vault::{CreateVaultRequest, DescribeVaultsRequest};
+    use crate::api::{error as codes, Action};
+
+    fn params(pairs: &[(&str, &str)]) -> Params {
+        Params::from_pairs(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())))
+    }
+
+    #[test]
+    fn typed_requests_keep_the_error_texts() {
+        let e = Params::default();
+        let err = CreateVaultRequest::from_params(&e).unwrap_err();
+        assert_eq!((err.code.as_str(), err.message.as_str()), (codes::MISSING_PARAMETER, "The parameter VaultName is required."));
+        let err = CreateVaultRequest::from_params(&params(&[("VaultName", "")])).unwrap_err();
+        assert_eq!(err.message, "The parameter VaultName is invalid: length must be between 1 and 64 characters, got 0");
+        let err = DescribeVaultsRequest::from_params(&params(&[("PageSize", "abc")])).unwrap_err();
+        assert_eq!((err.code.as_str(), err.message.as_str()), (codes::INVALID_PARAMETER, "The parameter PageSize is invalid: expected an integer"));
+        let err = DescribeVaultsRequest::from_params(&params(&[("PageNumber", "0")])).unwrap_err();
+        assert_eq!(err.message, "The parameter PageNumber is invalid: must be at least 1");
+        let err = DescribeVaultsRequest::from_params(&params(&[("PageSize", "1001")])).unwrap_err();
+        assert_eq!(err.message, "The parameter PageSize is invalid: must be between 1 and 1000");
+        let err = DescribeVaultsRequest::from_params(&params(&[("Replication", "maybe")])).unwrap_err();
+        assert_eq!(err.message, "The parameter Replication is invalid: expected true or false");
+    }
+
+    #[test]
+    fn a_request_survives_its_own_parameters() {
+        let mut req = CreateVaultRequest { vault_name: "v".into(), vault_region_id: "cn-hangzhou".into(), replication: true, ..Default::default() };
+        req.encryption.kms_key_id = Some("k".into());
+        let back = CreateVaultRequest::from_params(&Params::from_pairs(req.to_params())).unwrap();
+        assert_eq!(back, req);
+    }
 
     #[test]
     fn huge_page_numbers_do_not_overflow() {

@@ -1,19 +1,17 @@
-//! One typed method per action.
+//! One typed method per action: each fills in the action's request struct of `crate::api`
+//! and sends it.
 use serde_json::Value;
 
-use super::{json_list, Client, ClientError};
+use super::{Client, ClientError};
 use crate::api::backup::*;
 use crate::api::client::*;
 use crate::api::region::*;
 use crate::api::replication::*;
-use crate::api::task::DescribeTaskResponse;
+use crate::api::task::{DescribeTaskRequest, DescribeTaskResponse};
 use crate::api::vault::*;
+use crate::api::Paging;
 
 type R<T> = Result<T, ClientError>;
-
-fn kv(k: &'static str, v: impl ToString) -> (&'static str, String) {
-    (k, v.to_string())
-}
 
 /// Filters of `DescribeVaults`.
 #[derive(Clone, Debug, Default)]
@@ -26,34 +24,40 @@ pub struct VaultQuery {
     pub page_size: i64,
 }
 
+impl VaultQuery {
+    /// The request: page 1 and 100 vaults a page unless set.
+    pub fn request(&self) -> DescribeVaultsRequest {
+        DescribeVaultsRequest {
+            paging: Paging { page_number: Some(self.page_number.max(1)), page_size: Some(if self.page_size > 0 { self.page_size } else { 100 }) },
+            vault_id: self.vault_id.clone(),
+            vault_region_id: self.region_id.clone(),
+            status: self.status.clone(),
+            vault_name: self.name.clone(),
+            ..Default::default()
+        }
+    }
+}
+
+/// The filters of a job list: `PageSize` 100, optionally one vault and one job.
+fn job_query(vault_id: Option<&str>, job_id: Option<&str>) -> JobQuery {
+    JobQuery { paging: Paging::size(100), vault_id: vault_id.map(str::to_string), job_id: job_id.map(str::to_string), ..Default::default() }
+}
+
 impl Client {
     pub async fn describe_regions(&self) -> R<DescribeRegionsResponse> {
-        self.call("DescribeRegions", &[]).await
+        self.send(&DescribeRegionsRequest {}).await
     }
 
     pub async fn describe_settings(&self) -> R<DescribeSettingsResponse> {
-        self.call("DescribeSettings", &[]).await
+        self.send(&DescribeSettingsRequest {}).await
     }
 
     pub async fn create_vault(&self, region_id: &str, name: &str, description: &str) -> R<CreateVaultResponse> {
-        self.call("CreateVault", &[kv("VaultRegionId", region_id), kv("VaultName", name), kv("Description", description)]).await
+        self.send(&CreateVaultRequest { vault_region_id: region_id.into(), vault_name: name.into(), description: description.into(), ..Default::default() }).await
     }
 
     pub async fn describe_vaults(&self, q: &VaultQuery) -> R<DescribeVaultsResponse> {
-        let mut p = vec![kv("PageNumber", q.page_number.max(1)), kv("PageSize", if q.page_size > 0 { q.page_size } else { 100 })];
-        if let Some(v) = &q.vault_id {
-            p.push(kv("VaultId", v));
-        }
-        if let Some(v) = &q.region_id {
-            p.push(kv("VaultRegionId", v));
-        }
-        if let Some(v) = &q.status {
-            p.push(kv("Status", v));
-        }
-        if let Some(v) = &q.name {
-            p.push(kv("VaultName", v));
-        }
-        self.call("DescribeVaults", &p).await
+        self.send(&q.request()).await
     }
 
     /// Every vault, walking all pages.
@@ -77,143 +81,115 @@ impl Client {
     }
 
     pub async fn update_vault(&self, vault_id: &str, name: Option<&str>, description: Option<&str>, rate_limit: Option<i64>) -> R<Value> {
-        let mut p = vec![kv("VaultId", vault_id)];
-        if let Some(v) = name {
-            p.push(kv("VaultName", v));
-        }
-        if let Some(v) = description {
-            p.push(kv("Description", v));
-        }
-        if let Some(v) = rate_limit {
-            p.push(kv("ReplicationRateLimit", v));
-        }
-        self.call("UpdateVault", &p).await
+        self.send(&UpdateVaultRequest {
+            vault_id: vault_id.into(),
+            vault_name: name.map(str::to_string),
+            description: description.map(str::to_string),
+            replication_rate_limit: rate_limit,
+        })
+        .await
     }
 
     pub async fn delete_vault(&self, vault_id: &str) -> R<Value> {
-        self.call("DeleteVault", &[kv("VaultId", vault_id)]).await
+        self.send(&DeleteVaultRequest { vault_id: vault_id.into() }).await
     }
 
     pub async fn create_replication_vault(&self, source_vault_id: &str, source_region_id: &str, region_id: &str, name: &str, description: &str) -> R<CreateReplicationVaultResponse> {
-        self.call(
-            "CreateReplicationVault",
-            &[
-                kv("ReplicationSourceVaultId", source_vault_id),
-                kv("ReplicationSourceRegionId", source_region_id),
-                kv("VaultRegionId", region_id),
-                kv("VaultName", name),
-                kv("Description", description),
-            ],
-        )
+        self.send(&CreateReplicationVaultRequest {
+            vault_name: name.into(),
+            description: description.into(),
+            vault_region_id: region_id.into(),
+            source: MirrorSource { replication_source_vault_id: source_vault_id.into(), replication_source_region_id: Some(source_region_id.into()), encrypt_type: None },
+        })
         .await
     }
 
     pub async fn describe_vault_replication_regions(&self, vault_id: &str) -> R<DescribeVaultReplicationRegionsResponse> {
-        self.call("DescribeVaultReplicationRegions", &[kv("VaultId", vault_id)]).await
+        self.send(&DescribeVaultReplicationRegionsRequest { vault_id: Some(vault_id.into()) }).await
     }
 
     pub async fn describe_task(&self, task_id: &str) -> R<DescribeTaskResponse> {
-        self.call("DescribeTask", &[kv("TaskId", task_id)]).await
+        self.send(&DescribeTaskRequest { task_id: task_id.into() }).await
     }
 
     pub async fn create_backup_client(&self, name: &str, region_id: &str, vault_id: Option<&str>) -> R<CreateBackupClientResponse> {
-        let mut p = vec![kv("ClientName", name), kv("VaultRegionId", region_id)];
-        if let Some(v) = vault_id {
-            p.push(kv("VaultId", v));
-        }
-        self.call("CreateBackupClient", &p).await
+        self.send(&CreateBackupClientRequest {
+            client_name: name.into(),
+            vault_region_id: Some(region_id.into()),
+            vault_id: vault_id.map(str::to_string),
+            ..Default::default()
+        })
+        .await
     }
 
     pub async fn describe_backup_clients(&self, vault_id: Option<&str>) -> R<DescribeBackupClientsResponse> {
-        let mut p = vec![kv("PageSize", 1000)];
-        if let Some(v) = vault_id {
-            p.push(kv("VaultId", v));
-        }
-        self.call("DescribeBackupClients", &p).await
+        self.send(&DescribeBackupClientsRequest { paging: Paging::size(1000), vault_id: vault_id.map(str::to_string), client_id: None }).await
     }
 
     pub async fn delete_backup_client(&self, client_id: &str) -> R<Value> {
-        self.call("DeleteBackupClient", &[kv("ClientId", client_id)]).await
+        self.send(&DeleteBackupClientRequest { client_id: client_id.into() }).await
     }
 
     pub async fn create_backup_job(&self, vault_id: &str, client_id: &str, include: &[String], exclude: &[String]) -> R<JobIdResponse> {
-        let mut p = vec![kv("VaultId", vault_id), kv("ClientId", client_id), kv("SourceType", "FILE"), kv("Include", json_list(include))];
-        if !exclude.is_empty() {
-            p.push(kv("Exclude", json_list(exclude)));
-        }
-        self.call("CreateBackupJob", &p).await
+        self.send(&CreateBackupJobRequest {
+            vault_id: vault_id.into(),
+            client_id: client_id.into(),
+            source_type: "FILE".into(),
+            include: include.to_vec(),
+            exclude: exclude.to_vec(),
+        })
+        .await
     }
 
     pub async fn describe_backup_jobs(&self, vault_id: Option<&str>, job_id: Option<&str>) -> R<DescribeBackupJobsResponse> {
-        let mut p = vec![kv("PageSize", 100)];
-        if let Some(v) = vault_id {
-            p.push(kv("VaultId", v));
-        }
-        if let Some(v) = job_id {
-            p.push(kv("JobId", v));
-        }
-        self.call("DescribeBackupJobs2", &p).await
+        self.send(&DescribeBackupJobsRequest { query: job_query(vault_id, job_id) }).await
     }
 
     pub async fn cancel_backup_job(&self, job_id: &str) -> R<Value> {
-        self.call("CancelBackupJob", &[kv("JobId", job_id)]).await
+        self.send(&CancelBackupJobRequest { job_id: job_id.into() }).await
     }
 
     pub async fn describe_snapshots(&self, vault_id: &str) -> R<DescribeSnapshotsResponse> {
-        self.call("DescribeSnapshots", &[kv("VaultId", vault_id), kv("PageSize", 1000)]).await
+        self.send(&DescribeSnapshotsRequest { vault_id: vault_id.into(), paging: Paging::size(1000), ..Default::default() }).await
     }
 
     pub async fn create_restore_job(&self, vault_id: &str, snapshot_id: &str, target_path: &str, include: &[String], overwrite: bool) -> R<CreateRestoreJobResponse> {
-        let mut p = vec![kv("VaultId", vault_id), kv("SnapshotId", snapshot_id), kv("RestoreType", "FILE"), kv("TargetPath", target_path), kv("Overwrite", overwrite)];
-        if !include.is_empty() {
-            p.push(kv("Include", json_list(include)));
-        }
-        self.call("CreateRestoreJob", &p).await
+        self.send(&CreateRestoreJobRequest {
+            vault_id: vault_id.into(),
+            snapshot_id: snapshot_id.into(),
+            restore_type: "FILE".into(),
+            target_path: target_path.into(),
+            include: include.to_vec(),
+            overwrite,
+        })
+        .await
     }
 
     pub async fn describe_restore_jobs(&self, vault_id: Option<&str>, restore_id: Option<&str>) -> R<DescribeRestoreJobsResponse> {
-        let mut p = vec![kv("PageSize", 100)];
-        if let Some(v) = vault_id {
-            p.push(kv("VaultId", v));
-        }
-        if let Some(v) = restore_id {
-            p.push(kv("JobId", v));
-        }
-        self.call("DescribeRestoreJobs2", &p).await
+        self.send(&DescribeRestoreJobsRequest { query: job_query(vault_id, restore_id) }).await
     }
 
     pub async fn create_verify_job(&self, vault_id: &str, snapshot_id: Option<&str>, read_data: bool) -> R<JobIdResponse> {
-        let mut p = vec![kv("VaultId", vault_id), kv("ReadData", read_data)];
-        if let Some(v) = snapshot_id {
-            p.push(kv("SnapshotId", v));
-        }
-        self.call("CreateVerifyJob", &p).await
+        self.send(&CreateVerifyJobRequest { vault_id: vault_id.into(), snapshot_id: snapshot_id.map(str::to_string), read_data }).await
     }
 
     pub async fn describe_verify_jobs(&self, vault_id: Option<&str>, job_id: Option<&str>) -> R<DescribeVerifyJobsResponse> {
-        let mut p = vec![kv("PageSize", 100)];
-        if let Some(v) = vault_id {
-            p.push(kv("VaultId", v));
-        }
-        if let Some(v) = job_id {
-            p.push(kv("JobId", v));
-        }
-        self.call("DescribeVerifyJobs", &p).await
+        self.send(&DescribeVerifyJobsRequest { query: job_query(vault_id, job_id) }).await
     }
 
     pub async fn describe_replication_history(&self, vault_id: &str) -> R<DescribeReplicationHistoryResponse> {
-        self.call("DescribeReplicationHistory", &[kv("VaultId", vault_id), kv("PageSize", 1000)]).await
+        self.send(&DescribeReplicationHistoryRequest { vault_id: vault_id.into(), paging: Paging::size(1000) }).await
     }
 
     pub async fn sync_replication_vault_now(&self, vault_id: &str) -> R<Value> {
-        self.call("SyncReplicationVaultNow", &[kv("VaultId", vault_id)]).await
+        self.send(&SyncReplicationVaultNowRequest { vault_id: vault_id.into() }).await
     }
 
     pub async fn repair_vault_from_mirror(&self, vault_id: &str) -> R<RepairResponse> {
-        self.call("RepairVaultFromMirror", &[kv("VaultId", vault_id)]).await
+        self.send(&RepairVaultFromMirrorRequest { vault_id: vault_id.into() }).await
     }
 
     pub async fn set_region_outage(&self, region_id: &str, outage: bool) -> R<Value> {
-        self.call("SetRegionOutage", &[kv("RegionId", region_id), kv("Outage", outage)]).await
+        self.send(&SetRegionOutageRequest { region_id: region_id.into(), outage }).await
     }
 }

@@ -1,5 +1,8 @@
 //! Async client of the backend, signing every request with ACS3-HMAC-SHA256 exactly as the
-//! official Tea-based SDKs do (business parameters in the query string of a POST).
+//! official Tea-based SDKs do (business parameters in the query string of a POST). Requests are
+//! the typed structs of `crate::api` (`Client::send`); the methods in `actions.rs` and
+//! `sqlserver.rs` are conveniences that fill them in. Signing is `crate::signing`; nothing here
+//! depends on the backend.
 mod actions;
 mod sqlserver;
 
@@ -9,12 +12,10 @@ pub use sqlserver::{InstanceSpec, SqlRestoreSpec};
 use std::time::{Duration, SystemTime};
 
 use serde::de::DeserializeOwned;
-use sha2::{Digest, Sha256};
 
-use crate::api::{Envelope, API_VERSION};
-use crate::backend::auth::acs3;
-use crate::backend::auth::encode::canonical_query;
-pub use crate::backend::auth::Credentials;
+use crate::api::{Action, Envelope, API_VERSION};
+use crate::signing::{acs3, canonical_query};
+pub use crate::signing::Credentials;
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ClientError {
@@ -85,12 +86,22 @@ impl Client {
         }
     }
 
-    /// Calls `action` with `params`, signed with ACS3-HMAC-SHA256, and decodes the answer.
+    /// Sends a typed request and decodes its response.
+    pub async fn send<A: Action>(&self, request: &A) -> Result<A::Response, ClientError> {
+        let params = request.to_params();
+        self.post(A::NAME, canonical_query(params.iter().map(|(k, v)| (k.as_str(), v.as_str())))).await
+    }
+
+    /// Calls `action` with raw `params` (for probing the dialect: unknown actions, bad values).
     pub async fn call<T: DeserializeOwned>(&self, action: &str, params: &[(&str, String)]) -> Result<T, ClientError> {
-        let query = canonical_query(params.iter().map(|(k, v)| (*k, v.as_str())));
+        self.post(action, canonical_query(params.iter().map(|(k, v)| (*k, v.as_str())))).await
+    }
+
+    /// POSTs `action` with a canonical query, signed with ACS3-HMAC-SHA256, and decodes the answer.
+    async fn post<T: DeserializeOwned>(&self, action: &str, query: String) -> Result<T, ClientError> {
         let nonce = uuid::Uuid::new_v4().simple().to_string();
         let date = iso8601(SystemTime::now());
-        let payload = hex::encode(Sha256::digest(b""));
+        let payload = acs3::payload_hash(b"");
         let headers: Vec<(&str, String)> = vec![
             ("host", self.host.clone()),
             ("x-acs-action", action.to_string()),
@@ -99,15 +110,15 @@ impl Client {
             ("x-acs-signature-nonce", nonce),
             ("x-acs-version", API_VERSION.to_string()),
         ];
-        let canonical_headers: String = headers.iter().map(|(k, v)| format!("{k}:{}\n", v.trim())).collect();
+        let headers: Vec<(&str, String)> = headers.into_iter().map(|(k, v)| (k, v.trim().to_string())).collect();
         let signed: Vec<&str> = headers.iter().map(|(k, _)| *k).collect();
-        let canonical_request = format!("POST\n/\n{query}\n{canonical_headers}\n{}\n{payload}", signed.join(";"));
-        let signature = acs3::sign(&self.credentials.access_key_secret, &canonical_request);
+        let signature = acs3::sign(&self.credentials.access_key_secret, &acs3::canonical_request("POST", "/", &query, &headers, &payload));
         let url = if query.is_empty() { format!("{}/", self.base) } else { format!("{}/?{query}", self.base) };
-        let mut req = self.http.post(url).header("accept", "application/json").header(
-            "authorization",
-            format!("{} Credential={},SignedHeaders={},Signature={signature}", acs3::ALGORITHM, self.credentials.access_key_id, signed.join(";")),
-        );
+        let mut req = self
+            .http
+            .post(url)
+            .header("accept", "application/json")
+            .header("authorization", acs3::authorization(&self.credentials.access_key_id, &signed, &signature));
         for (k, v) in headers.iter().filter(|(k, _)| *k != "host") {
             req = req.header(*k, v);
         }
@@ -125,10 +136,5 @@ impl Client {
         }
         serde_json::from_slice(&body).map_err(|e| ClientError::Decode(format!("{action}: {e}")))
     }
-}
-
-/// Encodes a list parameter the way the SDKs send JSON-string lists.
-pub fn json_list(items: &[String]) -> String {
-    serde_json::to_string(items).unwrap_or_else(|_| "[]".into())
 }
 

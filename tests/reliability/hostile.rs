@@ -19,7 +19,7 @@ use std::time::{Duration, SystemTime};
 
 use crate::support::rpc::{query, rpc_signed};
 use crate::support::*;
-use mirrorvault::backend::auth::encode::percent_encode;
+use mirrorvault::signing::encode::percent_encode;
 use mirrorvault::client::{Client, Credentials};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
@@ -524,7 +524,7 @@ async fn every_action_refuses_bad_authentication() {
         let canonical_headers: String = all.iter().map(|(k, v)| format!("{k}:{v}\n")).collect();
         let signed: Vec<&str> = all.iter().map(|(k, _)| *k).collect();
         let creq = format!("POST\n/\n\n{canonical_headers}\n{}\n{payload}", signed.join(";"));
-        let sig = mirrorvault::backend::auth::acs3::sign(&c.access_key_secret, &creq);
+        let sig = mirrorvault::signing::acs3::sign(&c.access_key_secret, &creq);
         let send = || {
             let mut rb = http
                 .post(format!("{ep}/"))

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::support::child::{Backend, Launch};
 use crate::support::{files_under, make_tree, wait_backup, wait_until, wait_until_blocking};
-use mirrorvault::backend::auth::encode::percent_encode;
+use mirrorvault::signing::encode::percent_encode;
 use mirrorvault::client::{Client, Credentials};
 
 /// The forms a secret could leak in: raw, percent-encoded, form-encoded, base64, hex.

@@ -22,13 +22,13 @@ pub fn rpc_signed(action: &str, extra: &[(String, String)], secret: &str, key_id
     }
     let dedup: std::collections::BTreeMap<String, String> = p.into_iter().collect();
     let mut p: Vec<(String, String)> = dedup.into_iter().collect();
-    let sig = mirrorvault::backend::auth::rpc::sign(method, secret, p.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let sig = mirrorvault::signing::rpc::sign(method, secret, p.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     p.push(("Signature".into(), sig));
     p
 }
 
 /// `k=v&…`, percent-encoded as the RPC dialect wants.
 pub fn query(p: &[(String, String)]) -> String {
-    use mirrorvault::backend::auth::encode::percent_encode;
+    use mirrorvault::signing::encode::percent_encode;
     p.iter().map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v))).collect::<Vec<_>>().join("&")
 }

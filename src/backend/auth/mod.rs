@@ -1,36 +1,69 @@
-//! Request authentication: ACS3-HMAC-SHA256 (the Tea-based SDKs) and RPC HMAC-SHA1 v1
-//! (`aliyun-python-sdk-core`), with a timestamp window and a nonce store against replays.
-pub mod acs3;
-pub mod encode;
+//! Request authentication: verifies ACS3-HMAC-SHA256 (the Tea-based SDKs) and RPC HMAC-SHA1 v1
+//! (`aliyun-python-sdk-core`) signatures with the shared `crate::signing` functions, with a
+//! timestamp window and a nonce store against replays. Failures are `AuthError`s, turned into
+//! the server's `ServerError` in one place (`From<AuthError>`).
+mod acs3;
 mod nonce;
-pub mod rpc;
+mod rpc;
 
 use std::time::{Duration, SystemTime};
 
 use axum::http::HeaderMap;
 
-pub use encode::percent_encode;
 pub use nonce::NonceStore;
 
-use super::error::{ServerError, ServerResult};
+use super::error::ServerError;
 use super::params::Params;
 use crate::api::error as codes;
+use crate::signing::{same, Credentials};
 
 /// How far a request's timestamp may be from the server's clock, and how long a nonce is kept.
 pub const WINDOW: Duration = Duration::from_secs(15 * 60);
 
-/// The account's access key.
-#[derive(Clone, serde::Serialize, serde::Deserialize)]
-pub struct Credentials {
-    pub access_key_id: String,
-    pub access_key_secret: String,
+/// Why a request's signature is refused. Every variant answers 403 with its dialect code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuthError {
+    /// No signature at all, or a signed request without a timestamp, key id or nonce.
+    #[error("{0}")]
+    Missing(String),
+    /// An algorithm, version or header layout this backend does not verify.
+    #[error("{0}")]
+    Unsupported(String),
+    #[error("Specified access key is not found.")]
+    UnknownKeyId,
+    #[error("Specified signature is not matched with our calculation.")]
+    Mismatch,
+    #[error("The request signature nonce has been used.")]
+    NonceUsed,
+    #[error("The request timestamp is more than 15 minutes off the server's clock.")]
+    TimestampExpired,
+    #[error("{0}")]
+    TimestampFormat(String),
 }
 
-impl std::fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Credentials").field("access_key_id", &self.access_key_id).field("access_key_secret", &"***").finish()
+impl AuthError {
+    /// The dialect's error code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AuthError::Missing(_) => codes::MISSING_SIGNATURE,
+            AuthError::Unsupported(_) => codes::UNSUPPORTED_SIGNATURE,
+            AuthError::UnknownKeyId => codes::INVALID_ACCESS_KEY_ID,
+            AuthError::Mismatch => codes::SIGNATURE_DOES_NOT_MATCH,
+            AuthError::NonceUsed => codes::SIGNATURE_NONCE_USED,
+            AuthError::TimestampExpired => codes::TIMESTAMP_EXPIRED,
+            AuthError::TimestampFormat(_) => codes::INVALID_TIMESTAMP_FORMAT,
+        }
     }
 }
+
+/// The one place an authentication failure becomes a response: 403, code and message.
+impl From<AuthError> for ServerError {
+    fn from(e: AuthError) -> Self {
+        ServerError::forbidden(e.code(), e.to_string())
+    }
+}
+
+pub type AuthResult<T> = Result<T, AuthError>;
 
 /// What the verifier needs of a request.
 pub struct SignedRequest<'a> {
@@ -54,61 +87,62 @@ impl Authenticator {
         Authenticator { credentials, nonces: NonceStore::default() }
     }
 
-    pub fn verify(&self, req: &SignedRequest<'_>) -> ServerResult<()> {
+    pub fn verify(&self, req: &SignedRequest<'_>) -> AuthResult<()> {
         let now = SystemTime::now();
         let signed = if let Some(auth) = req.headers.get("authorization") {
-            let auth = auth.to_str().map_err(|_| ServerError::forbidden(codes::UNSUPPORTED_SIGNATURE, "The Authorization header is not valid text."))?;
+            let auth = auth.to_str().map_err(|_| AuthError::Unsupported("The Authorization header is not valid text.".into()))?;
             acs3::verify(auth, req, &self.credentials, now)?
         } else if req.params.raw("Signature").is_some() {
             rpc::verify(req, &self.credentials, now)?
         } else {
-            return Err(ServerError::forbidden(
-                codes::MISSING_SIGNATURE,
-                "The request is not signed: send an ACS3-HMAC-SHA256 Authorization header or the RPC Signature parameters.",
+            return Err(AuthError::Missing(
+                "The request is not signed: send an ACS3-HMAC-SHA256 Authorization header or the RPC Signature parameters.".into(),
             ));
         };
         if !self.nonces.insert(&format!("{}/{}", self.credentials.access_key_id, signed.nonce), now) {
-            return Err(ServerError::forbidden(codes::SIGNATURE_NONCE_USED, "The request signature nonce has been used."));
+            return Err(AuthError::NonceUsed);
         }
         Ok(())
     }
 }
 
 /// What a verified signature carries for the replay check.
-pub(crate) struct Verified {
-    pub nonce: String,
+struct Verified {
+    nonce: String,
 }
 
 /// Parses an ISO 8601 UTC timestamp and checks it is within the window.
-pub(crate) fn check_time(value: Option<&str>, now: SystemTime) -> ServerResult<()> {
-    let value = value.ok_or_else(|| ServerError::forbidden(codes::MISSING_SIGNATURE, "The request has no timestamp."))?;
-    let t = humantime::parse_rfc3339_weak(value)
-        .map_err(|_| ServerError::forbidden(codes::INVALID_TIMESTAMP_FORMAT, format!("The timestamp {value:?} is not ISO 8601 UTC.")))?;
+fn check_time(value: Option<&str>, now: SystemTime) -> AuthResult<()> {
+    let value = value.ok_or_else(|| AuthError::Missing("The request has no timestamp.".into()))?;
+    let t = humantime::parse_rfc3339_weak(value).map_err(|_| AuthError::TimestampFormat(format!("The timestamp {value:?} is not ISO 8601 UTC.")))?;
     let skew = match now.duration_since(t) {
         Ok(d) => d,
         Err(e) => e.duration(),
     };
     if skew > WINDOW {
-        return Err(ServerError::forbidden(codes::TIMESTAMP_EXPIRED, "The request timestamp is more than 15 minutes off the server's clock."));
+        return Err(AuthError::TimestampExpired);
     }
     Ok(())
 }
 
-/// Constant-time comparison of two byte strings.
-pub(crate) fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-pub(crate) fn check_key_id(given: &str, credentials: &Credentials) -> ServerResult<()> {
+fn check_key_id(given: &str, credentials: &Credentials) -> AuthResult<()> {
     if !same(given.as_bytes(), credentials.access_key_id.as_bytes()) {
-        return Err(ServerError::forbidden(codes::INVALID_ACCESS_KEY_ID, "Specified access key is not found."));
+        return Err(AuthError::UnknownKeyId);
     }
     Ok(())
 }
 
-pub(crate) fn mismatch() -> ServerError {
-    ServerError::forbidden(
-        codes::SIGNATURE_DOES_NOT_MATCH,
-        "Specified signature is not matched with our calculation.",
-    )
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auth_errors_keep_their_codes_and_messages() {
+        let e: ServerError = AuthError::Mismatch.into();
+        assert_eq!((e.status.as_u16(), e.code.as_str(), e.message.as_str()), (403, codes::SIGNATURE_DOES_NOT_MATCH, "Specified signature is not matched with our calculation."));
+        let e: ServerError = AuthError::UnknownKeyId.into();
+        assert_eq!((e.code.as_str(), e.message.as_str()), (codes::INVALID_ACCESS_KEY_ID, "Specified access key is not found."));
+        let e: ServerError = AuthError::NonceUsed.into();
+        assert_eq!(e.code, codes::SIGNATURE_NONCE_USED);
+    }
 }

@@ -53,42 +53,42 @@ pub(crate) fn clean_absolute(param: &str, s: &str) -> ServerResult<PathBuf> {
 pub(crate) fn storage_error(e: StorageError) -> ServerError {
     match e {
         StorageError::Unavailable(m) => ServerError::conflict(codes::REGION_UNAVAILABLE, m),
-        StorageError::InvalidPath(m) => ServerError::invalid("TargetPath", m),
+        StorageError::InvalidPath(m) => ServerError::invalid(CreateRestoreJobRequest::target_path, m),
         StorageError::Exists(m) => ServerError::conflict(codes::TARGET_EXISTS, m),
         other => ServerError::internal(other),
     }
 }
 
-pub async fn create_backup_job(state: &AppState, p: &Params) -> ServerResult<JobIdResponse> {
-    let vault = vault_row(state, &p.required("VaultId")?)?;
+pub async fn create_backup_job(state: &AppState, r: CreateBackupJobRequest) -> ServerResult<JobIdResponse> {
+    type R = CreateBackupJobRequest;
+    let vault = vault_row(state, &r.vault_id)?;
     check_backup_target(state, &vault)?;
-    let client_id = p.required("ClientId")?;
+    let client_id = r.client_id;
     let client = state
         .catalog
         .client(&client_id)?
         .ok_or_else(|| ServerError::not_found(codes::CLIENT_NOT_FOUND, format!("The backup client {client_id} does not exist.")))?;
     if client.vault_id != vault.vault_id {
-        return Err(ServerError::invalid("ClientId", format!("the client {client_id} is attached to {}, not {}", client.vault_id, vault.vault_id)));
+        return Err(ServerError::invalid(R::client_id, format!("the client {client_id} is attached to {}, not {}", client.vault_id, vault.vault_id)));
     }
-    let source_type = p.opt("SourceType").unwrap_or_else(|| "FILE".into());
-    if source_type != "FILE" {
-        return Err(ServerError::invalid("SourceType", "only FILE here; SQL Server databases use CreateSqlServerBackupJob"));
+    if !r.source_type.is_empty() && r.source_type != "FILE" {
+        return Err(ServerError::invalid(R::source_type, "only FILE here; SQL Server databases use CreateSqlServerBackupJob"));
     }
-    let include = p.list("Include")?;
+    let include = r.include;
     if include.is_empty() {
-        return Err(ServerError::missing("Include"));
+        return Err(ServerError::missing(R::include));
     }
     let mut paths = Vec::new();
     for s in &include {
-        let path = clean_absolute("Include", s)?;
+        let path = clean_absolute(R::include, s)?;
         if std::fs::symlink_metadata(&path).is_err() {
-            return Err(ServerError::invalid("Include", format!("{s:?} does not exist on the backend host")));
+            return Err(ServerError::invalid(R::include, format!("{s:?} does not exist on the backend host")));
         }
         paths.push(path);
     }
-    let excludes = p.list("Exclude")?;
+    let excludes = r.exclude;
     for g in &excludes {
-        globset::Glob::new(g).map_err(|e| ServerError::invalid("Exclude", e))?;
+        globset::Glob::new(g).map_err(|e| ServerError::invalid(R::exclude, e))?;
     }
     let parent = state.catalog.latest_snapshot_for_client(&vault.vault_id, &client_id, "FILE")?.map(|s| s.snapshot_id);
     let job_id = new_id("job");
@@ -143,16 +143,16 @@ fn progress_of(j: &JobRow) -> JobProgress {
     }
 }
 
-fn list_jobs(state: &AppState, kind: JobKind, p: &Params) -> ServerResult<(Page, Vec<JobRow>)> {
-    let (page_number, page_size) = p.paging(10)?;
-    let (job_id, vault_id, client_id, status) = (p.opt("JobId").or(p.opt("RestoreId")), p.opt("VaultId"), p.opt("ClientId"), p.opt("Status"));
-    let f = JobFilter { job_id: job_id.as_deref(), vault_id: vault_id.as_deref(), client_id: client_id.as_deref(), status: status.as_deref() };
+fn list_jobs(state: &AppState, kind: JobKind, q: JobQuery) -> ServerResult<(Page, Vec<JobRow>)> {
+    let (page_number, page_size) = q.paging.resolve(10);
+    let job_id = q.job_id.or(q.restore_id);
+    let f = JobFilter { job_id: job_id.as_deref(), vault_id: q.vault_id.as_deref(), client_id: q.client_id.as_deref(), status: q.status.as_deref() };
     let (total, rows) = state.catalog.list_jobs(kind, &f, page_number, page_size)?;
     Ok((Page { total_count: total, page_number, page_size }, rows))
 }
 
-pub fn describe_backup_jobs(state: &AppState, p: &Params) -> ServerResult<DescribeBackupJobsResponse> {
-    let (page, rows) = list_jobs(state, JobKind::Backup, p)?;
+pub fn describe_backup_jobs(state: &AppState, r: DescribeBackupJobsRequest) -> ServerResult<DescribeBackupJobsResponse> {
+    let (page, rows) = list_jobs(state, JobKind::Backup, r.query)?;
     let backup_job = rows
         .iter()
         .map(|j| {
@@ -172,8 +172,8 @@ pub fn describe_backup_jobs(state: &AppState, p: &Params) -> ServerResult<Descri
     Ok(DescribeBackupJobsResponse { page, backup_jobs: BackupJobs { backup_job } })
 }
 
-pub fn cancel_job(state: &AppState, p: &Params) -> ServerResult<serde_json::Value> {
-    let job_id = p.required("JobId")?;
+pub fn cancel_job(state: &AppState, r: CancelBackupJobRequest) -> ServerResult<serde_json::Value> {
+    let job_id = r.job_id;
     let job = state.catalog.job(&job_id)?.ok_or_else(|| ServerError::not_found(codes::JOB_NOT_FOUND, format!("The job {job_id} does not exist.")))?;
     if !state.jobs.cancel(&job_id) {
         return Err(ServerError::conflict(codes::JOB_NOT_CANCELABLE, format!("The job {job_id} is {} and cannot be canceled.", job.status)));
@@ -202,11 +202,10 @@ pub(crate) fn snapshot_wire(s: SnapshotRow) -> Snapshot {
     }
 }
 
-pub fn describe_snapshots(state: &AppState, p: &Params) -> ServerResult<DescribeSnapshotsResponse> {
-    let vault = vault_row(state, &p.required("VaultId")?)?;
-    let (page_number, page_size) = p.paging(50)?;
-    let (client, source_type) = (p.opt("ClientId"), p.opt("SourceType"));
-    let mut rows = state.catalog.list_snapshots(&vault.vault_id, client.as_deref(), source_type.as_deref())?;
+pub fn describe_snapshots(state: &AppState, r: DescribeSnapshotsRequest) -> ServerResult<DescribeSnapshotsResponse> {
+    let vault = vault_row(state, &r.vault_id)?;
+    let (page_number, page_size) = r.paging.resolve(50);
+    let mut rows = state.catalog.list_snapshots(&vault.vault_id, r.client_id.as_deref(), r.source_type.as_deref())?;
     rows.reverse(); // newest first
     let total = rows.len() as i64;
     let snapshot = rows.into_iter().skip(Params::offset(page_number, page_size)).take(page_size as usize).map(snapshot_wire).collect();
@@ -218,24 +217,24 @@ pub(crate) fn rerooted(target: &Path, original: &str) -> PathBuf {
     target.join(original.trim_start_matches('/'))
 }
 
-pub async fn create_restore_job(state: &AppState, p: &Params) -> ServerResult<CreateRestoreJobResponse> {
-    let vault = vault_row(state, &p.required("VaultId")?)?;
+pub async fn create_restore_job(state: &AppState, r: CreateRestoreJobRequest) -> ServerResult<CreateRestoreJobResponse> {
+    type R = CreateRestoreJobRequest;
+    let vault = vault_row(state, &r.vault_id)?;
     check_usable(state, &vault)?;
-    let snapshot_id = p.required("SnapshotId")?;
+    let snapshot_id = r.snapshot_id;
     let snap = state
         .catalog
         .snapshot(&vault.vault_id, &snapshot_id)?
         .ok_or_else(|| ServerError::not_found(codes::SNAPSHOT_NOT_FOUND, format!("The snapshot {snapshot_id} is not in the vault {}.", vault.vault_id)))?;
-    let restore_type = p.opt("RestoreType").unwrap_or_else(|| "FILE".into());
-    if restore_type != "FILE" || snap.source_type != "FILE" {
-        return Err(ServerError::invalid("RestoreType", "file restores take FILE snapshots; SQL Server databases use CreateSqlServerRestore"));
+    if (!r.restore_type.is_empty() && r.restore_type != "FILE") || snap.source_type != "FILE" {
+        return Err(ServerError::invalid(R::restore_type, "file restores take FILE snapshots; SQL Server databases use CreateSqlServerRestore"));
     }
-    let target = clean_absolute("TargetPath", &p.required("TargetPath")?)?;
-    let include = p.list("Include")?;
+    let target = clean_absolute(R::target_path, &r.target_path)?;
+    let include = r.include;
     for i in &include {
-        clean_absolute("Include", i)?;
+        clean_absolute(R::include, i)?;
     }
-    let overwrite = p.bool_or("Overwrite", false)?;
+    let overwrite = r.overwrite;
     if !overwrite {
         let roots: Vec<&String> = if include.is_empty() { snap.paths.iter().collect() } else { include.iter().collect() };
         if let Some(existing) = roots.iter().map(|r| rerooted(&target, r)).find(|p| std::fs::symlink_metadata(p).is_ok()) {
@@ -257,8 +256,8 @@ pub async fn create_restore_job(state: &AppState, p: &Params) -> ServerResult<Cr
     Ok(CreateRestoreJobResponse { restore_id: job_id })
 }
 
-pub fn describe_restore_jobs(state: &AppState, p: &Params) -> ServerResult<DescribeRestoreJobsResponse> {
-    let (page, rows) = list_jobs(state, JobKind::Restore, p)?;
+pub fn describe_restore_jobs(state: &AppState, r: DescribeRestoreJobsRequest) -> ServerResult<DescribeRestoreJobsResponse> {
+    let (page, rows) = list_jobs(state, JobKind::Restore, r.query)?;
     let restore_job = rows
         .iter()
         .map(|j| {
@@ -278,16 +277,16 @@ pub fn describe_restore_jobs(state: &AppState, p: &Params) -> ServerResult<Descr
     Ok(DescribeRestoreJobsResponse { page, restore_jobs: RestoreJobs { restore_job } })
 }
 
-pub async fn create_verify_job(state: &AppState, p: &Params) -> ServerResult<JobIdResponse> {
-    let vault = vault_row(state, &p.required("VaultId")?)?;
+pub async fn create_verify_job(state: &AppState, r: CreateVerifyJobRequest) -> ServerResult<JobIdResponse> {
+    let vault = vault_row(state, &r.vault_id)?;
     check_usable(state, &vault)?;
-    let snapshot_id = p.opt("SnapshotId");
+    let snapshot_id = r.snapshot_id;
     if let Some(s) = &snapshot_id {
         if state.catalog.snapshot(&vault.vault_id, s)?.is_none() {
             return Err(ServerError::not_found(codes::SNAPSHOT_NOT_FOUND, format!("The snapshot {s} is not in the vault {}.", vault.vault_id)));
         }
     }
-    let read_data = p.bool_or("ReadData", false)?;
+    let read_data = r.read_data;
     let job_id = new_id("vj");
     state.catalog.insert_job(JobKind::Verify, &job_id, &vault.vault_id, "", "", snapshot_id.as_deref().unwrap_or(""), &serde_json::json!({"ReadData": read_data}).to_string())?;
     let st = state.clone();
@@ -300,8 +299,8 @@ pub async fn create_verify_job(state: &AppState, p: &Params) -> ServerResult<Job
     Ok(JobIdResponse { job_id })
 }
 
-pub fn describe_verify_jobs(state: &AppState, p: &Params) -> ServerResult<DescribeVerifyJobsResponse> {
-    let (page, rows) = list_jobs(state, JobKind::Verify, p)?;
+pub fn describe_verify_jobs(state: &AppState, r: DescribeVerifyJobsRequest) -> ServerResult<DescribeVerifyJobsResponse> {
+    let (page, rows) = list_jobs(state, JobKind::Verify, r.query)?;
     let verify_job = rows
         .iter()
         .map(|j| {

@@ -3,38 +3,44 @@
 use crate::api::client::*;
 use crate::api::error as codes;
 use crate::api::vault::STATUS_INITIALIZING;
-use crate::api::{Page, VAULT_NAME_MAX};
+use crate::api::{Page, DESCRIPTION_MAX};
 use crate::backend::catalog::{ClientRow, NewVault};
 use crate::backend::error::{ServerError, ServerResult};
-use crate::backend::params::Params;
+use crate::backend::params::{check_bounded, Params};
 use crate::backend::state::AppState;
 
-use super::vaults::{encryption, spawn_init, KeySource};
+use super::vaults::{check_not_blank, check_region, encryption, spawn_init, KeySource};
 use super::{new_id, vault_row};
 
-pub async fn create_client(state: &AppState, p: &Params) -> ServerResult<CreateBackupClientResponse> {
-    let name = p.bounded("ClientName", 1, VAULT_NAME_MAX)?.ok_or_else(|| ServerError::missing("ClientName"))?;
-    let client_type = p.opt("ClientType").unwrap_or_else(|| "FILE".into());
+pub async fn create_client(state: &AppState, r: CreateBackupClientRequest) -> ServerResult<CreateBackupClientResponse> {
+    type R = CreateBackupClientRequest;
+    let name = r.client_name;
+    let client_type = if r.client_type.is_empty() { "FILE".to_string() } else { r.client_type };
     if client_type != "FILE" && client_type != "SQLSERVER" {
-        return Err(ServerError::invalid("ClientType", "expected FILE or SQLSERVER"));
+        return Err(ServerError::invalid(R::client_type, "expected FILE or SQLSERVER"));
     }
     let client_id = new_id("c");
-    if let Some(vault_id) = p.opt("VaultId") {
+    if let Some(vault_id) = r.vault_id {
         let v = vault_row(state, &vault_id)?;
         if v.is_mirror {
             return Err(mirror_refusal(&vault_id));
         }
-        if let Some(r) = p.opt("VaultRegionId") {
-            if r != v.region_id {
-                return Err(ServerError::invalid("VaultRegionId", format!("the vault {vault_id} is in {}", v.region_id)));
+        if let Some(region) = r.vault_region_id {
+            if region != v.region_id {
+                return Err(ServerError::invalid(R::vault_region_id, format!("the vault {vault_id} is in {}", v.region_id)));
             }
         }
         let row = ClientRow { client_id: client_id.clone(), client_name: name, vault_id: vault_id.clone(), client_type, status: "ACTIVATED".into(), ..Default::default() };
         state.catalog.insert_client(&row, None)?;
         return Ok(CreateBackupClientResponse { client_id, vault_id });
     }
-    let (vault_name, description, region) = super::vaults::name_description_region(state, p, "ClientName", "VaultRegionId")?;
-    let (encrypt_type, kms_key_id, key) = encryption(state, p)?;
+    // A new source vault, named after the client.
+    check_not_blank(R::client_name, &name)?;
+    check_bounded(R::description, &r.description, 0, DESCRIPTION_MAX)?;
+    let region = r.vault_region_id.ok_or_else(|| ServerError::missing(R::vault_region_id))?;
+    check_region(state, &region)?;
+    let (vault_name, description) = (name.clone(), r.description);
+    let (encrypt_type, kms_key_id, key) = encryption(state, r.encryption)?;
     let vault_id = new_id("v");
     let vault = NewVault {
         vault_id: &vault_id,
@@ -61,11 +67,10 @@ pub(crate) fn mirror_refusal(vault_id: &str) -> ServerError {
     )
 }
 
-pub fn describe_clients(state: &AppState, p: &Params) -> ServerResult<DescribeBackupClientsResponse> {
-    let (page_number, page_size) = p.paging(50)?;
-    let vault_id = p.opt("VaultId");
-    let mut rows = state.catalog.list_clients(vault_id.as_deref())?;
-    if let Some(id) = p.opt("ClientId") {
+pub fn describe_clients(state: &AppState, r: DescribeBackupClientsRequest) -> ServerResult<DescribeBackupClientsResponse> {
+    let (page_number, page_size) = r.paging.resolve(50);
+    let mut rows = state.catalog.list_clients(r.vault_id.as_deref())?;
+    if let Some(id) = r.client_id {
         rows.retain(|c| c.client_id == id);
     }
     let total = rows.len() as i64;
@@ -86,8 +91,8 @@ pub fn describe_clients(state: &AppState, p: &Params) -> ServerResult<DescribeBa
     Ok(DescribeBackupClientsResponse { page: Page { total_count: total, page_number, page_size }, backup_clients: BackupClients { backup_client } })
 }
 
-pub fn delete_client(state: &AppState, p: &Params) -> ServerResult<serde_json::Value> {
-    let client_id = p.required("ClientId")?;
+pub fn delete_client(state: &AppState, r: DeleteBackupClientRequest) -> ServerResult<serde_json::Value> {
+    let client_id = r.client_id;
     if state.catalog.delete_client(&client_id)? == 0 {
         return Err(ServerError::not_found(codes::CLIENT_NOT_FOUND, format!("The backup client {client_id} does not exist.")));
     }

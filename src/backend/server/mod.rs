@@ -19,9 +19,16 @@ use serde_json::{Map, Value};
 
 use super::auth::SignedRequest;
 use super::error::{ServerError, ServerResult};
-use super::params::Params;
+use super::params::{parse, Params};
 use super::state::AppState;
-use crate::api::{self, error as codes};
+use crate::api::backup::*;
+use crate::api::client::*;
+use crate::api::region::*;
+use crate::api::replication::*;
+use crate::api::sqlserver::*;
+use crate::api::task::DescribeTaskRequest;
+use crate::api::vault::*;
+use crate::api::{self, error as codes, Action};
 
 /// Request bodies larger than this are refused with 413.
 pub const MAX_BODY: usize = 1024 * 1024;
@@ -87,36 +94,66 @@ fn to_value<T: serde::Serialize>(v: T) -> ServerResult<Value> {
     serde_json::to_value(v).map_err(ServerError::internal)
 }
 
-async fn dispatch(state: &AppState, action: &str, p: &Params) -> ServerResult<Value> {
-    match action {
-        "DescribeRegions" => to_value(regions::describe_regions(state)?),
-        "DescribeVaultReplicationRegions" => to_value(regions::replication_regions(state, p)?),
-        "SetRegionOutage" => to_value(regions::set_outage(state, p).await?),
-        "DescribeSettings" => to_value(regions::describe_settings(state)),
-        "CreateVault" => to_value(vaults::create_vault(state, p).await?),
-        "DescribeVaults" => to_value(vaults::describe_vaults(state, p)?),
-        "UpdateVault" => to_value(vaults::update_vault(state, p)?),
-        "DeleteVault" => to_value(vaults::delete_vault(state, p).await?),
-        "CreateReplicationVault" => to_value(vaults::create_replication_vault(state, p).await?),
-        "CreateVaultReplication" => to_value(vaults::create_vault_replication(state, p).await?),
-        "DeleteVaultReplication" => to_value(vaults::delete_vault_replication(state, p)?),
-        "DescribeTask" => to_value(regions::describe_task(state, p)?),
-        "CreateBackupClient" => to_value(clients::create_client(state, p).await?),
-        "DescribeBackupClients" => to_value(clients::describe_clients(state, p)?),
-        "DeleteBackupClient" => to_value(clients::delete_client(state, p)?),
-        "CreateBackupJob" => to_value(backup::create_backup_job(state, p).await?),
-        "DescribeBackupJobs2" => to_value(backup::describe_backup_jobs(state, p)?),
-        "CancelBackupJob" => to_value(backup::cancel_job(state, p)?),
-        "DescribeSnapshots" => to_value(backup::describe_snapshots(state, p)?),
-        "CreateRestoreJob" => to_value(backup::create_restore_job(state, p).await?),
-        "DescribeRestoreJobs2" => to_value(backup::describe_restore_jobs(state, p)?),
-        "CreateVerifyJob" => to_value(backup::create_verify_job(state, p).await?),
-        "DescribeVerifyJobs" => to_value(backup::describe_verify_jobs(state, p)?),
-        "DescribeReplicationHistory" => to_value(replication::history(state, p)?),
-        "SyncReplicationVaultNow" => to_value(replication::sync_now(state, p)?),
-        "RepairVaultFromMirror" => to_value(replication::repair(state, p).await?),
-        other => sqlserver::dispatch(state, other, p).await,
-    }
+/// The dispatch table: one row per action, `Request => handler call`. The macro writes the
+/// `match` on each request's `Action::NAME` (parsing `Params` into the request) and
+/// `DISPATCHED`, the same names as a list for the test against `api::ACTIONS`.
+macro_rules! dispatch_table {
+    ($state:ident, $req:ident; $( $request:ty => $call:expr ),* $(,)?) => {
+        /// The actions `dispatch` answers.
+        #[cfg_attr(not(test), allow(dead_code))]
+        pub(crate) const DISPATCHED: &[&str] = &[$( <$request as Action>::NAME ),*];
+
+        async fn dispatch($state: &AppState, action: &str, p: &Params) -> ServerResult<Value> {
+            match action {
+                $( <$request as Action>::NAME => {
+                    let $req: $request = parse(p)?;
+                    to_value($call)
+                } )*
+                other => Err(ServerError::bad_request(codes::INVALID_ACTION, format!("The action {other} is not supported."))),
+            }
+        }
+    };
+}
+
+dispatch_table! { state, r;
+    DescribeRegionsRequest => regions::describe_regions(state, r)?,
+    DescribeVaultReplicationRegionsRequest => regions::replication_regions(state, r)?,
+    SetRegionOutageRequest => regions::set_outage(state, r).await?,
+    DescribeSettingsRequest => regions::describe_settings(state, r),
+    DescribeTaskRequest => regions::describe_task(state, r)?,
+    CreateVaultRequest => vaults::create_vault(state, r).await?,
+    DescribeVaultsRequest => vaults::describe_vaults(state, r)?,
+    UpdateVaultRequest => vaults::update_vault(state, r)?,
+    DeleteVaultRequest => vaults::delete_vault(state, r).await?,
+    CreateReplicationVaultRequest => vaults::create_replication_vault(state, r).await?,
+    CreateVaultReplicationRequest => vaults::create_vault_replication(state, r).await?,
+    DeleteVaultReplicationRequest => vaults::delete_vault_replication(state, r)?,
+    CreateBackupClientRequest => clients::create_client(state, r).await?,
+    DescribeBackupClientsRequest => clients::describe_clients(state, r)?,
+    DeleteBackupClientRequest => clients::delete_client(state, r)?,
+    CreateBackupJobRequest => backup::create_backup_job(state, r).await?,
+    DescribeBackupJobsRequest => backup::describe_backup_jobs(state, r)?,
+    CancelBackupJobRequest => backup::cancel_job(state, r)?,
+    DescribeSnapshotsRequest => backup::describe_snapshots(state, r)?,
+    CreateRestoreJobRequest => backup::create_restore_job(state, r).await?,
+    DescribeRestoreJobsRequest => backup::describe_restore_jobs(state, r)?,
+    CreateVerifyJobRequest => backup::create_verify_job(state, r).await?,
+    DescribeVerifyJobsRequest => backup::describe_verify_jobs(state, r)?,
+    DescribeReplicationHistoryRequest => replication::history(state, r)?,
+    SyncReplicationVaultNowRequest => replication::sync_now(state, r)?,
+    RepairVaultFromMirrorRequest => replication::repair(state, r).await?,
+    CreateSqlServerInstanceRequest => sqlserver::create_instance(state, r).await?,
+    DescribeSqlServerInstancesRequest => sqlserver::describe_instances(state, r)?,
+    DeleteSqlServerInstanceRequest => sqlserver::delete_instance(state, r)?,
+    PrecheckSqlServerInstanceRequest => sqlserver::precheck(state, r).await?,
+    DescribeSqlServerDatabasesRequest => sqlserver::describe_databases(state, r).await?,
+    CreateSqlServerBackupJobRequest => sqlserver::create_backup_job(state, r).await?,
+    DescribeSqlServerSnapshotsRequest => sqlserver::describe_snapshots(state, r)?,
+    GetSqlServersToRestoreRequest => sqlserver::servers_to_restore(state, r)?,
+    GetSqlServerDatabasesToRestoreRequest => sqlserver::databases_to_restore(state, r)?,
+    CreateSqlServerRestoreRequest => sqlserver::create_restore(state, r).await?,
+    DescribeSqlServerRestoresRequest => sqlserver::describe_restores(state, r)?,
+    CancelSqlServerRestoreRequest => sqlserver::cancel_restore(state, r)?,
 }
 
 /// Looks a vault up or answers 404.
@@ -136,4 +173,28 @@ pub(crate) fn new_id(prefix: &str) -> String {
 pub(crate) async fn call(state: &AppState, action: &str, pairs: &[(&str, &str)]) -> ServerResult<Value> {
     let p = Params::from_pairs(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     dispatch(state, action, &p).await
+}
+
+/// Runs a typed request in-process, as `call` does.
+#[allow(dead_code)]
+pub(crate) async fn run<A: Action>(state: &AppState, request: &A) -> ServerResult<Value> {
+    dispatch(state, A::NAME, &Params::from_pairs(request.to_params())).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DISPATCHED;
+
+    /// One list of action names: every action the API lists is dispatched, and nothing else.
+    #[test]
+    fn the_dispatch_table_answers_exactly_the_listed_actions() {
+        let mut listed = crate::api::ACTIONS.to_vec();
+        let mut dispatched = DISPATCHED.to_vec();
+        listed.sort_unstable();
+        dispatched.sort_unstable();
+        assert_eq!(dispatched, listed);
+        let before = dispatched.len();
+        dispatched.dedup();
+        assert_eq!(dispatched.len(), before, "an action is dispatched twice");
+    }
 }

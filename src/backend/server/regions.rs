@@ -1,13 +1,13 @@
+//! Regions, the outage drill, settings and tasks.
 use crate::api::error as codes;
 use crate::api::region::*;
-use crate::api::task::{DescribeTaskResponse, Task};
+use crate::api::task::{DescribeTaskRequest, DescribeTaskResponse, Task};
 use crate::backend::error::{ServerError, ServerResult};
-use crate::backend::params::Params;
 use crate::backend::state::AppState;
 
 use super::vault_row;
 
-pub fn describe_regions(state: &AppState) -> ServerResult<DescribeRegionsResponse> {
+pub fn describe_regions(state: &AppState, _: DescribeRegionsRequest) -> ServerResult<DescribeRegionsResponse> {
     let mut region = Vec::new();
     for r in state.hub.regions() {
         region.push(Region {
@@ -21,9 +21,9 @@ pub fn describe_regions(state: &AppState) -> ServerResult<DescribeRegionsRespons
 }
 
 /// The regions a mirror of `VaultId` may go to: every region but the vault's own.
-pub fn replication_regions(state: &AppState, p: &Params) -> ServerResult<DescribeVaultReplicationRegionsResponse> {
+pub fn replication_regions(state: &AppState, r: DescribeVaultReplicationRegionsRequest) -> ServerResult<DescribeVaultReplicationRegionsResponse> {
     let mut region_id: Vec<String> = state.hub.regions().iter().map(|r| r.region_id.clone()).collect();
-    if let Some(vault_id) = p.opt("VaultId") {
+    if let Some(vault_id) = r.vault_id {
         let v = vault_row(state, &vault_id)?;
         region_id.retain(|r| *r != v.region_id);
     }
@@ -31,9 +31,8 @@ pub fn replication_regions(state: &AppState, p: &Params) -> ServerResult<Describ
     Ok(DescribeVaultReplicationRegionsResponse { regions: RegionIds { region_id } })
 }
 
-pub async fn set_outage(state: &AppState, p: &Params) -> ServerResult<serde_json::Value> {
-    let region_id = p.required("RegionId")?;
-    let outage = p.opt_bool("Outage")?.ok_or_else(|| ServerError::missing("Outage"))?;
+pub async fn set_outage(state: &AppState, r: SetRegionOutageRequest) -> ServerResult<serde_json::Value> {
+    let SetRegionOutageRequest { region_id, outage } = r;
     if state.hub.region(&region_id).is_none() {
         return Err(ServerError::not_found(codes::REGION_NOT_FOUND, format!("The region {region_id} does not exist.")));
     }
@@ -44,7 +43,7 @@ pub async fn set_outage(state: &AppState, p: &Params) -> ServerResult<serde_json
     Ok(serde_json::json!({ "RegionId": region_id, "Outage": outage }))
 }
 
-pub fn describe_settings(state: &AppState) -> DescribeSettingsResponse {
+pub fn describe_settings(state: &AppState, _: DescribeSettingsRequest) -> DescribeSettingsResponse {
     DescribeSettingsResponse {
         historical_sync_delay_seconds: state.settings.historical_sync_delay.as_secs() as i64,
         data_dir: state.settings.data_dir.display().to_string(),
@@ -53,8 +52,8 @@ pub fn describe_settings(state: &AppState) -> DescribeSettingsResponse {
     }
 }
 
-pub fn describe_task(state: &AppState, p: &Params) -> ServerResult<DescribeTaskResponse> {
-    let task_id = p.required("TaskId")?;
+pub fn describe_task(state: &AppState, r: DescribeTaskRequest) -> ServerResult<DescribeTaskResponse> {
+    let task_id = r.task_id;
     let t = state
         .catalog
         .task(&task_id)?

@@ -3,15 +3,14 @@ use crate::api::error as codes;
 use crate::api::replication::*;
 use crate::api::Page;
 use crate::backend::error::{ServerError, ServerResult};
-use crate::backend::params::Params;
 use crate::backend::state::AppState;
 
 use super::backup::{check_usable, storage_error};
 use super::vault_row;
 
 /// The mirror named by `VaultId`: the vault itself when it is a mirror, else its mirror.
-fn mirror_of(state: &AppState, p: &Params) -> ServerResult<crate::backend::catalog::VaultRow> {
-    let v = vault_row(state, &p.required("VaultId")?)?;
+fn mirror_of(state: &AppState, vault_id: &str) -> ServerResult<crate::backend::catalog::VaultRow> {
+    let v = vault_row(state, vault_id)?;
     if v.is_mirror {
         return Ok(v);
     }
@@ -21,9 +20,9 @@ fn mirror_of(state: &AppState, p: &Params) -> ServerResult<crate::backend::catal
     }
 }
 
-pub fn history(state: &AppState, p: &Params) -> ServerResult<DescribeReplicationHistoryResponse> {
-    let mirror = mirror_of(state, p)?;
-    let (page_number, page_size) = p.paging(100)?;
+pub fn history(state: &AppState, r: DescribeReplicationHistoryRequest) -> ServerResult<DescribeReplicationHistoryResponse> {
+    let mirror = mirror_of(state, &r.vault_id)?;
+    let (page_number, page_size) = r.paging.resolve(100);
     let (total, rows) = state.catalog.replication_history(&mirror.vault_id, page_number, page_size)?;
     let record = rows
         .into_iter()
@@ -33,8 +32,8 @@ pub fn history(state: &AppState, p: &Params) -> ServerResult<DescribeReplication
 }
 
 /// Starts the historical sync at once.
-pub fn sync_now(state: &AppState, p: &Params) -> ServerResult<serde_json::Value> {
-    let mirror = mirror_of(state, p)?;
+pub fn sync_now(state: &AppState, r: SyncReplicationVaultNowRequest) -> ServerResult<serde_json::Value> {
+    let mirror = mirror_of(state, &r.vault_id)?;
     if mirror.source_vault_id.is_none() {
         return Err(ServerError::conflict(codes::NOT_A_MIRROR, format!("The vault {} no longer replicates from a source.", mirror.vault_id)));
     }
@@ -45,8 +44,8 @@ pub fn sync_now(state: &AppState, p: &Params) -> ServerResult<serde_json::Value>
 
 /// Re-fetches damaged or missing objects of one copy from the other, verified by hash.
 /// `VaultId` is the vault to repair (a source or a mirror).
-pub async fn repair(state: &AppState, p: &Params) -> ServerResult<RepairResponse> {
-    let damaged = vault_row(state, &p.required("VaultId")?)?;
+pub async fn repair(state: &AppState, r: RepairVaultFromMirrorRequest) -> ServerResult<RepairResponse> {
+    let damaged = vault_row(state, &r.vault_id)?;
     let healthy_id = match (&damaged.source_vault_id, &damaged.target) {
         (Some(source), _) => source.clone(),
         (None, Some((mirror, _, _))) => mirror.clone(),

@@ -12,34 +12,16 @@ use crate::api::Page;
 use crate::backend::catalog::{now, InstanceRow, JobKind, JobRow, SnapshotRow};
 use crate::backend::error::{ServerError, ServerResult};
 use crate::backend::jobs::{percent, Outcome};
-use crate::backend::params::Params;
+use crate::backend::params::{check_bounded, Params};
 use crate::backend::sqlserver::{ConnectionSpec, Engine, EngineKind, SqlError};
 use crate::backend::state::AppState;
 use crate::backend::storage::{BackupRequest, RestoreRequest, StorageError};
 
 use super::backup::{check_backup_target, check_usable, clean_absolute, committed, rerooted, snapshot_wire};
-use super::{new_id, to_value, vault_row};
+use super::{new_id, vault_row};
 
 const PASSWORD_PURPOSE: &str = "mirrorvault sql password";
 pub const SOURCE_SQLSERVER: &str = "SQLSERVER";
-
-pub async fn dispatch(state: &AppState, action: &str, p: &Params) -> ServerResult<Value> {
-    match action {
-        "CreateSqlServerInstance" => to_value(create_instance(state, p).await?),
-        "DescribeSqlServerInstances" => to_value(describe_instances(state, p)?),
-        "DeleteSqlServerInstance" => to_value(delete_instance(state, p)?),
-        "PrecheckSqlServerInstance" => to_value(precheck(state, p).await?),
-        "DescribeSqlServerDatabases" => to_value(describe_databases(state, p).await?),
-        "CreateSqlServerBackupJob" => to_value(create_backup_job(state, p).await?),
-        "DescribeSqlServerSnapshots" => to_value(describe_snapshots(state, p)?),
-        "GetSqlServersToRestore" => to_value(servers_to_restore(state, p)?),
-        "GetSqlServerDatabasesToRestore" => to_value(databases_to_restore(state, p)?),
-        "CreateSqlServerRestore" => to_value(create_restore(state, p).await?),
-        "DescribeSqlServerRestores" => to_value(describe_restores(state, p)?),
-        "CancelSqlServerRestore" => to_value(cancel_restore(state, p)?),
-        other => Err(ServerError::bad_request(codes::INVALID_ACTION, format!("The action {other} is not supported."))),
-    }
-}
 
 fn sql_error(e: SqlError) -> ServerError {
     match e {
@@ -57,40 +39,42 @@ fn sql_storage(e: SqlError) -> StorageError {
 /// The connection fields of a request, validated. A DEMO instance lives under the data dir:
 /// `ServerName` is a plain name (→ `DATA/sqlserver-demo/<name>`) or an absolute directory inside
 /// the data dir (created there if missing; nothing is ever created outside the data dir).
-fn spec_from(state: &AppState, p: &Params) -> ServerResult<ConnectionSpec> {
-    let engine: EngineKind = p.opt("Engine").unwrap_or_else(|| ENGINE_TDS.into()).parse().map_err(|_| ServerError::invalid("Engine", "expected TDS or DEMO"))?;
-    let server = p.bounded("ServerName", 1, 255)?.ok_or_else(|| ServerError::missing("ServerName"))?;
+fn spec_from(state: &AppState, r: &CreateSqlServerInstanceRequest) -> ServerResult<ConnectionSpec> {
+    type R = CreateSqlServerInstanceRequest;
+    let engine = if r.engine.is_empty() { ENGINE_TDS } else { r.engine.as_str() };
+    let engine: EngineKind = engine.parse().map_err(|_| ServerError::invalid(R::engine, "expected TDS or DEMO"))?;
+    let server = r.server_name.clone();
     let data_dir = &state.settings.data_dir;
     let server_name = match engine {
         EngineKind::Demo if server.starts_with('/') => {
-            let dir = clean_absolute("ServerName", &server)?;
+            let dir = clean_absolute(R::server_name, &server)?;
             if !dir.starts_with(data_dir) {
-                return Err(ServerError::invalid("ServerName", format!("a demo instance directory must be inside the backend's data dir {}", data_dir.display())));
+                return Err(ServerError::invalid(R::server_name, format!("a demo instance directory must be inside the backend's data dir {}", data_dir.display())));
             }
             dir.display().to_string()
         }
         EngineKind::Demo => {
             if !server.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-                return Err(ServerError::invalid("ServerName", "a demo instance is a name of letters, digits, '-' and '_' (or a directory inside the data dir)"));
+                return Err(ServerError::invalid(R::server_name, "a demo instance is a name of letters, digits, '-' and '_' (or a directory inside the data dir)"));
             }
             data_dir.join("sqlserver-demo").join(&server).display().to_string()
         }
         EngineKind::Tds => server,
     };
     if engine == EngineKind::Demo {
-        std::fs::create_dir_all(&server_name).map_err(|e| ServerError::invalid("ServerName", format!("cannot create the demo instance directory: {e}")))?;
+        std::fs::create_dir_all(&server_name).map_err(|e| ServerError::invalid(R::server_name, format!("cannot create the demo instance directory: {e}")))?;
     }
-    let staging_dir = match p.opt("StagingDir") {
-        Some(s) => Some(clean_absolute("StagingDir", &s)?),
-        None => None,
+    let staging_dir = match r.staging_dir.as_str() {
+        "" => None,
+        s => Some(clean_absolute(R::staging_dir, s)?),
     };
     Ok(ConnectionSpec {
         engine,
         server_name,
-        sql_login: p.bounded("SqlLogin", 0, 128)?.unwrap_or_default(),
-        sql_password: p.bounded("SqlPassword", 0, 256)?.unwrap_or_default(),
-        use_windows_auth: p.bool_or("UseWindowsAuth", false)?,
-        trust_server_certificate: p.bool_or("TrustServerCertificate", false)?,
+        sql_login: r.sql_login.clone(),
+        sql_password: r.sql_password.clone(),
+        use_windows_auth: r.use_windows_auth,
+        trust_server_certificate: r.trust_server_certificate,
         staging_dir,
     })
 }
@@ -155,23 +139,29 @@ fn instance_wire(i: InstanceRow) -> Instance {
     }
 }
 
-pub async fn create_instance(state: &AppState, p: &Params) -> ServerResult<CreateInstanceResponse> {
-    let vault = vault_row(state, &p.required("VaultId")?)?;
+pub async fn create_instance(state: &AppState, r: CreateSqlServerInstanceRequest) -> ServerResult<CreateInstanceResponse> {
+    type R = CreateSqlServerInstanceRequest;
+    if r.vault_id.is_empty() {
+        return Err(ServerError::missing(R::vault_id));
+    }
+    let vault = vault_row(state, &r.vault_id)?;
     check_usable(state, &vault)?;
-    let spec = spec_from(state, p)?;
+    let spec = spec_from(state, &r)?;
     let check = run_precheck(spec.clone()).await;
     let (status, message) = if check.passed {
         ("ONLINE", String::new())
     } else {
         ("UNREACHABLE", check.checks.iter().filter(|c| !c.passed).map(|c| format!("{}: {}", c.name, c.message)).collect::<Vec<_>>().join("; "))
     };
+    check_bounded(R::instance_name, &r.instance_name, 0, 128)?;
+    let instance_name = r.instance_name;
     let sealed = if spec.sql_password.is_empty() { String::new() } else { state.hub.seal_secret(PASSWORD_PURPOSE, &spec.sql_password).map_err(ServerError::internal)? };
     let cluster_id = new_id("cl");
     state.catalog.insert_instance(&InstanceRow {
         cluster_id: cluster_id.clone(),
         vault_id: vault.vault_id.clone(),
         server_name: spec.server_name.clone(),
-        instance_name: p.bounded("InstanceName", 0, 128)?.unwrap_or_default(),
+        instance_name,
         engine: spec.engine.as_str().to_string(),
         sql_login: spec.sql_login.clone(),
         sql_password_sealed: sealed,
@@ -186,23 +176,22 @@ pub async fn create_instance(state: &AppState, p: &Params) -> ServerResult<Creat
     Ok(CreateInstanceResponse { cluster_id, status: status.into(), precheck: check })
 }
 
-pub fn describe_instances(state: &AppState, p: &Params) -> ServerResult<DescribeInstancesResponse> {
-    let (page_number, page_size) = p.paging(50)?;
-    let vault_id = p.opt("VaultId");
-    let mut rows = state.catalog.list_instances(vault_id.as_deref())?;
-    if let Some(c) = p.opt("ClusterId") {
+pub fn describe_instances(state: &AppState, r: DescribeSqlServerInstancesRequest) -> ServerResult<DescribeInstancesResponse> {
+    let (page_number, page_size) = r.paging.resolve(50);
+    let mut rows = state.catalog.list_instances(r.vault_id.as_deref())?;
+    if let Some(c) = r.cluster_id {
         rows.retain(|i| i.cluster_id == c);
     }
-    if let Some(r) = p.opt("RegionId") {
-        rows.retain(|i| i.region_id == r);
+    if let Some(region) = r.region_id {
+        rows.retain(|i| i.region_id == region);
     }
     let total = rows.len() as i64;
     let instance = rows.into_iter().skip(Params::offset(page_number, page_size)).take(page_size as usize).map(instance_wire).collect();
     Ok(DescribeInstancesResponse { page: Page { total_count: total, page_number, page_size }, instances: Instances { instance } })
 }
 
-pub fn delete_instance(state: &AppState, p: &Params) -> ServerResult<Value> {
-    let cluster_id = p.required("ClusterId")?;
+pub fn delete_instance(state: &AppState, r: DeleteSqlServerInstanceRequest) -> ServerResult<Value> {
+    let cluster_id = r.cluster_id;
     if state.catalog.delete_instance(&cluster_id)? == 0 {
         return Err(ServerError::not_found(codes::INSTANCE_NOT_FOUND, format!("The SQL Server instance {cluster_id} does not exist.")));
     }
@@ -210,22 +199,24 @@ pub fn delete_instance(state: &AppState, p: &Params) -> ServerResult<Value> {
 }
 
 /// Prechecks a registered instance (`ClusterId`) or connection fields before registering.
-pub async fn precheck(state: &AppState, p: &Params) -> ServerResult<PrecheckResponse> {
-    let check = match p.opt("ClusterId") {
-        Some(id) => {
+pub async fn precheck(state: &AppState, r: PrecheckSqlServerInstanceRequest) -> ServerResult<PrecheckResponse> {
+    let check = match (r.cluster_id, r.instance) {
+        (Some(id), _) => {
             let i = instance_row(state, &id)?;
             let check = run_precheck(spec_of(state, &i)?).await;
             let msg = check.checks.iter().filter(|c| !c.passed).map(|c| format!("{}: {}", c.name, c.message)).collect::<Vec<_>>().join("; ");
             state.catalog.set_instance_status(&id, if check.passed { "ONLINE" } else { "UNREACHABLE" }, &msg)?;
             check
         }
-        None => run_precheck(spec_from(state, p)?).await,
+        (None, Some(instance)) => run_precheck(spec_from(state, &instance)?).await,
+        // `instance` is read whenever `cluster_id` is absent.
+        (None, None) => return Err(ServerError::internal("a precheck request without ClusterId has no connection fields")),
     };
     Ok(PrecheckResponse { precheck: check })
 }
 
-pub async fn describe_databases(state: &AppState, p: &Params) -> ServerResult<DescribeDatabasesResponse> {
-    let i = instance_row(state, &p.required("ClusterId")?)?;
+pub async fn describe_databases(state: &AppState, r: DescribeSqlServerDatabasesRequest) -> ServerResult<DescribeDatabasesResponse> {
+    let i = instance_row(state, &r.cluster_id)?;
     let engine = Engine::connect(spec_of(state, &i)?).map_err(sql_error)?;
     let list = engine.list_databases().await.map_err(sql_error)?;
     let database: Vec<Database> = list
@@ -236,13 +227,13 @@ pub async fn describe_databases(state: &AppState, p: &Params) -> ServerResult<De
     Ok(DescribeDatabasesResponse { page: Page { total_count: n, page_number: 1, page_size: n.max(1) }, databases: Databases { database } })
 }
 
-pub async fn create_backup_job(state: &AppState, p: &Params) -> ServerResult<crate::api::backup::JobIdResponse> {
-    let i = instance_row(state, &p.required("ClusterId")?)?;
+pub async fn create_backup_job(state: &AppState, r: CreateSqlServerBackupJobRequest) -> ServerResult<crate::api::backup::JobIdResponse> {
+    let i = instance_row(state, &r.cluster_id)?;
     let vault = vault_row(state, &i.vault_id)?;
     check_backup_target(state, &vault)?;
-    let names = p.list("DatabaseNames")?;
+    let names = r.database_names;
     if names.is_empty() {
-        return Err(ServerError::missing("DatabaseNames"));
+        return Err(ServerError::missing(CreateSqlServerBackupJobRequest::database_names));
     }
     for n in &names {
         crate::backend::sqlserver::validate_name(n, i.engine == ENGINE_DEMO).map_err(sql_error)?;
@@ -303,11 +294,11 @@ fn meta_str(s: &SnapshotRow, k: &str) -> String {
     s.meta.get(k).and_then(Value::as_str).unwrap_or_default().to_string()
 }
 
-pub fn describe_snapshots(state: &AppState, p: &Params) -> ServerResult<crate::api::backup::DescribeSnapshotsResponse> {
-    let vault = vault_row(state, &p.required("VaultId")?)?;
-    let (cluster, db) = (p.opt("ClusterId"), p.opt("DatabaseName"));
-    let (start, end) = (p.opt_i64("StartTime")?.unwrap_or(0), p.opt_i64("EndTime")?.unwrap_or(i64::MAX));
-    let (page_number, page_size) = p.paging(50)?;
+pub fn describe_snapshots(state: &AppState, r: DescribeSqlServerSnapshotsRequest) -> ServerResult<crate::api::backup::DescribeSnapshotsResponse> {
+    let vault = vault_row(state, &r.vault_id)?;
+    let (cluster, db) = (r.cluster_id, r.database_name);
+    let (start, end) = (r.start_time.unwrap_or(0), r.end_time.unwrap_or(i64::MAX));
+    let (page_number, page_size) = r.paging.resolve(50);
     let mut rows: Vec<SnapshotRow> = sql_snapshots(state, &vault.vault_id)?
         .into_iter()
         .filter(|s| cluster.as_deref().map(|c| meta_str(s, "ClusterId") == c).unwrap_or(true))
@@ -326,8 +317,8 @@ pub fn describe_snapshots(state: &AppState, p: &Params) -> ServerResult<crate::a
 }
 
 /// The source instances that have backups in `VaultId` (for a mirror: the copies' sources).
-pub fn servers_to_restore(state: &AppState, p: &Params) -> ServerResult<DescribeInstancesResponse> {
-    let vault = vault_row(state, &p.required("VaultId")?)?;
+pub fn servers_to_restore(state: &AppState, r: GetSqlServersToRestoreRequest) -> ServerResult<DescribeInstancesResponse> {
+    let vault = vault_row(state, &r.vault_id)?;
     let mut seen = BTreeMap::new();
     for s in sql_snapshots(state, &vault.vault_id)? {
         let id = meta_str(&s, "ClusterId");
@@ -350,9 +341,9 @@ pub fn servers_to_restore(state: &AppState, p: &Params) -> ServerResult<Describe
     Ok(DescribeInstancesResponse { page: Page { total_count: n, page_number: 1, page_size: n.max(1) }, instances: Instances { instance } })
 }
 
-pub fn databases_to_restore(state: &AppState, p: &Params) -> ServerResult<DescribeDatabasesResponse> {
-    let vault = vault_row(state, &p.required("VaultId")?)?;
-    let cluster = p.required("ClusterId")?;
+pub fn databases_to_restore(state: &AppState, r: GetSqlServerDatabasesToRestoreRequest) -> ServerResult<DescribeDatabasesResponse> {
+    let vault = vault_row(state, &r.vault_id)?;
+    let cluster = r.cluster_id;
     let mut by_db: BTreeMap<String, Database> = BTreeMap::new();
     for s in sql_snapshots(state, &vault.vault_id)?.into_iter().filter(|s| meta_str(s, "ClusterId") == cluster) {
         let d = by_db.entry(meta_str(&s, "DatabaseName")).or_insert_with(|| Database { database_name: meta_str(&s, "DatabaseName"), status: "BACKED_UP".into(), ..Default::default() });
@@ -365,20 +356,22 @@ pub fn databases_to_restore(state: &AppState, p: &Params) -> ServerResult<Descri
     Ok(DescribeDatabasesResponse { page: Page { total_count: n, page_number: 1, page_size: n.max(1) }, databases: Databases { database } })
 }
 
-pub async fn create_restore(state: &AppState, p: &Params) -> ServerResult<CreateRestoreResponse> {
-    let vault = vault_row(state, &p.required("VaultId")?)?;
+pub async fn create_restore(state: &AppState, r: CreateSqlServerRestoreRequest) -> ServerResult<CreateRestoreResponse> {
+    type R = CreateSqlServerRestoreRequest;
+    let text = |s: String| (!s.is_empty()).then_some(s);
+    let vault = vault_row(state, &r.vault_id)?;
     check_usable(state, &vault)?;
-    let target = instance_row(state, &p.required("ClusterId")?)?;
+    let target = instance_row(state, &r.cluster_id)?;
     if vault.is_mirror && target.region_id != vault.region_id {
         return Err(ServerError::conflict(
             codes::WRONG_REGION,
             format!("Restoring from the mirror vault {} (in {}) needs an instance registered in {}; {} is in {}.", vault.vault_id, vault.region_id, vault.region_id, target.cluster_id, target.region_id),
         ));
     }
-    let source_db = p.opt("SourceDatabaseName");
-    let source_cluster = p.opt("SourceClusterId");
+    let source_db = text(r.source_database_name);
+    let source_cluster = text(r.source_cluster_id);
     let snaps = sql_snapshots(state, &vault.vault_id)?;
-    let snap = match (p.opt("SnapshotId"), p.opt_i64("PointInTime")?) {
+    let snap = match (text(r.snapshot_id), r.point_in_time) {
         (Some(id), _) => snaps.into_iter().find(|s| s.snapshot_id == id),
         // Full backups only: the newest backup point at or before the requested time.
         (None, Some(t)) => snaps
@@ -387,20 +380,20 @@ pub async fn create_restore(state: &AppState, p: &Params) -> ServerResult<Create
             .filter(|s| source_db.as_deref().map(|d| meta_str(s, "DatabaseName") == d).unwrap_or(true))
             .filter(|s| source_cluster.as_deref().map(|c| meta_str(s, "ClusterId") == c).unwrap_or(true))
             .last(),
-        (None, None) => return Err(ServerError::missing("SnapshotId")),
+        (None, None) => return Err(ServerError::missing(R::snapshot_id)),
     }
     .ok_or_else(|| ServerError::not_found(codes::SNAPSHOT_NOT_FOUND, format!("No SQL Server backup point matches in the vault {}.", vault.vault_id)))?;
     let db = meta_str(&snap, "DatabaseName");
     if let Some(d) = &source_db {
         if *d != db {
-            return Err(ServerError::invalid("SourceDatabaseName", format!("the snapshot {} holds {db}, not {d}", snap.snapshot_id)));
+            return Err(ServerError::invalid(R::source_database_name, format!("the snapshot {} holds {db}, not {d}", snap.snapshot_id)));
         }
     }
-    let target_db = p.opt("TargetDatabaseName").unwrap_or_else(|| db.clone());
+    let target_db = text(r.target_database_name).unwrap_or_else(|| db.clone());
     crate::backend::sqlserver::validate_name(&target_db, target.engine == ENGINE_DEMO).map_err(sql_error)?;
-    let replace = p.bool_or("ReplaceDatabase", false)?;
-    let file_destination = match p.opt("FileDestination") {
-        Some(f) => Some(clean_absolute("FileDestination", &f)?),
+    let replace = r.replace_database;
+    let file_destination = match text(r.file_destination) {
+        Some(f) => Some(clean_absolute(R::file_destination, &f)?),
         None => None,
     };
     let spec = spec_of(state, &target)?;
@@ -515,16 +508,15 @@ fn restore_wire(j: &JobRow) -> Restore {
     }
 }
 
-pub fn describe_restores(state: &AppState, p: &Params) -> ServerResult<DescribeRestoresResponse> {
-    let (page_number, page_size) = p.paging(10)?;
-    let (restore_id, vault_id, cluster_id, status) = (p.opt("RestoreId"), p.opt("VaultId"), p.opt("ClusterId"), p.opt("Status"));
-    let f = crate::backend::catalog::JobFilter { job_id: restore_id.as_deref(), vault_id: vault_id.as_deref(), client_id: cluster_id.as_deref(), status: status.as_deref() };
+pub fn describe_restores(state: &AppState, r: DescribeSqlServerRestoresRequest) -> ServerResult<DescribeRestoresResponse> {
+    let (page_number, page_size) = r.paging.resolve(10);
+    let f = crate::backend::catalog::JobFilter { job_id: r.restore_id.as_deref(), vault_id: r.vault_id.as_deref(), client_id: r.cluster_id.as_deref(), status: r.status.as_deref() };
     let (total, rows) = state.catalog.list_jobs(JobKind::SqlRestore, &f, page_number, page_size)?;
     Ok(DescribeRestoresResponse { page: Page { total_count: total, page_number, page_size }, restores: Restores { restore: rows.iter().map(restore_wire).collect() } })
 }
 
-pub fn cancel_restore(state: &AppState, p: &Params) -> ServerResult<Value> {
-    let id = p.required("RestoreId")?;
+pub fn cancel_restore(state: &AppState, r: CancelSqlServerRestoreRequest) -> ServerResult<Value> {
+    let id = r.restore_id;
     let job = state.catalog.job(&id)?.filter(|j| j.kind == JobKind::SqlRestore.as_str()).ok_or_else(|| ServerError::not_found(codes::JOB_NOT_FOUND, format!("The restore {id} does not exist.")))?;
     if !state.jobs.cancel(&id) {
         return Err(ServerError::conflict(codes::JOB_NOT_CANCELABLE, format!("The restore {id} is {} and cannot be canceled.", job.status)));

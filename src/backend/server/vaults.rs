@@ -1,36 +1,37 @@
 //! Vault actions, including the mirror-vault rules of the seed.
 use crate::api::error as codes;
 use crate::api::vault::*;
-use crate::api::{Page, DESCRIPTION_MAX, VAULT_NAME_MAX};
+use crate::api::Page;
 use crate::backend::catalog::{is_constraint, now, NewVault, ReplState, VaultFilter, VaultRow};
 use crate::backend::error::{ServerError, ServerResult};
-use crate::backend::params::Params;
 use crate::backend::state::AppState;
 use crate::backend::storage::DataKey;
 
 use super::{new_id, vault_row};
 
-/// Validated `VaultName`, `Description`, `VaultRegionId`.
-pub(crate) fn name_description_region(state: &AppState, p: &Params, name_param: &str, region_param: &str) -> ServerResult<(String, String, String)> {
-    let name = p.bounded(name_param, 1, VAULT_NAME_MAX)?.ok_or_else(|| ServerError::missing(name_param))?;
+/// A new vault's name must not be blank.
+pub(crate) fn check_not_blank(wire: &str, name: &str) -> ServerResult<()> {
     if name.trim().is_empty() {
-        return Err(ServerError::invalid(name_param, "must not be blank"));
+        return Err(ServerError::invalid(wire, "must not be blank"));
     }
-    let description = p.bounded("Description", 0, DESCRIPTION_MAX)?.unwrap_or_default();
-    let region = p.required(region_param)?;
-    if state.hub.region(&region).is_none() {
+    Ok(())
+}
+
+/// The region exists.
+pub(crate) fn check_region(state: &AppState, region: &str) -> ServerResult<()> {
+    if state.hub.region(region).is_none() {
         return Err(ServerError::not_found(codes::REGION_NOT_FOUND, format!("The region {region} does not exist.")));
     }
-    Ok((name, description, region))
+    Ok(())
 }
 
 /// `EncryptType` / `KmsKeyId` → the vault's data key.
-pub(crate) fn encryption(state: &AppState, p: &Params) -> ServerResult<(String, String, DataKey)> {
-    let encrypt_type = p.opt("EncryptType").unwrap_or_else(|| ENCRYPT_HBR_PRIVATE.to_string());
+pub(crate) fn encryption(state: &AppState, e: Encryption) -> ServerResult<(String, String, DataKey)> {
+    let encrypt_type = if e.encrypt_type.is_empty() { ENCRYPT_HBR_PRIVATE.to_string() } else { e.encrypt_type };
     match encrypt_type.as_str() {
         ENCRYPT_HBR_PRIVATE => Ok((encrypt_type, String::new(), DataKey::generate())),
         ENCRYPT_KMS => {
-            let key_id = p.required("KmsKeyId")?;
+            let key_id = e.kms_key_id.ok_or_else(|| ServerError::missing(Encryption::kms_key_id))?;
             let key = state
                 .hub
                 .keystore()
@@ -38,7 +39,7 @@ pub(crate) fn encryption(state: &AppState, p: &Params) -> ServerResult<(String, 
                 .map_err(|_| ServerError::not_found(codes::KMS_KEY_NOT_FOUND, format!("The KMS key {key_id} is not in the backend's key store.")))?;
             Ok((encrypt_type, key_id, key))
         }
-        other => Err(ServerError::invalid("EncryptType", format!("{other:?} is not HBR_PRIVATE or KMS"))),
+        other => Err(ServerError::invalid(Encryption::encrypt_type, format!("{other:?} is not HBR_PRIVATE or KMS"))),
     }
 }
 
@@ -78,14 +79,16 @@ pub(crate) enum KeySource {
     SourceVault { region: String, vault_id: String },
 }
 
-pub async fn create_vault(state: &AppState, p: &Params) -> ServerResult<CreateVaultResponse> {
-    let (name, description, region) = name_description_region(state, p, "VaultName", "VaultRegionId")?;
-    let vault_type = p.opt("VaultType").unwrap_or_else(|| "STANDARD".into());
-    if vault_type != "STANDARD" {
-        return Err(ServerError::invalid("VaultType", "only STANDARD vaults are supported"));
+pub async fn create_vault(state: &AppState, r: CreateVaultRequest) -> ServerResult<CreateVaultResponse> {
+    type R = CreateVaultRequest;
+    check_not_blank(R::vault_name, &r.vault_name)?;
+    check_region(state, &r.vault_region_id)?;
+    let (name, description, region) = (r.vault_name, r.description, r.vault_region_id);
+    if !r.vault_type.is_empty() && r.vault_type != "STANDARD" {
+        return Err(ServerError::invalid(R::vault_type, "only STANDARD vaults are supported"));
     }
-    let replication = p.bool_or("Replication", false)?;
-    let (encrypt_type, kms_key_id, key) = encryption(state, p)?;
+    let replication = r.replication;
+    let (encrypt_type, kms_key_id, key) = encryption(state, r.encryption)?;
     let vault_id = new_id("v");
     state.catalog.insert_vault(&NewVault {
         vault_id: &vault_id,
@@ -104,12 +107,12 @@ pub async fn create_vault(state: &AppState, p: &Params) -> ServerResult<CreateVa
 }
 
 /// Checks the rules a mirror must satisfy against its source; returns the source row.
-fn check_mirror_source(state: &AppState, p: &Params, target_region: &str) -> ServerResult<VaultRow> {
-    let source_id = p.required("ReplicationSourceVaultId")?;
-    let source = vault_row(state, &source_id)?;
-    if let Some(r) = p.opt("ReplicationSourceRegionId") {
-        if r != source.region_id {
-            return Err(ServerError::invalid("ReplicationSourceRegionId", format!("the vault {source_id} is in {}, not {r}", source.region_id)));
+fn check_mirror_source(state: &AppState, m: &MirrorSource, target_region: &str) -> ServerResult<VaultRow> {
+    let source_id = &m.replication_source_vault_id;
+    let source = vault_row(state, source_id)?;
+    if let Some(r) = &m.replication_source_region_id {
+        if *r != source.region_id {
+            return Err(ServerError::invalid(MirrorSource::replication_source_region_id, format!("the vault {source_id} is in {}, not {r}", source.region_id)));
         }
     }
     if source.is_mirror {
@@ -127,8 +130,8 @@ fn check_mirror_source(state: &AppState, p: &Params, target_region: &str) -> Ser
             format!("The vault {source_id} already has a mirror vault ({mirror} in {region}); only one mirror per vault is allowed."),
         ));
     }
-    if let Some(e) = p.opt("EncryptType") {
-        if e != source.encrypt_type {
+    if let Some(e) = &m.encrypt_type {
+        if *e != source.encrypt_type {
             return Err(ServerError::conflict(
                 codes::ENCRYPT_TYPE_MISMATCH,
                 format!("A mirror vault has its source's encryption type ({}), not {e}.", source.encrypt_type),
@@ -145,9 +148,11 @@ fn one_mirror_conflict(source_id: &str) -> ServerError {
     )
 }
 
-pub async fn create_replication_vault(state: &AppState, p: &Params) -> ServerResult<CreateReplicationVaultResponse> {
-    let (name, description, region) = name_description_region(state, p, "VaultName", "VaultRegionId")?;
-    let source = check_mirror_source(state, p, &region)?;
+pub async fn create_replication_vault(state: &AppState, r: CreateReplicationVaultRequest) -> ServerResult<CreateReplicationVaultResponse> {
+    check_not_blank(CreateReplicationVaultRequest::vault_name, &r.vault_name)?;
+    check_region(state, &r.vault_region_id)?;
+    let (name, description, region) = (r.vault_name, r.description, r.vault_region_id);
+    let source = check_mirror_source(state, &r.source, &region)?;
     let vault_id = new_id("v");
     let start = now() + state.settings.historical_sync_delay.as_secs() as i64;
     let inserted = state.catalog.insert_vault(&NewVault {
@@ -189,12 +194,12 @@ pub async fn create_replication_vault(state: &AppState, p: &Params) -> ServerRes
 
 /// The two-step form: an empty replication-type vault (`CreateVault Replication=true`) becomes
 /// the source's mirror.
-pub async fn create_vault_replication(state: &AppState, p: &Params) -> ServerResult<TaskIdResponse> {
-    let target_id = p.required("ReplicationTargetVaultId")?;
+pub async fn create_vault_replication(state: &AppState, r: CreateVaultReplicationRequest) -> ServerResult<TaskIdResponse> {
+    let target_id = r.replication_target_vault_id;
     let target = vault_row(state, &target_id)?;
-    let source = check_mirror_source(state, p, &target.region_id)?;
+    let source = check_mirror_source(state, &r.source, &target.region_id)?;
     if !target.is_mirror {
-        return Err(ServerError::invalid("ReplicationTargetVaultId", "the target must be created with CreateVault Replication=true"));
+        return Err(ServerError::invalid(CreateVaultReplicationRequest::replication_target_vault_id, "the target must be created with CreateVault Replication=true"));
     }
     if target.source_vault_id.is_some() {
         return Err(ServerError::conflict(codes::REPLICATION_TARGET_NOT_EMPTY, format!("The vault {target_id} is already a mirror.")));
@@ -236,9 +241,8 @@ pub async fn create_vault_replication(state: &AppState, p: &Params) -> ServerRes
     Ok(TaskIdResponse { task_id })
 }
 
-pub fn delete_vault_replication(state: &AppState, p: &Params) -> ServerResult<TaskIdResponse> {
-    let source_id = p.required("ReplicationSourceVaultId")?;
-    let target_id = p.required("ReplicationTargetVaultId")?;
+pub fn delete_vault_replication(state: &AppState, r: DeleteVaultReplicationRequest) -> ServerResult<TaskIdResponse> {
+    let (source_id, target_id) = (r.replication_source_vault_id, r.replication_target_vault_id);
     let target = vault_row(state, &target_id)?;
     if target.source_vault_id.as_deref() != Some(source_id.as_str()) {
         return Err(ServerError::conflict(codes::NOT_A_MIRROR, format!("The vault {target_id} is not the mirror of {source_id}.")));
@@ -250,15 +254,14 @@ pub fn delete_vault_replication(state: &AppState, p: &Params) -> ServerResult<Ta
     Ok(TaskIdResponse { task_id })
 }
 
-pub fn update_vault(state: &AppState, p: &Params) -> ServerResult<serde_json::Value> {
-    let vault_id = p.required("VaultId")?;
+pub fn update_vault(state: &AppState, r: UpdateVaultRequest) -> ServerResult<serde_json::Value> {
+    type R = UpdateVaultRequest;
+    let vault_id = r.vault_id;
     let v = vault_row(state, &vault_id)?;
-    let name = p.bounded("VaultName", 1, VAULT_NAME_MAX)?;
-    let description = p.bounded("Description", 0, DESCRIPTION_MAX)?;
-    let rate = p.opt_i64("ReplicationRateLimit")?;
+    let (name, description, rate) = (r.vault_name, r.description, r.replication_rate_limit);
     if let Some(r) = rate {
         if r < 0 {
-            return Err(ServerError::invalid("ReplicationRateLimit", "must be 0 (no limit) or a positive number of bytes/s"));
+            return Err(ServerError::invalid(R::replication_rate_limit, "must be 0 (no limit) or a positive number of bytes/s"));
         }
     }
     // The rate limit lives on the mirror's row; on a source it applies to its mirror.
@@ -268,7 +271,7 @@ pub fn update_vault(state: &AppState, p: &Params) -> ServerResult<serde_json::Va
         (None, false) => None,
     };
     if rate.is_some() && rate_target.is_none() {
-        return Err(ServerError::invalid("ReplicationRateLimit", "the vault has no mirror"));
+        return Err(ServerError::invalid(R::replication_rate_limit, "the vault has no mirror"));
     }
     state.catalog.update_vault(&vault_id, name.as_deref(), description.as_deref(), None)?;
     if let (Some(r), Some(t)) = (rate, rate_target) {
@@ -277,8 +280,8 @@ pub fn update_vault(state: &AppState, p: &Params) -> ServerResult<serde_json::Va
     Ok(serde_json::json!({}))
 }
 
-pub async fn delete_vault(state: &AppState, p: &Params) -> ServerResult<serde_json::Value> {
-    let vault_id = p.required("VaultId")?;
+pub async fn delete_vault(state: &AppState, r: DeleteVaultRequest) -> ServerResult<serde_json::Value> {
+    let vault_id = r.vault_id;
     let v = vault_row(state, &vault_id)?;
     if let Some((mirror, region, _)) = &v.target {
         return Err(source_still_mirrored(&vault_id, mirror, region));
@@ -319,15 +322,15 @@ fn source_still_mirrored(vault_id: &str, mirror: &str, region: &str) -> ServerEr
     )
 }
 
-pub fn describe_vaults(state: &AppState, p: &Params) -> ServerResult<DescribeVaultsResponse> {
-    let (page_number, page_size) = p.paging(10)?;
+pub fn describe_vaults(state: &AppState, r: DescribeVaultsRequest) -> ServerResult<DescribeVaultsResponse> {
+    let (page_number, page_size) = r.paging.resolve(10);
     let filter = VaultFilter {
-        vault_id: p.opt("VaultId"),
-        region_id: p.opt("VaultRegionId"),
-        vault_type: p.opt("VaultType"),
-        status: p.opt("Status"),
-        name: p.opt("VaultName"),
-        replication: p.opt_bool("Replication")?,
+        vault_id: r.vault_id,
+        region_id: r.vault_region_id,
+        vault_type: r.vault_type,
+        status: r.status,
+        name: r.vault_name,
+        replication: r.replication,
     };
     let (total, rows) = state.catalog.list_vaults(&filter, page_number, page_size)?;
     let t = now();

@@ -6,9 +6,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::api::backup::Snapshot;
-use crate::api::sqlserver::{CreateInstanceResponse, CreateRestoreResponse, Database, Instance, PrecheckResponse, Restore, ENGINE_DEMO, ENGINE_TDS};
+use crate::api::sqlserver::{
+    CreateInstanceResponse, CreateRestoreResponse, CreateSqlServerInstanceRequest, CreateSqlServerRestoreRequest, Database, Instance, PrecheckResponse, Restore, ENGINE_DEMO,
+    ENGINE_TDS,
+};
 use crate::api::vault::Vault;
-use crate::client::{InstanceSpec, SqlRestoreSpec};
 use crate::ui::request::{Action, Net, Requested};
 use crate::ui::widgets::format;
 
@@ -71,60 +73,48 @@ pub enum WizardCommand {
     Close,
 }
 
-/// Connection fields of an instance registered from the wizard.
+/// The registration form: the `CreateSqlServerInstance` request it will send, as typed (the
+/// vault is the wizard's; `request` trims the fields and drops those the engine does not use).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RegisterForm {
-    /// `DEMO` or `TDS`.
-    pub engine: String,
-    pub server_name: String,
-    pub instance_name: String,
-    pub sql_login: String,
-    pub sql_password: String,
-    pub use_windows_auth: bool,
-    pub trust_server_certificate: bool,
-    pub staging_dir: String,
+    pub instance: CreateSqlServerInstanceRequest,
 }
 
 impl Default for RegisterForm {
     fn default() -> Self {
-        RegisterForm {
-            engine: ENGINE_DEMO.into(),
-            server_name: String::new(),
-            instance_name: String::new(),
-            sql_login: String::new(),
-            sql_password: String::new(),
-            use_windows_auth: false,
-            trust_server_certificate: true,
-            staging_dir: String::new(),
-        }
+        RegisterForm { instance: CreateSqlServerInstanceRequest { engine: ENGINE_DEMO.into(), trust_server_certificate: true, ..Default::default() } }
     }
 }
 
 impl RegisterForm {
     pub fn is_demo(&self) -> bool {
-        self.engine == ENGINE_DEMO
+        self.instance.engine == ENGINE_DEMO
     }
 
-    pub fn spec(&self, vault_id: &str) -> InstanceSpec {
+    /// The request that registers (or prechecks) the form's instance on `vault_id`.
+    pub fn request(&self, vault_id: &str) -> CreateSqlServerInstanceRequest {
+        let f = &self.instance;
         let tds = !self.is_demo();
-        InstanceSpec {
+        let login = tds && !f.use_windows_auth;
+        CreateSqlServerInstanceRequest {
             vault_id: vault_id.to_string(),
-            engine: self.engine.clone(),
-            server_name: self.server_name.trim().to_string(),
-            instance_name: self.instance_name.trim().to_string(),
-            sql_login: if tds && !self.use_windows_auth { self.sql_login.trim().to_string() } else { String::new() },
-            sql_password: if tds && !self.use_windows_auth { self.sql_password.clone() } else { String::new() },
-            use_windows_auth: tds && self.use_windows_auth,
-            trust_server_certificate: tds && self.trust_server_certificate,
-            staging_dir: if tds { self.staging_dir.trim().to_string() } else { String::new() },
+            engine: f.engine.clone(),
+            server_name: f.server_name.trim().to_string(),
+            instance_name: f.instance_name.trim().to_string(),
+            sql_login: if login { f.sql_login.trim().to_string() } else { String::new() },
+            sql_password: if login { f.sql_password.clone() } else { String::new() },
+            use_windows_auth: tds && f.use_windows_auth,
+            trust_server_certificate: tds && f.trust_server_certificate,
+            staging_dir: if tds { f.staging_dir.trim().to_string() } else { String::new() },
         }
     }
 
     /// Why the form cannot be prechecked yet.
     pub fn blocker(&self) -> Option<&'static str> {
-        if self.server_name.trim().is_empty() {
+        let f = &self.instance;
+        if f.server_name.trim().is_empty() {
             Some(if self.is_demo() { "Enter a name or an absolute directory for the demo instance" } else { "Enter the server (host,port or host\\instance)" })
-        } else if !self.is_demo() && !self.use_windows_auth && self.sql_login.trim().is_empty() {
+        } else if !self.is_demo() && !f.use_windows_auth && f.sql_login.trim().is_empty() {
             Some("Enter a SQL login, or use Windows authentication")
         } else {
             None
@@ -351,9 +341,9 @@ impl SqlWizardState {
         }
     }
 
-    pub fn restore_spec(&self) -> Option<SqlRestoreSpec> {
+    pub fn restore_spec(&self) -> Option<CreateSqlServerRestoreRequest> {
         let point = self.point()?;
-        Some(SqlRestoreSpec {
+        Some(CreateSqlServerRestoreRequest {
             vault_id: self.vault_id.clone()?,
             snapshot_id: point.snapshot_id.clone(),
             source_cluster_id: self.source_cluster_id.clone()?,
@@ -362,6 +352,7 @@ impl SqlWizardState {
             target_database_name: self.target_name.trim().to_string(),
             replace_database: self.replace,
             file_destination: self.file_destination.trim().to_string(),
+            point_in_time: None,
         })
     }
 
@@ -479,7 +470,7 @@ impl SqlWizardState {
         if self.form.blocker().is_some() {
             return;
         }
-        let spec = self.form.spec(&vault_id);
+        let spec = self.form.request(&vault_id);
         if self.precheck.start(net, ctx, move |c| async move { c.precheck_sql_server(&spec).await }) {
             self.prechecked_form = Some(self.form.clone());
         }
@@ -492,7 +483,7 @@ impl SqlWizardState {
         if !self.precheck_passed() || self.register.is_running() {
             return;
         }
-        let spec = self.form.spec(&vault_id);
+        let spec = self.form.request(&vault_id);
         self.register.start(net, ctx, move |c| async move { c.create_sql_server_instance(&spec).await });
     }
 

@@ -4,7 +4,7 @@
 use egui::{Key, RichText, Ui};
 
 use super::sql_wizard::{instance_title, is_terminal, point_label, target_name_problem, SqlWizardState, Step, WizardCommand, ENGINES, TARGET_NAME_MAX, TITLE};
-use crate::api::sqlserver::{Instance, Precheck};
+use crate::api::sqlserver::{Instance, Precheck, ENGINE_DEMO};
 use crate::ui::app::Data;
 use crate::ui::command::UiCommand;
 use crate::ui::widgets::drill_report::{self, CHECK, CROSS};
@@ -237,7 +237,7 @@ fn instance_ui(ui: &mut Ui, state: &mut SqlWizardState, data: &Data, commands: &
 
 fn register_form_ui(ui: &mut Ui, state: &mut SqlWizardState, commands: &mut Vec<UiCommand>) {
     let busy = state.register.is_running();
-    let f = &mut state.form;
+    let f = &mut state.form.instance;
     egui::Grid::new("wizard-register").num_columns(2).spacing([12.0, 8.0]).show(ui, |ui| {
         ui.label("Engine");
         ui.horizontal(|ui| {
@@ -247,13 +247,14 @@ fn register_form_ui(ui: &mut Ui, state: &mut SqlWizardState, commands: &mut Vec<
         });
         ui.end_row();
         let label = ui.label("Server name");
-        let hint = if f.is_demo() { "a name, e.g. dr-shanghai, or an absolute directory" } else { "host,port or host\\instance" };
+        let demo = f.engine == ENGINE_DEMO;
+        let hint = if demo { "a name, e.g. dr-shanghai, or an absolute directory" } else { "host,port or host\\instance" };
         ui.add(egui::TextEdit::singleline(&mut f.server_name).hint_text(hint).desired_width(340.0).interactive(!busy)).labelled_by(label.id);
         ui.end_row();
         let label = ui.label("Instance name");
         ui.add(egui::TextEdit::singleline(&mut f.instance_name).hint_text("Optional display name").desired_width(340.0).interactive(!busy)).labelled_by(label.id);
         ui.end_row();
-        if !f.is_demo() {
+        if !demo {
             ui.label("Authentication");
             ui.checkbox(&mut f.use_windows_auth, "Windows authentication");
             ui.end_row();

@@ -1,3 +1,4 @@
+//! Percent-encoding and the canonical query string both signatures are computed over.
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 /// RFC 3986 unreserved characters stay; everything else is %XX (space is %20).
