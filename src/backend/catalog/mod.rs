@@ -89,7 +89,9 @@ impl Catalog {
     /// Flushes the WAL into the main file (on clean shutdown).
     pub fn close(&self) {
         let conn = self.conn();
-        let _ = conn.pragma_update(None, "wal_checkpoint", "TRUNCATE");
+        if let Err(e) = conn.pragma_update(None, "wal_checkpoint", "TRUNCATE") {
+            tracing::warn!(%e, "catalog: the WAL checkpoint at close failed; the next open replays the WAL");
+        }
     }
 
     pub fn setting(&self, key: &str) -> CatalogResult<Option<String>> {
