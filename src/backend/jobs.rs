@@ -1,6 +1,6 @@
 //! Background jobs: backup, restore and verify run as tokio tasks on a vault's repository; their
 //! progress lives in memory (`Progress`) and is written to the catalog every second. Keeping the
-//! catalog in line with the locations is `locations.rs`.
+//! catalog in line with the locations is `locations/`.
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::Ordering;

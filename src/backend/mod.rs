@@ -4,7 +4,7 @@
 //! - `catalog/` is the SQLite catalog, `storage/` the repository format, `hub.rs` the opened
 //!   locations and repositories, `state.rs` what a handler sees;
 //! - background work: `jobs.rs` (backup, restore, verify as jobs), `replication/` (mirror
-//!   scheduler and planner), `locations.rs` (the catalog kept in line with the locations, and the
+//!   scheduler and planner), `locations/` (the catalog kept in line with the locations, and the
 //!   writer lock: one backend writes a location);
 //! - `sqlserver/` (engines behind SQL Server backups), `demo/` (demo content seeding);
 //! - this file: `start` and the `RunningServer` it returns.

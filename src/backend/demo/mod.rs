@@ -25,7 +25,7 @@ fn s(v: &Value, k: &str) -> String {
     v.get(k).and_then(Value::as_str).unwrap_or_default().to_string()
 }
 
-pub(crate) async fn wait_vault(state: &AppState, vault_id: &str) -> ServerResult<()> {
+async fn wait_vault(state: &AppState, vault_id: &str) -> ServerResult<()> {
     for _ in 0..600 {
         match state.catalog.vault(vault_id)?.map(|v| v.status) {
             Some(st) if st == STATUS_CREATED => return Ok(()),
@@ -36,7 +36,7 @@ pub(crate) async fn wait_vault(state: &AppState, vault_id: &str) -> ServerResult
     Err(ServerError::internal("demo vault did not initialise in time"))
 }
 
-pub(crate) async fn wait_job(state: &AppState, job_id: &str) -> ServerResult<()> {
+async fn wait_job(state: &AppState, job_id: &str) -> ServerResult<()> {
     loop {
         match state.catalog.job(job_id)?.map(|j| (j.status, j.error_message)) {
             Some((st, _)) if st == JOB_COMPLETE => return Ok(()),
