@@ -1,22 +1,33 @@
 //! The server's one error type: logged with its cause, sent as `Code` + `Message` only.
+//!
+//! Each error is logged once, where it becomes a response (`into_response`): a server error
+//! (5xx) at `error` with its cause, a refusal (4xx) at `debug`. `internal` only records the
+//! cause. Code that handles a `ServerError` without answering a request (demo seeding) logs
+//! it itself; its `Display` includes the cause.
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use crate::api::error as codes;
+use crate::backend::catalog::CatalogError;
+
+/// The generic message of an internal error; the cause is only logged.
+pub const INTERNAL_MESSAGE: &str = "The request processing has failed due to some unknown error.";
 
 #[derive(Debug, thiserror::Error)]
-#[error("{code}: {message}")]
+#[error("{code}: {message}{}", cause.as_ref().map(|c| format!(" ({c})")).unwrap_or_default())]
 pub struct ServerError {
     pub status: StatusCode,
     pub code: String,
     pub message: String,
+    /// What went wrong inside (internal errors): logged, never sent.
+    pub cause: Option<String>,
 }
 
 pub type ServerResult<T> = Result<T, ServerError>;
 
 impl ServerError {
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
-        ServerError { status, code: code.to_string(), message: message.into() }
+        ServerError { status, code: code.to_string(), message: message.into(), cause: None }
     }
     pub fn bad_request(code: &str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, message)
@@ -39,32 +50,40 @@ impl ServerError {
     pub fn unavailable(message: impl Into<String>) -> Self {
         Self::new(StatusCode::SERVICE_UNAVAILABLE, codes::REGION_UNAVAILABLE, message)
     }
-    /// An internal failure: the cause is logged here, the client sees a generic message.
+    /// An internal failure: the client sees a generic message, the cause is logged when the
+    /// error is answered.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
-        tracing::error!(%cause, "internal error");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, codes::INTERNAL_ERROR, "The request processing has failed due to some unknown error.")
+        ServerError { cause: Some(cause.to_string()), ..Self::new(StatusCode::INTERNAL_SERVER_ERROR, codes::INTERNAL_ERROR, INTERNAL_MESSAGE) }
     }
 }
 
-impl From<rusqlite::Error> for ServerError {
-    fn from(e: rusqlite::Error) -> Self {
-        ServerError::internal(format!("catalog: {e}"))
+impl From<CatalogError> for ServerError {
+    fn from(e: CatalogError) -> Self {
+        ServerError::internal(e)
     }
+}
+
+/// The dialect's error body: `RequestId`, `Success: false`, `Code`, `Message`.
+pub fn error_body(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = serde_json::json!({
+        "RequestId": uuid::Uuid::new_v4().to_string().to_uppercase(),
+        "Success": false,
+        "Code": code,
+        "Message": message,
+    });
+    (status, axum::Json(body)).into_response()
 }
 
 impl IntoResponse for ServerError {
     fn into_response(self) -> Response {
         if self.status.is_server_error() {
-            tracing::warn!(code = %self.code, "request failed");
+            match &self.cause {
+                Some(cause) => tracing::error!(code = %self.code, %cause, "request failed"),
+                None => tracing::warn!(code = %self.code, message = %self.message, "request failed"),
+            }
         } else {
             tracing::debug!(code = %self.code, message = %self.message, "request refused");
         }
-        let body = serde_json::json!({
-            "RequestId": uuid::Uuid::new_v4().to_string().to_uppercase(),
-            "Success": false,
-            "Code": self.code,
-            "Message": self.message,
-        });
-        (self.status, axum::Json(body)).into_response()
+        error_body(self.status, &self.code, &self.message)
     }
 }

@@ -1,4 +1,13 @@
 //! The backend: an HTTP service in the HBR dialect over a SQLite catalog and per-region storage.
+//!
+//! - `server/` answers requests (`router`), `auth/` verifies their signatures, `params.rs` reads them;
+//! - `catalog/` is the SQLite catalog, `storage/` the repository format, `hub.rs` the opened
+//!   locations and repositories, `state.rs` what a handler sees;
+//! - background work: `jobs.rs` (backup, restore, verify as jobs), `replication/` (mirror
+//!   scheduler and planner), `locations/` (the catalog kept in line with the locations, and the
+//!   writer lock: one backend writes a location);
+//! - `sqlserver/` (engines behind SQL Server backups), `demo/` (demo content seeding);
+//! - this file: `start` and the `RunningServer` it returns.
 pub mod auth;
 pub mod catalog;
 pub mod config;
@@ -6,6 +15,7 @@ pub mod demo;
 pub mod error;
 pub mod hub;
 pub mod jobs;
+pub mod locations;
 pub mod params;
 pub mod replication;
 pub mod server;
@@ -52,6 +62,8 @@ pub enum StartError {
     Credentials { path: PathBuf, message: String },
     #[error("cannot listen on {addr}: {source}")]
     Bind { addr: SocketAddr, source: std::io::Error },
+    #[error(transparent)]
+    LocationLocked(#[from] locations::LockError),
     #[error("refusing to listen on the non-loopback address {0} without credentials: set {ENV_KEY_ID} and {ENV_KEY_SECRET}, or create the credentials file first with a loopback start")]
     NoCredentials(SocketAddr),
 }
@@ -66,6 +78,7 @@ pub struct RunningServer {
     shutdown: Option<oneshot::Sender<()>>,
     join: JoinHandle<()>,
     workers: Vec<JoinHandle<()>>,
+    locks: Arc<locations::LocationLocks>,
 }
 
 impl RunningServer {
@@ -78,19 +91,17 @@ impl RunningServer {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        let _ = (&mut self.join).await;
-        for w in &self.workers {
-            w.abort();
-        }
-        self.state.catalog.close();
+        self.wait().await;
     }
 
-    /// Waits until the server stops (after `shutdown_signal` resolves).
+    /// Waits until the server stops (after `shutdown_signal` resolves), then stops the workers,
+    /// releases the locations' writer locks and closes the catalog.
     pub async fn wait(mut self) {
         let _ = (&mut self.join).await;
         for w in &self.workers {
             w.abort();
         }
+        self.locks.release().await;
         self.state.catalog.close();
     }
 }
@@ -133,15 +144,20 @@ pub async fn start(opts: ServeOptions, shutdown_signal: Option<std::pin::Pin<Box
     let cfg = config::ConfigFile::load(dir)?;
     let regions = cfg.regions(dir)?;
     let (credentials, credentials_file, credentials_created) = load_credentials(dir, opts.credentials.clone())?;
+    let hub = hub::StorageHub::open(dir, &regions)?;
+    // Before the catalog marks interrupted jobs FAILED: a backend refused here changes nothing.
+    let locks = Arc::new(locations::LocationLocks::new(dir));
+    for r in hub.regions() {
+        locks.acquire(&r.location).await?;
+    }
     let catalog = catalog::Catalog::open(&dir.join("catalog.sqlite"))?;
-    let failed = catalog.fail_interrupted_jobs().map_err(catalog::CatalogError::from)?;
-    catalog.fail_interrupted_tasks().map_err(catalog::CatalogError::from)?;
+    let failed = catalog.fail_interrupted_jobs()?;
+    catalog.fail_interrupted_tasks()?;
     if failed > 0 {
         tracing::warn!(failed, "jobs interrupted by the previous shutdown were marked FAILED");
     }
-    let hub = hub::StorageHub::open(dir, &regions)?;
     for r in hub.regions() {
-        if catalog.region_outage(&r.region_id).map_err(catalog::CatalogError::from)? {
+        if catalog.region_outage(&r.region_id)? {
             r.location.set_offline(true);
         }
     }
@@ -171,10 +187,11 @@ pub async fn start(opts: ServeOptions, shutdown_signal: Option<std::pin::Pin<Box
         }
     });
     let mut workers = Vec::new();
-    workers.push(tokio::spawn(jobs::watch_locations(state.clone())));
+    workers.push(tokio::spawn(locations::watch_locations(state.clone())));
+    workers.push(tokio::spawn(locations::LocationLocks::run_heartbeat(locks.clone())));
     let st = state.clone();
     workers.push(tokio::spawn(async move {
-        jobs::reconcile(&st).await;
+        locations::reconcile(&st).await;
         if st.settings.demo {
             if let Err(e) = demo::seed(&st).await {
                 tracing::error!(%e, "demo content could not be seeded");
@@ -183,5 +200,5 @@ pub async fn start(opts: ServeOptions, shutdown_signal: Option<std::pin::Pin<Box
         replication::Replicator::run(st).await;
     }));
     tracing::info!(%addr, data_dir = %dir.display(), "backend started");
-    Ok(RunningServer { addr, state, credentials, credentials_file, credentials_created, shutdown: Some(tx), join, workers })
+    Ok(RunningServer { addr, state, credentials, credentials_file, credentials_created, shutdown: Some(tx), join, workers, locks })
 }

@@ -12,7 +12,7 @@ use mirrorvault::client::{InstanceSpec, SqlRestoreSpec};
 async fn restore_from_mirror_into_region_b_during_an_outage() {
     let t = TestServer::start_with(Duration::from_secs(3600)).await;
     let a_dir = t.dir.path().join("sql-a");
-    mirrorvault::backend::sqlserver::demo::DemoEngine::seed_demo(&a_dir).unwrap();
+    mirrorvault::backend::demo::databases::seed(&a_dir).unwrap();
 
     // region A: client + source vault + demo instance, backup of both databases
     let c = t.client.create_backup_client("sql-cluster-a", "cn-hangzhou", None).await.unwrap();

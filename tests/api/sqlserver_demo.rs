@@ -1,6 +1,5 @@
 //! Demo engine end to end, on real SQLite files in temporary directories.
 
-use mirrorvault::backend::sqlserver::demo::DemoEngine;
 use mirrorvault::backend::sqlserver::{ConnectionSpec, Engine, EngineKind, SqlError};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -32,7 +31,7 @@ fn setup() -> Setup {
     let tmp = tempfile::tempdir().unwrap();
     let instance = tmp.path().join("instance");
     let staging = tmp.path().join("staging");
-    DemoEngine::seed_demo(&instance).unwrap();
+    mirrorvault::backend::demo::databases::seed(&instance).unwrap();
     let engine = demo_engine(&instance);
     Setup { _tmp: tmp, instance, staging, engine }
 }
@@ -51,7 +50,7 @@ async fn seed_precheck_list() {
     let s = setup();
     assert_eq!(s.engine.kind(), EngineKind::Demo);
     // Idempotent.
-    DemoEngine::seed_demo(&s.instance).unwrap();
+    mirrorvault::backend::demo::databases::seed(&s.instance).unwrap();
     let report = s.engine.precheck().await.unwrap();
     assert!(report.ok, "{report:?}");
     assert!(report.version.contains("SQLite"));

@@ -1,6 +1,6 @@
 use rusqlite::{params, OptionalExtension, Row};
 
-use super::{now, Catalog};
+use super::{now, Catalog, CatalogResult};
 
 #[derive(Clone, Debug, Default)]
 pub struct ClientRow {
@@ -30,7 +30,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<ClientRow> {
 
 impl Catalog {
     /// Inserts a client and, when `new_vault` is given, its source vault, in one transaction.
-    pub fn insert_client(&self, c: &ClientRow, new_vault: Option<&super::NewVault<'_>>) -> rusqlite::Result<()> {
+    pub fn insert_client(&self, c: &ClientRow, new_vault: Option<&super::NewVault<'_>>) -> CatalogResult<()> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         if let Some(v) = new_vault {
@@ -45,23 +45,23 @@ impl Catalog {
             "INSERT INTO clients (client_id, client_name, vault_id, client_type, status, created_time) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![c.client_id, c.client_name, c.vault_id, c.client_type, c.status, now()],
         )?;
-        tx.commit()
+        Ok(tx.commit()?)
     }
 
-    pub fn client(&self, client_id: &str) -> rusqlite::Result<Option<ClientRow>> {
+    pub fn client(&self, client_id: &str) -> CatalogResult<Option<ClientRow>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(&format!("{SELECT} WHERE c.client_id = ?1"))?;
-        stmt.query_row([client_id], from_row).optional()
+        Ok(stmt.query_row([client_id], from_row).optional()?)
     }
 
-    pub fn list_clients(&self, vault_id: Option<&str>) -> rusqlite::Result<Vec<ClientRow>> {
+    pub fn list_clients(&self, vault_id: Option<&str>) -> CatalogResult<Vec<ClientRow>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(&format!("{SELECT} WHERE (?1 IS NULL OR c.vault_id = ?1) ORDER BY c.created_time, c.client_id"))?;
-        let rows = stmt.query_map([vault_id], from_row)?.collect();
-        rows
+        let rows = stmt.query_map([vault_id], from_row)?.collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
     }
 
-    pub fn delete_client(&self, client_id: &str) -> rusqlite::Result<usize> {
-        self.conn().execute("DELETE FROM clients WHERE client_id = ?1", [client_id])
+    pub fn delete_client(&self, client_id: &str) -> CatalogResult<usize> {
+        Ok(self.conn().execute("DELETE FROM clients WHERE client_id = ?1", [client_id])?)
     }
 }

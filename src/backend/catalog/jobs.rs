@@ -1,7 +1,7 @@
 //! Jobs (backup, restore, verify, SQL Server restore) and catalogued snapshots.
 use rusqlite::{params, OptionalExtension, Row};
 
-use super::{now, Catalog};
+use super::{now, Catalog, CatalogResult};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum JobKind {
@@ -123,7 +123,7 @@ const SNAP_COLS: &str = "vault_id, snapshot_id, client_id, source_type, paths, b
                          start_time, complete_time, meta, rowid";
 
 impl Catalog {
-    pub fn insert_job(&self, kind: JobKind, job_id: &str, vault_id: &str, client_id: &str, source_type: &str, snapshot_id: &str, params_json: &str) -> rusqlite::Result<()> {
+    pub fn insert_job(&self, kind: JobKind, job_id: &str, vault_id: &str, client_id: &str, source_type: &str, snapshot_id: &str, params_json: &str) -> CatalogResult<()> {
         let t = now();
         self.conn().execute(
             "INSERT INTO jobs (job_id, kind, vault_id, client_id, source_type, snapshot_id, params, status, created_time, updated_time) \
@@ -133,13 +133,13 @@ impl Catalog {
         Ok(())
     }
 
-    pub fn job(&self, job_id: &str) -> rusqlite::Result<Option<JobRow>> {
+    pub fn job(&self, job_id: &str) -> CatalogResult<Option<JobRow>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(&format!("SELECT {COLS} FROM jobs WHERE job_id = ?1"))?;
-        stmt.query_row([job_id], from_row).optional()
+        Ok(stmt.query_row([job_id], from_row).optional()?)
     }
 
-    pub fn list_jobs(&self, kind: JobKind, f: &JobFilter<'_>, page: i64, size: i64) -> rusqlite::Result<(i64, Vec<JobRow>)> {
+    pub fn list_jobs(&self, kind: JobKind, f: &JobFilter<'_>, page: i64, size: i64) -> CatalogResult<(i64, Vec<JobRow>)> {
         let conn = self.conn();
         let where_sql = "WHERE kind = ?1 AND (?2 IS NULL OR job_id = ?2) AND (?3 IS NULL OR vault_id = ?3) \
                          AND (?4 IS NULL OR client_id = ?4) AND (?5 IS NULL OR status = ?5)";
@@ -153,7 +153,7 @@ impl Catalog {
         Ok((total, rows))
     }
 
-    pub fn start_job(&self, job_id: &str) -> rusqlite::Result<()> {
+    pub fn start_job(&self, job_id: &str) -> CatalogResult<()> {
         let t = now();
         self.conn().execute(
             "UPDATE jobs SET status = 'RUNNING', start_time = ?2, updated_time = ?2 WHERE job_id = ?1 AND status = 'CREATED'",
@@ -162,7 +162,7 @@ impl Catalog {
         Ok(())
     }
 
-    pub fn job_progress(&self, job_id: &str, bytes_total: i64, bytes_done: i64, items_total: i64, items_done: i64, speed: i64) -> rusqlite::Result<()> {
+    pub fn job_progress(&self, job_id: &str, bytes_total: i64, bytes_done: i64, items_total: i64, items_done: i64, speed: i64) -> CatalogResult<()> {
         self.conn().execute(
             "UPDATE jobs SET bytes_total = ?2, bytes_done = ?3, items_total = ?4, items_done = ?5, speed = ?6, updated_time = ?7 WHERE job_id = ?1",
             params![job_id, bytes_total, bytes_done, items_total, items_done, speed, now()],
@@ -170,7 +170,7 @@ impl Catalog {
         Ok(())
     }
 
-    pub fn finish_job(&self, job_id: &str, status: &str, error_message: &str, snapshot_id: Option<&str>, result_json: &str) -> rusqlite::Result<()> {
+    pub fn finish_job(&self, job_id: &str, status: &str, error_message: &str, snapshot_id: Option<&str>, result_json: &str) -> CatalogResult<()> {
         let t = now();
         self.conn().execute(
             "UPDATE jobs SET status = ?2, error_message = ?3, snapshot_id = COALESCE(?4, snapshot_id), result = ?5, complete_time = ?6, \
@@ -181,15 +181,15 @@ impl Catalog {
     }
 
     /// Jobs a previous process left unfinished end `FAILED` at start-up.
-    pub fn fail_interrupted_jobs(&self) -> rusqlite::Result<usize> {
-        self.conn().execute(
+    pub fn fail_interrupted_jobs(&self) -> CatalogResult<usize> {
+        Ok(self.conn().execute(
             "UPDATE jobs SET status = 'FAILED', error_message = 'The backend restarted while this job ran; no partial snapshot was kept. Run it again: data already stored is reused.', \
              complete_time = ?1, updated_time = ?1 WHERE status IN ('CREATED', 'RUNNING')",
             [now()],
-        )
+        )?)
     }
 
-    pub fn insert_snapshot(&self, s: &SnapshotRow) -> rusqlite::Result<()> {
+    pub fn insert_snapshot(&self, s: &SnapshotRow) -> CatalogResult<()> {
         self.conn().execute(
             &format!("INSERT OR IGNORE INTO snapshots ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)", SNAP_COLS.trim_end_matches(", rowid")),
             params![
@@ -200,24 +200,24 @@ impl Catalog {
         Ok(())
     }
 
-    pub fn snapshot(&self, vault_id: &str, snapshot_id: &str) -> rusqlite::Result<Option<SnapshotRow>> {
+    pub fn snapshot(&self, vault_id: &str, snapshot_id: &str) -> CatalogResult<Option<SnapshotRow>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(&format!("SELECT {SNAP_COLS} FROM snapshots WHERE vault_id = ?1 AND snapshot_id = ?2"))?;
-        stmt.query_row([vault_id, snapshot_id], snapshot_from).optional()
+        Ok(stmt.query_row([vault_id, snapshot_id], snapshot_from).optional()?)
     }
 
     /// Snapshots of a vault, oldest first.
-    pub fn list_snapshots(&self, vault_id: &str, client_id: Option<&str>, source_type: Option<&str>) -> rusqlite::Result<Vec<SnapshotRow>> {
+    pub fn list_snapshots(&self, vault_id: &str, client_id: Option<&str>, source_type: Option<&str>) -> CatalogResult<Vec<SnapshotRow>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT {SNAP_COLS} FROM snapshots WHERE vault_id = ?1 AND (?2 IS NULL OR client_id = ?2) AND (?3 IS NULL OR source_type = ?3) \
              ORDER BY complete_time, snapshot_id"
         ))?;
-        let rows = stmt.query_map(params![vault_id, client_id, source_type], snapshot_from)?.collect();
-        rows
+        let rows = stmt.query_map(params![vault_id, client_id, source_type], snapshot_from)?.collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
     }
 
-    pub fn latest_snapshot_for_client(&self, vault_id: &str, client_id: &str, source_type: &str) -> rusqlite::Result<Option<SnapshotRow>> {
+    pub fn latest_snapshot_for_client(&self, vault_id: &str, client_id: &str, source_type: &str) -> CatalogResult<Option<SnapshotRow>> {
         Ok(self.list_snapshots(vault_id, Some(client_id), Some(source_type))?.pop())
     }
 }

@@ -33,6 +33,37 @@ pub enum CatalogError {
     Migration(#[from] rusqlite_migration::Error),
 }
 
+pub type CatalogResult<T> = Result<T, CatalogError>;
+
+impl CatalogError {
+    /// True when the error is a UNIQUE / FOREIGN KEY / CHECK constraint failure.
+    pub fn is_constraint(&self) -> bool {
+        matches!(self, CatalogError::Sqlite(rusqlite::Error::SqliteFailure(f, _)) if f.code == rusqlite::ErrorCode::ConstraintViolation)
+    }
+}
+
+/// For catalog writes made by background work (jobs, replication, location checks), where no
+/// request is waiting for the error: a failure is logged once, with what it concerned.
+pub trait LogFailure {
+    /// Logs a failed write about vault `vault_id`.
+    fn or_log_vault(self, vault_id: &str, what: &str);
+    /// Logs a failed write about job `job_id`.
+    fn or_log_job(self, job_id: &str, what: &str);
+}
+
+impl<T> LogFailure for CatalogResult<T> {
+    fn or_log_vault(self, vault_id: &str, what: &str) {
+        if let Err(e) = self {
+            tracing::warn!(%vault_id, %e, "catalog write failed: {what}");
+        }
+    }
+    fn or_log_job(self, job_id: &str, what: &str) {
+        if let Err(e) = self {
+            tracing::warn!(%job_id, %e, "catalog write failed: {what}");
+        }
+    }
+}
+
 impl Catalog {
     pub fn open(path: &Path) -> Result<Catalog, CatalogError> {
         let mut conn = Connection::open(path)?;
@@ -58,15 +89,17 @@ impl Catalog {
     /// Flushes the WAL into the main file (on clean shutdown).
     pub fn close(&self) {
         let conn = self.conn();
-        let _ = conn.pragma_update(None, "wal_checkpoint", "TRUNCATE");
+        if let Err(e) = conn.pragma_update(None, "wal_checkpoint", "TRUNCATE") {
+            tracing::warn!(%e, "catalog: the WAL checkpoint at close failed; the next open replays the WAL");
+        }
     }
 
-    pub fn setting(&self, key: &str) -> rusqlite::Result<Option<String>> {
+    pub fn setting(&self, key: &str) -> CatalogResult<Option<String>> {
         use rusqlite::OptionalExtension;
-        self.conn().query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional()
+        Ok(self.conn().query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional()?)
     }
 
-    pub fn set_setting(&self, key: &str, value: &str) -> rusqlite::Result<()> {
+    pub fn set_setting(&self, key: &str, value: &str) -> CatalogResult<()> {
         self.conn().execute(
             "INSERT INTO settings(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             [key, value],
@@ -74,18 +107,18 @@ impl Catalog {
         Ok(())
     }
 
-    pub fn region_outage(&self, region_id: &str) -> rusqlite::Result<bool> {
+    pub fn region_outage(&self, region_id: &str) -> CatalogResult<bool> {
         Ok(self.setting(&format!("outage:{region_id}"))?.as_deref() == Some("1"))
     }
 
-    pub fn set_region_outage(&self, region_id: &str, outage: bool) -> rusqlite::Result<()> {
+    pub fn set_region_outage(&self, region_id: &str, outage: bool) -> CatalogResult<()> {
         self.set_setting(&format!("outage:{region_id}"), if outage { "1" } else { "0" })
     }
 }
 
 /// True when the error is a UNIQUE / FOREIGN KEY / CHECK constraint failure.
-pub fn is_constraint(e: &rusqlite::Error) -> bool {
-    matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation)
+pub fn is_constraint(e: &CatalogError) -> bool {
+    e.is_constraint()
 }
 
 pub fn now() -> i64 {

@@ -1,7 +1,7 @@
 //! Replication progress on mirror rows and the per-snapshot history.
 use rusqlite::params;
 
-use super::{now, Catalog};
+use super::{now, Catalog, CatalogResult};
 
 #[derive(Clone, Debug, Default)]
 pub struct HistoryRow {
@@ -17,17 +17,17 @@ pub struct HistoryRow {
 pub type MirrorPair = (String, String, String, String);
 
 impl Catalog {
-    pub fn mirror_pairs(&self) -> rusqlite::Result<Vec<MirrorPair>> {
+    pub fn mirror_pairs(&self) -> CatalogResult<Vec<MirrorPair>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
             "SELECT m.vault_id, m.region_id, s.vault_id, s.region_id FROM vaults m JOIN vaults s ON s.vault_id = m.replication_source_vault_id \
              WHERE m.status = 'CREATED' ORDER BY m.vault_id",
         )?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?.collect();
-        rows
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?.collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
     }
 
-    pub fn set_replication_status(&self, mirror_id: &str, status: &str, message: &str) -> rusqlite::Result<()> {
+    pub fn set_replication_status(&self, mirror_id: &str, status: &str, message: &str) -> CatalogResult<()> {
         self.conn().execute(
             "UPDATE vaults SET repl_status = ?2, repl_message = ?3 WHERE vault_id = ?1",
             params![mirror_id, status, message],
@@ -35,7 +35,7 @@ impl Catalog {
         Ok(())
     }
 
-    pub fn set_replication_pending(&self, mirror_id: &str, bytes_pending: i64, lag_seconds: i64) -> rusqlite::Result<()> {
+    pub fn set_replication_pending(&self, mirror_id: &str, bytes_pending: i64, lag_seconds: i64) -> CatalogResult<()> {
         self.conn().execute(
             "UPDATE vaults SET repl_bytes_pending = ?2, repl_lag_seconds = ?3 WHERE vault_id = ?1",
             params![mirror_id, bytes_pending, lag_seconds],
@@ -43,7 +43,7 @@ impl Catalog {
         Ok(())
     }
 
-    pub fn set_historical_progress(&self, mirror_id: &str, bytes_total: i64, bytes_done: i64, done: bool) -> rusqlite::Result<()> {
+    pub fn set_historical_progress(&self, mirror_id: &str, bytes_total: i64, bytes_done: i64, done: bool) -> CatalogResult<()> {
         self.conn().execute(
             "UPDATE vaults SET historical_bytes_total = ?2, historical_bytes_done = ?3, historical_done = ?4 WHERE vault_id = ?1",
             params![mirror_id, bytes_total, bytes_done, done as i64],
@@ -52,15 +52,15 @@ impl Catalog {
     }
 
     /// Starts the historical sync now ("sync now").
-    pub fn start_historical_now(&self, mirror_id: &str) -> rusqlite::Result<usize> {
-        self.conn().execute(
+    pub fn start_historical_now(&self, mirror_id: &str) -> CatalogResult<usize> {
+        Ok(self.conn().execute(
             "UPDATE vaults SET historical_start_time = MIN(historical_start_time, ?2) WHERE vault_id = ?1",
             params![mirror_id, now()],
-        )
+        )?)
     }
 
     /// Records one copied snapshot and moves the mirror's replication times.
-    pub fn record_replication(&self, mirror_id: &str, h: &HistoryRow, realtime: bool) -> rusqlite::Result<()> {
+    pub fn record_replication(&self, mirror_id: &str, h: &HistoryRow, realtime: bool) -> CatalogResult<()> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         tx.execute(
@@ -73,10 +73,10 @@ impl Catalog {
              WHERE vault_id = ?1",
             params![mirror_id, h.end_time, realtime],
         )?;
-        tx.commit()
+        Ok(tx.commit()?)
     }
 
-    pub fn replication_history(&self, mirror_id: &str, page: i64, size: i64) -> rusqlite::Result<(i64, Vec<HistoryRow>)> {
+    pub fn replication_history(&self, mirror_id: &str, page: i64, size: i64) -> CatalogResult<(i64, Vec<HistoryRow>)> {
         let conn = self.conn();
         let total: i64 = conn.query_row("SELECT COUNT(*) FROM replication_history WHERE mirror_vault_id = ?1", [mirror_id], |r| r.get(0))?;
         let mut stmt = conn.prepare_cached(&format!(

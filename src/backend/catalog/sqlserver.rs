@@ -1,7 +1,7 @@
 //! Registered SQL Server instances. Passwords are stored sealed by the master key.
 use rusqlite::{params, OptionalExtension, Row};
 
-use super::{now, Catalog};
+use super::{now, Catalog, CatalogResult};
 
 #[derive(Clone, Debug, Default)]
 pub struct InstanceRow {
@@ -47,7 +47,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<InstanceRow> {
 }
 
 impl Catalog {
-    pub fn insert_instance(&self, i: &InstanceRow) -> rusqlite::Result<()> {
+    pub fn insert_instance(&self, i: &InstanceRow) -> CatalogResult<()> {
         self.conn().execute(
             "INSERT INTO sql_instances (cluster_id, vault_id, server_name, instance_name, engine, sql_login, sql_password_sealed, \
              use_windows_auth, trust_server_certificate, staging_dir, status, status_message, created_time) \
@@ -60,29 +60,29 @@ impl Catalog {
         Ok(())
     }
 
-    pub fn instance(&self, cluster_id: &str) -> rusqlite::Result<Option<InstanceRow>> {
+    pub fn instance(&self, cluster_id: &str) -> CatalogResult<Option<InstanceRow>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(&format!("{SELECT} WHERE i.cluster_id = ?1"))?;
-        stmt.query_row([cluster_id], from_row).optional()
+        Ok(stmt.query_row([cluster_id], from_row).optional()?)
     }
 
-    pub fn list_instances(&self, vault_id: Option<&str>) -> rusqlite::Result<Vec<InstanceRow>> {
+    pub fn list_instances(&self, vault_id: Option<&str>) -> CatalogResult<Vec<InstanceRow>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(&format!("{SELECT} WHERE (?1 IS NULL OR i.vault_id = ?1) ORDER BY i.created_time, i.cluster_id"))?;
-        let rows = stmt.query_map([vault_id], from_row)?.collect();
-        rows
+        let rows = stmt.query_map([vault_id], from_row)?.collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
     }
 
-    pub fn set_instance_status(&self, cluster_id: &str, status: &str, message: &str) -> rusqlite::Result<()> {
+    pub fn set_instance_status(&self, cluster_id: &str, status: &str, message: &str) -> CatalogResult<()> {
         self.conn().execute("UPDATE sql_instances SET status = ?2, status_message = ?3 WHERE cluster_id = ?1", params![cluster_id, status, message])?;
         Ok(())
     }
 
-    pub fn delete_instance(&self, cluster_id: &str) -> rusqlite::Result<usize> {
-        self.conn().execute("DELETE FROM sql_instances WHERE cluster_id = ?1", [cluster_id])
+    pub fn delete_instance(&self, cluster_id: &str) -> CatalogResult<usize> {
+        Ok(self.conn().execute("DELETE FROM sql_instances WHERE cluster_id = ?1", [cluster_id])?)
     }
 
-    pub fn vault_has_instances(&self, vault_id: &str) -> rusqlite::Result<bool> {
-        self.conn().query_row("SELECT EXISTS(SELECT 1 FROM sql_instances WHERE vault_id = ?1)", [vault_id], |r| r.get(0))
+    pub fn vault_has_instances(&self, vault_id: &str) -> CatalogResult<bool> {
+        Ok(self.conn().query_row("SELECT EXISTS(SELECT 1 FROM sql_instances WHERE vault_id = ?1)", [vault_id], |r| r.get(0))?)
     }
 }

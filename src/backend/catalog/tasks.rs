@@ -1,6 +1,6 @@
 use rusqlite::{params, OptionalExtension};
 
-use super::{now, Catalog};
+use super::{now, Catalog, CatalogResult};
 
 #[derive(Clone, Debug, Default)]
 pub struct TaskRow {
@@ -15,7 +15,7 @@ pub struct TaskRow {
 }
 
 impl Catalog {
-    pub fn insert_task(&self, task_id: &str, description: &str) -> rusqlite::Result<()> {
+    pub fn insert_task(&self, task_id: &str, description: &str) -> CatalogResult<()> {
         let t = now();
         self.conn().execute(
             "INSERT INTO tasks (task_id, description, status, created_time, updated_time) VALUES (?1, ?2, 'running', ?3, ?3)",
@@ -25,7 +25,7 @@ impl Catalog {
     }
 
     /// Ends a task: `finished` with progress 100, or `failed` with the reason in `result`.
-    pub fn finish_task(&self, task_id: &str, ok: bool, result: &str) -> rusqlite::Result<()> {
+    pub fn finish_task(&self, task_id: &str, ok: bool, result: &str) -> CatalogResult<()> {
         let t = now();
         self.conn().execute(
             "UPDATE tasks SET status = ?2, progress = CASE WHEN ?3 THEN 100 ELSE progress END, result = ?4, updated_time = ?5, completed_time = ?5 \
@@ -35,8 +35,8 @@ impl Catalog {
         Ok(())
     }
 
-    pub fn task(&self, task_id: &str) -> rusqlite::Result<Option<TaskRow>> {
-        self.conn()
+    pub fn task(&self, task_id: &str) -> CatalogResult<Option<TaskRow>> {
+        Ok(self.conn()
             .query_row(
                 "SELECT task_id, description, status, progress, result, created_time, updated_time, completed_time FROM tasks WHERE task_id = ?1",
                 [task_id],
@@ -53,14 +53,14 @@ impl Catalog {
                     })
                 },
             )
-            .optional()
+            .optional()?)
     }
 
     /// Tasks left `running` by a previous process are failed at start-up.
-    pub fn fail_interrupted_tasks(&self) -> rusqlite::Result<usize> {
-        self.conn().execute(
+    pub fn fail_interrupted_tasks(&self) -> CatalogResult<usize> {
+        Ok(self.conn().execute(
             "UPDATE tasks SET status = 'failed', result = 'interrupted by a backend restart', completed_time = ?1 WHERE status = 'running'",
             [now()],
-        )
+        )?)
     }
 }

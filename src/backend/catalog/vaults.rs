@@ -1,7 +1,7 @@
 //! Vault rows and the mirror rules that live in the schema.
 use rusqlite::{params, OptionalExtension, Row};
 
-use super::{now, Catalog};
+use super::{now, Catalog, CatalogResult};
 
 /// Replication state as stored on a mirror's row.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -158,7 +158,7 @@ fn row_from(r: &Row<'_>) -> rusqlite::Result<VaultRow> {
 
 impl Catalog {
     /// Inserts a vault. A second mirror of one source fails the unique index (a constraint error).
-    pub fn insert_vault(&self, v: &NewVault<'_>) -> rusqlite::Result<()> {
+    pub fn insert_vault(&self, v: &NewVault<'_>) -> CatalogResult<()> {
         let t = now();
         self.conn().execute(
             "INSERT INTO vaults (vault_id, vault_name, description, region_id, status, encrypt_type, kms_key_id, is_mirror, \
@@ -173,13 +173,13 @@ impl Catalog {
         Ok(())
     }
 
-    pub fn vault(&self, vault_id: &str) -> rusqlite::Result<Option<VaultRow>> {
+    pub fn vault(&self, vault_id: &str) -> CatalogResult<Option<VaultRow>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(&select_sql("WHERE v.vault_id = ?1", ""))?;
-        stmt.query_row([vault_id], row_from).optional()
+        Ok(stmt.query_row([vault_id], row_from).optional()?)
     }
 
-    pub fn list_vaults(&self, f: &VaultFilter, page: i64, size: i64) -> rusqlite::Result<(i64, Vec<VaultRow>)> {
+    pub fn list_vaults(&self, f: &VaultFilter, page: i64, size: i64) -> CatalogResult<(i64, Vec<VaultRow>)> {
         let mut clauses = Vec::new();
         let mut args: Vec<rusqlite::types::Value> = Vec::new();
         let mut add = |clause: &str, v: rusqlite::types::Value| {
@@ -224,14 +224,14 @@ impl Catalog {
     }
 
     /// All vault ids (with region), for workers that walk every vault.
-    pub fn vault_ids(&self) -> rusqlite::Result<Vec<(String, String)>> {
+    pub fn vault_ids(&self) -> CatalogResult<Vec<(String, String)>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached("SELECT vault_id, region_id FROM vaults ORDER BY vault_id")?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect();
-        rows
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
     }
 
-    pub fn set_vault_status(&self, vault_id: &str, status: &str, message: &str) -> rusqlite::Result<()> {
+    pub fn set_vault_status(&self, vault_id: &str, status: &str, message: &str) -> CatalogResult<()> {
         self.conn().execute(
             "UPDATE vaults SET status = ?2, status_message = ?3, updated_time = ?4 WHERE vault_id = ?1",
             params![vault_id, status, message, now()],
@@ -239,22 +239,22 @@ impl Catalog {
         Ok(())
     }
 
-    pub fn update_vault(&self, vault_id: &str, name: Option<&str>, description: Option<&str>, rate_limit: Option<i64>) -> rusqlite::Result<usize> {
-        self.conn().execute(
+    pub fn update_vault(&self, vault_id: &str, name: Option<&str>, description: Option<&str>, rate_limit: Option<i64>) -> CatalogResult<usize> {
+        Ok(self.conn().execute(
             "UPDATE vaults SET vault_name = COALESCE(?2, vault_name), description = COALESCE(?3, description), \
              rate_limit = COALESCE(?4, rate_limit), updated_time = ?5 WHERE vault_id = ?1",
             params![vault_id, name, description, rate_limit, now()],
-        )
+        )?)
     }
 
-    pub fn set_storage_size(&self, vault_id: &str, size: i64) -> rusqlite::Result<()> {
+    pub fn set_storage_size(&self, vault_id: &str, size: i64) -> CatalogResult<()> {
         self.conn().execute("UPDATE vaults SET storage_size = ?2 WHERE vault_id = ?1", params![vault_id, size])?;
         Ok(())
     }
 
     /// Deletes a vault row. Refused by the schema (a constraint error) while a mirror or a client
     /// still references it.
-    pub fn delete_vault(&self, vault_id: &str) -> rusqlite::Result<usize> {
+    pub fn delete_vault(&self, vault_id: &str) -> CatalogResult<usize> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         tx.execute("DELETE FROM replication_history WHERE mirror_vault_id = ?1", [vault_id])?;
@@ -265,23 +265,23 @@ impl Catalog {
 
     /// Makes an (empty, replication-type) vault the mirror of `source_id`. The unique index refuses
     /// a second mirror.
-    pub fn attach_mirror(&self, mirror_id: &str, source_id: &str, historical_start_time: i64) -> rusqlite::Result<usize> {
+    pub fn attach_mirror(&self, mirror_id: &str, source_id: &str, historical_start_time: i64) -> CatalogResult<usize> {
         let t = now();
-        self.conn().execute(
+        Ok(self.conn().execute(
             "UPDATE vaults SET replication_source_vault_id = ?2, mirror_since = ?3, historical_start_time = ?4, \
              mirror_since_seq = (SELECT COALESCE(MAX(rowid), 0) FROM snapshots), \
              historical_bytes_total = 0, historical_bytes_done = 0, historical_done = 0, repl_status = ?5, repl_message = '', \
              updated_time = ?3 WHERE vault_id = ?1 AND replication_source_vault_id IS NULL",
             params![mirror_id, source_id, t, historical_start_time, crate::api::vault::REPL_WAITING_HISTORICAL],
-        )
+        )?)
     }
 
     /// Stops replication: the mirror stays as a standalone replication-type vault.
-    pub fn detach_mirror(&self, mirror_id: &str) -> rusqlite::Result<usize> {
-        self.conn().execute(
+    pub fn detach_mirror(&self, mirror_id: &str) -> CatalogResult<usize> {
+        Ok(self.conn().execute(
             "UPDATE vaults SET replication_source_vault_id = NULL, repl_status = '', repl_message = '', repl_bytes_pending = 0, \
              updated_time = ?2 WHERE vault_id = ?1",
             params![mirror_id, now()],
-        )
+        )?)
     }
 }

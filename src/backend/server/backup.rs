@@ -7,6 +7,7 @@ use crate::api::vault::STATUS_CREATED;
 use crate::api::Page;
 use crate::backend::catalog::{JobFilter, JobKind, JobRow, SnapshotRow, VaultRow};
 use crate::backend::error::{ServerError, ServerResult};
+use crate::backend::catalog::LogFailure;
 use crate::backend::jobs::{catalog_snapshot, percent, Outcome};
 use crate::backend::params::Params;
 use crate::backend::state::AppState;
@@ -122,7 +123,7 @@ pub(crate) async fn committed(st: &AppState, vault_id: &str, m: &crate::backend:
     }
     st.replicator.wake();
     if let Ok(size) = repo.storage_size().await {
-        let _ = st.catalog.set_storage_size(vault_id, size as i64);
+        st.catalog.set_storage_size(vault_id, size as i64).or_log_vault(vault_id, "storage size");
     }
 }
 

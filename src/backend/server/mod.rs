@@ -2,12 +2,11 @@
 //! string and a form body; the action from `Action` or the `x-acs-action` header.
 mod backup;
 mod clients;
+mod panic;
 mod regions;
 mod replication;
 mod sqlserver;
 mod vaults;
-
-pub(crate) use sqlserver::seed_demo as seed_sqlserver_demo;
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
@@ -33,12 +32,10 @@ use crate::api::{self, error as codes, Action};
 /// Request bodies larger than this are refused with 413.
 pub const MAX_BODY: usize = 1024 * 1024;
 
+/// The routes, with the body limit and, outermost, the panic catcher (`panic.rs`).
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/", get(handle).post(handle))
-        .route("/health", get(health))
-        .layer(DefaultBodyLimit::max(MAX_BODY))
-        .with_state(state)
+    let routes = Router::new().route("/", get(handle).post(handle)).route("/health", get(health)).layer(DefaultBodyLimit::max(MAX_BODY));
+    panic::catch_panics(routes).with_state(state)
 }
 
 async fn health() -> Json<Value> {

@@ -59,7 +59,10 @@ fn spec_from(state: &AppState, r: &CreateSqlServerInstanceRequest) -> ServerResu
             }
             data_dir.join("sqlserver-demo").join(&server).display().to_string()
         }
-        EngineKind::Tds => server,
+        EngineKind::Tds => {
+            crate::backend::sqlserver::tds::parse_server_name(&server).map_err(|e| ServerError::invalid("ServerName", e))?;
+            server
+        }
     };
     if engine == EngineKind::Demo {
         std::fs::create_dir_all(&server_name).map_err(|e| ServerError::invalid(R::server_name, format!("cannot create the demo instance directory: {e}")))?;
@@ -523,32 +526,3 @@ pub fn cancel_restore(state: &AppState, r: CancelSqlServerRestoreRequest) -> Ser
     }
     Ok(serde_json::json!({}))
 }
-
-/// Demo: a SQL Server client in cn-hangzhou with a demo instance holding `sales` and `inventory`,
-/// full backups taken, and the vault mirrored to cn-shanghai (synced at once, ready for a drill).
-pub async fn seed_demo(state: &AppState) -> ServerResult<()> {
-    use super::call;
-    let c = call(state, "CreateBackupClient", &[("ClientName", "sqlserver-cluster-a"), ("VaultRegionId", "cn-hangzhou"), ("ClientType", "SQLSERVER"), ("Description", "SQL Server cluster A")]).await?;
-    let vault_id = c["VaultId"].as_str().unwrap_or_default().to_string();
-    crate::backend::demo::wait_vault(state, &vault_id).await?;
-    let dir = state.settings.data_dir.join("sqlserver-demo").join("cluster-a");
-    std::fs::create_dir_all(&dir).map_err(ServerError::internal)?;
-    crate::backend::sqlserver::demo::DemoEngine::seed_demo(&dir).map_err(sql_error)?;
-    let dir_s = dir.display().to_string();
-    let i = call(state, "CreateSqlServerInstance", &[("VaultId", &vault_id), ("Engine", "DEMO"), ("ServerName", &dir_s), ("InstanceName", "cluster-a (demo)")]).await?;
-    let cluster = i["ClusterId"].as_str().unwrap_or_default().to_string();
-    let j = call(state, "CreateSqlServerBackupJob", &[("ClusterId", &cluster), ("DatabaseNames", r#"["sales","inventory"]"#)]).await?;
-    crate::backend::demo::wait_job(state, j["JobId"].as_str().unwrap_or_default()).await?;
-    let m = call(state, "CreateReplicationVault", &[
-        ("ReplicationSourceVaultId", &vault_id),
-        ("VaultRegionId", "cn-shanghai"),
-        ("VaultName", "sqlserver-cluster-a-dr"),
-        ("Description", "Mirror for SQL Server disaster-recovery drills"),
-    ])
-    .await?;
-    let mirror = m["VaultId"].as_str().unwrap_or_default().to_string();
-    crate::backend::demo::wait_vault(state, &mirror).await?;
-    call(state, "SyncReplicationVaultNow", &[("VaultId", &mirror)]).await?;
-    Ok(())
-}
-

@@ -65,9 +65,11 @@ pub(crate) fn spawn_init(state: &AppState, vault_id: String, region: String, key
             Err(e) => (STATUS_ERROR, format!("The storage location of region {region} is not usable: {e}")),
         };
         if let Err(e) = st.catalog.set_vault_status(&vault_id, status, &message) {
-            tracing::error!(%e, "cannot record vault status");
+            tracing::error!(%vault_id, %e, "cannot record vault status");
         }
-        let _ = st.catalog.finish_task(&tid, result.is_ok(), &message);
+        if let Err(e) = st.catalog.finish_task(&tid, result.is_ok(), &message) {
+            tracing::warn!(%vault_id, task_id = %tid, %e, "cannot record the end of the vault's creation task");
+        }
         st.replicator.wake();
     });
     Ok(task_id)

@@ -38,11 +38,6 @@ impl DemoEngine {
         Ok(DemoEngine { dir: PathBuf::from(dir) })
     }
 
-    /// Creates the `sales` and `inventory` demo databases in `dir` (idempotent).
-    pub fn seed_demo(dir: &Path) -> Result<(), SqlError> {
-        super::demo_seed::seed(dir)
-    }
-
     /// The instance directory.
     pub fn instance_dir(&self) -> &Path {
         &self.dir
@@ -364,7 +359,7 @@ mod tests {
     #[test]
     fn online_copy_finishes_under_constant_writes() {
         let dir = tempfile::tempdir().unwrap();
-        super::super::demo_seed::seed(dir.path()).unwrap();
+        crate::backend::demo::databases::seed(dir.path()).unwrap();
         let src = dir.path().join("sales.sqlite");
         let stop = Arc::new(AtomicBool::new(false));
         let writer = {

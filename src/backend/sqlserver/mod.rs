@@ -5,7 +5,6 @@
 
 pub mod demo;
 mod demo_artifact;
-mod demo_seed;
 mod engine;
 mod error;
 pub mod names;

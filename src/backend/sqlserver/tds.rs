@@ -35,7 +35,8 @@ pub struct ServerTarget {
 pub fn parse_server_name(s: &str) -> Result<ServerTarget, SqlError> {
     let bad = |why: &str| SqlError::Connect(format!("invalid server name {s:?}: {why}"));
     let mut rest = s.trim();
-    if rest.len() >= 4 && rest[..4].eq_ignore_ascii_case("tcp:") {
+    // `get`, not `[..4]`: the name comes from a request and may have a multi-byte character there.
+    if rest.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("tcp:")) {
         rest = &rest[4..];
     }
     let (rest, port) = match rest.rsplit_once(',') {
@@ -54,6 +55,9 @@ pub fn parse_server_name(s: &str) -> Result<ServerTarget, SqlError> {
     };
     if host.is_empty() || host.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(bad("missing or malformed host"));
+    }
+    if !host.is_ascii() {
+        return Err(bad("a host name is ASCII (write an internationalised name in its xn-- form)"));
     }
     let host = if host == "." || host.eq_ignore_ascii_case("(local)") { "localhost" } else { host };
     Ok(ServerTarget { host: host.to_string(), port, instance })
@@ -406,6 +410,15 @@ mod tests {
         for bad in ["", ",1433", "db1,", "db1,x", "db1,70000", "db1,0", "db1\\", "db 1", "a\\b\\c"] {
             assert!(matches!(parse_server_name(bad), Err(SqlError::Connect(_))), "{bad:?}");
         }
+    }
+
+    /// A multi-byte character where the `tcp:` prefix would end: an error, not a panic.
+    #[test]
+    fn server_names_with_multibyte_characters() {
+        for bad in ["ab€x", "a€", "€", "tc€:db1", "ab€x\\INST", "ab€x,1433"] {
+            assert!(matches!(parse_server_name(bad), Err(SqlError::Connect(_))), "{bad:?}");
+        }
+        assert_eq!(parse_server_name("tcp:db1\\Inst€nz").unwrap(), t("db1", None, Some("Inst€nz")));
     }
 
     fn spec(windows: bool, password: &str) -> ConnectionSpec {

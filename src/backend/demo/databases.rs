@@ -1,8 +1,8 @@
-//! Deterministic demo data: `sales` (customers, orders) and `inventory`
+//! The demo engine's databases: deterministic `sales` (customers, orders) and `inventory`
 //! (warehouses, items, stock_levels). Each database is built in a temporary
 //! file and renamed into place, so a crash never leaves a half-seeded one.
 
-use super::SqlError;
+use crate::backend::sqlserver::SqlError;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rusqlite::{params, Connection};
@@ -33,8 +33,9 @@ pub(crate) const CUSTOMERS: u32 = 200;
 pub(crate) const ORDERS: u32 = 2000;
 pub(crate) const ITEMS: u32 = 500;
 
-/// Creates `<dir>/sales.sqlite` and `<dir>/inventory.sqlite` if missing.
-pub(crate) fn seed(dir: &Path) -> Result<(), SqlError> {
+/// Creates `<dir>/sales.sqlite` and `<dir>/inventory.sqlite` if missing (idempotent): the
+/// instance directory of a demo SQL Server instance.
+pub fn seed(dir: &Path) -> Result<(), SqlError> {
     std::fs::create_dir_all(dir)?;
     build_if_missing(dir, "sales", seed_sales)?;
     build_if_missing(dir, "inventory", seed_inventory)?;

@@ -1,0 +1,114 @@
+//! One mirror's sync: the snapshots it lacks, split into real time (committed after the mirror
+//! was attached, copied at once) and historical (older, copied from the historical start time
+//! on); the pending bytes and lag; then the copies, each recorded in the history.
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use crate::api::replication::{KIND_HISTORICAL, KIND_REALTIME};
+use crate::api::vault::{REPL_ERROR, REPL_PAUSED, REPL_SYNCING};
+use crate::backend::catalog::{now, HistoryRow, LogFailure, MirrorPair, VaultRow};
+use crate::backend::jobs::catalog_snapshot;
+use crate::backend::state::AppState;
+use crate::backend::storage::{Progress, StorageError};
+
+fn unix_now_f64() -> f64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0)
+}
+
+pub(super) type SyncError = (&'static str, String);
+
+fn paused(e: StorageError, which: &str, region: &str) -> SyncError {
+    match e {
+        StorageError::Unavailable(m) => (REPL_PAUSED, format!("The {which} region {region} is unavailable ({m}); replication resumes when it is back.")),
+        other => (REPL_ERROR, format!("Replication failed reading or writing the {which} vault in {region}: {other}. Retrying with backoff.")),
+    }
+}
+
+pub(super) async fn sync_mirror(st: &AppState, (mirror_id, mirror_region, source_id, source_region): &MirrorPair) -> Result<(), SyncError> {
+    let _guard = st.replicator.lock_mirror(mirror_id).await;
+    let Some(mirror) = st.catalog.vault(mirror_id).map_err(|e| (REPL_ERROR, e.to_string()))? else { return Ok(()) };
+    if mirror.source_vault_id.as_deref() != Some(source_id.as_str()) {
+        return Ok(()); // detached or deleted meanwhile
+    }
+    let source_snaps = st.catalog.list_snapshots(source_id, None, None).map_err(|e| (REPL_ERROR, e.to_string()))?;
+    let have: HashSet<String> =
+        st.catalog.list_snapshots(mirror_id, None, None).map_err(|e| (REPL_ERROR, e.to_string()))?.into_iter().map(|s| s.snapshot_id).collect();
+    let missing: Vec<_> = source_snaps.into_iter().filter(|s| !have.contains(&s.snapshot_id)).collect();
+    let t = now();
+    let historical_due = t >= mirror.repl.historical_start_time;
+    let (realtime, historical): (Vec<_>, Vec<_>) = missing.into_iter().partition(|s| s.seq > mirror.repl.mirror_since_seq);
+    if realtime.is_empty() && (historical.is_empty() || !historical_due) {
+        if !mirror.repl.historical_done && historical.is_empty() && historical_due {
+            st.catalog.set_historical_progress(mirror_id, mirror.repl.historical_bytes_total, mirror.repl.historical_bytes_total, true).or_log_vault(mirror_id, "historical progress");
+        }
+        st.catalog.set_replication_pending(mirror_id, 0, 0).or_log_vault(mirror_id, "pending bytes");
+        clear_error(st, &mirror);
+        return Ok(());
+    }
+    let source = st.hub.repo(source_region, source_id).await.map_err(|e| paused(e, "source", source_region))?;
+    let target = st.hub.repo(mirror_region, mirror_id).await.map_err(|e| paused(e, "mirror", mirror_region))?;
+    clear_error(st, &mirror);
+    st.catalog.set_replication_status(mirror_id, REPL_SYNCING, "").or_log_vault(mirror_id, "replication status");
+
+    // Pending bytes (what a copy would move now) and the lag of the oldest due snapshot.
+    let mut due: Vec<(_, &str)> = realtime.iter().map(|s| (s, KIND_REALTIME)).collect();
+    if historical_due {
+        due.extend(historical.iter().map(|s| (s, KIND_HISTORICAL)));
+    }
+    // What each due snapshot would move, computed once: the pending bytes and, when the
+    // historical sync starts, its total both come from it.
+    let mut missing = Vec::with_capacity(due.len());
+    for (s, _) in &due {
+        missing.push(source.bytes_missing_in(&target, &s.snapshot_id).await.map_err(|e| paused(e, "source", source_region))? as i64);
+    }
+    tracing::debug!(mirror = %mirror_id, snapshots = due.len(), "pending bytes computed");
+    let mut pending: i64 = missing.iter().sum();
+    let lag = due.iter().map(|(s, _)| t - s.complete_time).max().unwrap_or(0).max(0);
+    st.catalog.set_replication_pending(mirror_id, pending, lag).or_log_vault(mirror_id, "pending bytes");
+    if historical_due && !mirror.repl.historical_done && mirror.repl.historical_bytes_total == 0 {
+        let total: i64 = due.iter().zip(&missing).filter(|((_, kind), _)| *kind == KIND_HISTORICAL).map(|(_, m)| *m).sum();
+        st.catalog.set_historical_progress(mirror_id, total, 0, total == 0 && historical.is_empty()).or_log_vault(mirror_id, "historical progress");
+    }
+
+    let mut historical_done_bytes = mirror.repl.historical_bytes_done;
+    for (snap, kind) in due {
+        // Re-read the rate limit each snapshot, so an UpdateVault applies to the next copy.
+        let rate = st.catalog.vault(mirror_id).ok().flatten().map(|v| v.repl.rate_limit).unwrap_or(0).max(0) as u64;
+        let progress = Arc::new(Progress::default());
+        let started = Instant::now();
+        let start_time = now();
+        let stats = source.copy_snapshot_to(&target, &snap.snapshot_id, rate, progress.clone()).await.map_err(|e| paused(e, "source or mirror", source_region))?;
+        let secs = started.elapsed().as_secs_f64();
+        let m = target.load_snapshot(&snap.snapshot_id).await.map_err(|e| paused(e, "mirror", mirror_region))?;
+        catalog_snapshot(st, mirror_id, &m).map_err(|e| (REPL_ERROR, e.to_string()))?;
+        let lag_seconds = if kind == KIND_REALTIME { (unix_now_f64() - snap.complete_time as f64).max(0.0) } else { 0.0 };
+        let row = HistoryRow { snapshot_id: snap.snapshot_id.clone(), kind: kind.to_string(), bytes: stats.bytes_copied as i64, start_time, end_time: now(), lag_seconds };
+        st.catalog.record_replication(mirror_id, &row, kind == KIND_REALTIME).or_log_vault(mirror_id, "replication history");
+        st.replicator.record_throughput(mirror_id, stats.bytes_copied, secs);
+        pending = (pending - stats.bytes_copied as i64).max(0);
+        st.catalog.set_replication_pending(mirror_id, pending, 0).or_log_vault(mirror_id, "pending bytes");
+        if kind == KIND_HISTORICAL {
+            historical_done_bytes += stats.bytes_copied as i64;
+            let total = st.catalog.vault(mirror_id).ok().flatten().map(|v| v.repl.historical_bytes_total).unwrap_or(0);
+            st.catalog.set_historical_progress(mirror_id, total, historical_done_bytes.min(total), false).or_log_vault(mirror_id, "historical progress");
+        }
+        tracing::info!(mirror = %mirror_id, snapshot = %snap.snapshot_id, %kind, bytes = stats.bytes_copied, skipped = stats.packs_skipped, "snapshot replicated");
+    }
+    if historical_due {
+        let total = st.catalog.vault(mirror_id).ok().flatten().map(|v| v.repl.historical_bytes_total).unwrap_or(0);
+        st.catalog.set_historical_progress(mirror_id, total, total, true).or_log_vault(mirror_id, "historical progress");
+    }
+    st.catalog.set_replication_pending(mirror_id, 0, 0).or_log_vault(mirror_id, "pending bytes");
+    st.catalog.set_replication_status(mirror_id, "", "").or_log_vault(mirror_id, "replication status");
+    if let Ok(size) = target.storage_size().await {
+        st.catalog.set_storage_size(mirror_id, size as i64).or_log_vault(mirror_id, "storage size");
+    }
+    Ok(())
+}
+
+fn clear_error(st: &AppState, mirror: &VaultRow) {
+    if mirror.repl.status == REPL_ERROR || mirror.repl.status == REPL_PAUSED {
+        st.catalog.set_replication_status(&mirror.vault_id, "", "").or_log_vault(&mirror.vault_id, "replication status");
+    }
+}
