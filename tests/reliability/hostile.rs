@@ -228,9 +228,12 @@ impl HostileRequest {
 }
 
 /// Every file under `root` (relative name -> BLAKE3 of its bytes), skipping the catalog.
+/// Every stored object under `root` (the regions dir) and its hash — except each location's
+/// `locks/writer`, the backend's own heartbeat (rewritten every 30 s), which is not vault data.
 fn fingerprint(root: &Path) -> BTreeMap<PathBuf, String> {
     files_under(root)
         .into_iter()
+        .filter(|p| p.strip_prefix(root).map_or(true, |rel| rel.components().nth(1).map_or(true, |c| c.as_os_str() != "locks")))
         .map(|p| {
             let bytes = std::fs::read(&p).unwrap_or_default();
             (p.strip_prefix(root).unwrap().to_path_buf(), blake3::hash(&bytes).to_hex().to_string())

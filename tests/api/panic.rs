@@ -2,9 +2,7 @@
 //! with a multi-byte character where the `tcp:` prefix would end) is answered 400 through the
 //! real signed HTTP client, and the server keeps answering afterwards. (The 500 answer of the
 //! catch-panic layer itself is tested in `src/backend/server/panic.rs`.)
-mod common;
-
-use common::*;
+use crate::support::{code, TestServer};
 
 #[tokio::test]
 async fn a_multibyte_server_name_is_refused_not_a_dropped_connection() {
