@@ -13,4 +13,5 @@ mod sdk;
 mod sqlserver;
 mod sqlserver_demo;
 mod sqlserver_tds;
+mod upgrade;
 mod vaults;
