@@ -2,7 +2,9 @@
 //! a few rounds.
 use std::path::Path;
 
-use super::{call, s, wait_job, wait_vault};
+use super::{run, wait_job, wait_vault};
+use crate::api::backup::CreateBackupJobRequest;
+use crate::api::client::CreateBackupClientRequest;
 use crate::backend::error::{ServerError, ServerResult};
 use crate::backend::state::AppState;
 
@@ -24,15 +26,26 @@ fn write_demo_files(root: &Path, flavour: &str, round: u32) -> std::io::Result<(
 }
 
 pub(super) async fn client_with_backups(state: &AppState, name: &str, region: &str, rounds: u32) -> ServerResult<String> {
-    let c = call(state, "CreateBackupClient", &[("ClientName", name), ("VaultRegionId", region), ("Description", "Demo file server")]).await?;
-    let (client_id, vault_id) = (s(&c, "ClientId"), s(&c, "VaultId"));
+    let client = CreateBackupClientRequest {
+        client_name: name.into(),
+        vault_region_id: Some(region.into()),
+        description: "Demo file server".into(),
+        ..Default::default()
+    };
+    let c = run(state, &client).await?;
+    let (client_id, vault_id) = (c.client_id, c.vault_id);
     wait_vault(state, &vault_id).await?;
     let root = state.settings.data_dir.join("demo").join(name);
-    let include = serde_json::to_string(&[root.display().to_string()]).map_err(ServerError::internal)?;
     for round in 0..rounds {
         write_demo_files(&root, name, round).map_err(ServerError::internal)?;
-        let j = call(state, "CreateBackupJob", &[("VaultId", &vault_id), ("ClientId", &client_id), ("SourceType", "FILE"), ("Include", &include)]).await?;
-        wait_job(state, &s(&j, "JobId")).await?;
+        let job = CreateBackupJobRequest {
+            vault_id: vault_id.clone(),
+            client_id: client_id.clone(),
+            source_type: "FILE".into(),
+            include: vec![root.display().to_string()],
+            ..Default::default()
+        };
+        wait_job(state, &run(state, &job).await?.job_id).await?;
     }
     Ok(vault_id)
 }

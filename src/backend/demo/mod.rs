@@ -3,7 +3,7 @@
 //! (`files.rs`), and a SQL Server client on a demo instance, backed up and mirrored
 //! (`sqlserver.rs`, whose databases `databases.rs` builds).
 //!
-//! Seeding goes through the server's in-process `call` (the same handlers a client reaches) and
+//! Seeding goes through the server's in-process `run` of typed requests (the same handlers a client reaches) and
 //! reads the catalog to wait; nothing in `server/` or `sqlserver/` calls back into this module.
 pub mod databases;
 mod files;
@@ -11,19 +11,13 @@ mod sqlserver;
 
 use std::time::Duration;
 
-use serde_json::Value;
-
 use super::error::{ServerError, ServerResult};
-use super::server::call;
+use super::server::run;
 use super::state::AppState;
 use crate::api::backup::{JOB_COMPLETE, JOB_FAILED, JOB_CANCELED};
-use crate::api::vault::{STATUS_CREATED, STATUS_ERROR};
+use crate::api::vault::{CreateReplicationVaultRequest, MirrorSource, STATUS_CREATED, STATUS_ERROR};
 
 const SEEDED: &str = "demo_seeded";
-
-fn s(v: &Value, k: &str) -> String {
-    v.get(k).and_then(Value::as_str).unwrap_or_default().to_string()
-}
 
 async fn wait_vault(state: &AppState, vault_id: &str) -> ServerResult<()> {
     for _ in 0..600 {
@@ -46,6 +40,16 @@ async fn wait_job(state: &AppState, job_id: &str) -> ServerResult<()> {
     }
 }
 
+/// A one-step mirror of `source` in `region`.
+fn mirror_request(source: &str, region: &str, name: &str, description: &str) -> CreateReplicationVaultRequest {
+    CreateReplicationVaultRequest {
+        vault_name: name.into(),
+        description: description.into(),
+        vault_region_id: region.into(),
+        source: MirrorSource { replication_source_vault_id: source.into(), ..Default::default() },
+    }
+}
+
 pub async fn seed(state: &AppState) -> ServerResult<()> {
     if state.catalog.setting(SEEDED)?.is_some() {
         return Ok(());
@@ -53,13 +57,7 @@ pub async fn seed(state: &AppState) -> ServerResult<()> {
     tracing::info!("seeding demo content");
     files::client_with_backups(state, "finance-fileserver", "cn-hangzhou", 2).await?;
     let web = files::client_with_backups(state, "web-01", "cn-shanghai", 2).await?;
-    call(state, "CreateReplicationVault", &[
-        ("ReplicationSourceVaultId", &web),
-        ("VaultRegionId", "cn-beijing"),
-        ("VaultName", "web-01-dr"),
-        ("Description", "Disaster-recovery mirror of web-01"),
-    ])
-    .await?;
+    run(state, &mirror_request(&web, "cn-beijing", "web-01-dr", "Disaster-recovery mirror of web-01")).await?;
     sqlserver::seed(state).await?;
     state.catalog.set_setting(SEEDED, "1")?;
     tracing::info!("demo content ready");

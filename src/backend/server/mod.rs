@@ -166,16 +166,11 @@ pub(crate) fn new_id(prefix: &str) -> String {
     format!("{prefix}-{}", &id[..20])
 }
 
-/// Runs an action in-process (no HTTP, no signature): used to seed demo content.
-pub(crate) async fn call(state: &AppState, action: &str, pairs: &[(&str, &str)]) -> ServerResult<Value> {
-    let p = Params::from_pairs(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    dispatch(state, action, &p).await
-}
-
-/// Runs a typed request in-process, as `call` does.
-#[allow(dead_code)]
-pub(crate) async fn run<A: Action>(state: &AppState, request: &A) -> ServerResult<Value> {
-    dispatch(state, A::NAME, &Params::from_pairs(request.to_params())).await
+/// Runs a typed request in-process (no HTTP, no signature) through the same dispatch a client
+/// reaches, and reads the answer as the action's response type: used to seed demo content.
+pub(crate) async fn run<A: Action>(state: &AppState, request: &A) -> ServerResult<A::Response> {
+    let value = dispatch(state, A::NAME, &Params::from_pairs(request.to_params())).await?;
+    serde_json::from_value(value).map_err(|e| ServerError::internal(format!("{} answered an unexpected shape: {e}", A::NAME)))
 }
 
 #[cfg(test)]
