@@ -3,21 +3,21 @@
 //! snapshots — restores its snapshots byte for byte and verifies clean.
 use std::path::{Path, PathBuf};
 
+use crate::support::tree::walk;
 use crate::support::{files_under, rerooted, wait_restore, wait_verify, TestServer};
 
 const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/datadir-r1.2");
 /// Where the fixture was written: its snapshots name paths under this directory.
 const WRITTEN_AT: &str = "/tmp/fx";
 
+/// Copies the tree at `from` (directories and files) to `to`.
 fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let dest = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &dest);
+    for p in walk(from) {
+        let dest = to.join(p.strip_prefix(from).unwrap());
+        if p.is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
         } else {
-            std::fs::copy(entry.path(), &dest).unwrap();
+            std::fs::copy(&p, &dest).unwrap();
         }
     }
 }
