@@ -81,7 +81,8 @@ impl JobRunner {
             write_progress(&st, &job_id, &progress, started);
             let (status, message, snapshot_id, result_json) = match result {
                 Ok(o) => {
-                    let status = if o.error.is_some() { JOB_FAILED } else { JOB_COMPLETE };
+                    let partial = o.result.get("PartialComplete").and_then(serde_json::Value::as_bool) == Some(true);
+                    let status = if o.error.is_some() { JOB_FAILED } else if partial { JOB_PARTIAL_COMPLETE } else { JOB_COMPLETE };
                     (status, o.error.unwrap_or_default(), o.snapshot_id, o.result.to_string())
                 }
                 Err(StorageError::Canceled) => (JOB_CANCELED, "The job was canceled.".to_string(), None, "{}".into()),
@@ -132,7 +133,7 @@ pub fn catalog_snapshot(st: &AppState, vault_id: &str, m: &SnapshotManifest) -> 
 
 /// Progress percentage of a job row.
 pub fn percent(status: &str, done: i64, total: i64) -> i64 {
-    if status == JOB_COMPLETE {
+    if status == JOB_COMPLETE || status == JOB_PARTIAL_COMPLETE {
         100
     } else if total > 0 {
         (done * 100 / total).clamp(0, 99)

@@ -21,7 +21,7 @@
 //! | `shutdown_requested` (`serve`) | Ctrl-C or SIGTERM | same | Ctrl-C |
 //! | `special_kind` / `unix_meta` (FIFOs, sockets, devices; uid, gid, rdev, links, allocated bytes, atime) | `FileTypeExt` / `MetadataExt` | same | `None` / all zero: no special files, no owner ids; hard links are not detected (inode 0) |
 //! | `user_name` / `group_name` / `uid_of` / `gid_of` (owner names, for restoring on another host) | `getpwuid_r`, `getgrgid_r`, `getpwnam_r`, `getgrnam_r` | same | `None` |
-//! | `privileged` (may set any owner, create devices) | effective uid 0 | same | `false` |
+//! | `privileged` / `process_owner` (may set any owner, create devices; the owner new files get) | effective uid 0 / `geteuid`, `getegid` | same | `false` / `None` |
 //! | `lchown` (restore owner, not following symlinks) | `lchown` | same | `Unsupported` (noted in the restore's not-applied list); the security descriptor is not recorded yet |
 //! | `xattrs` / `set_xattr` (every namespace readable: `user.*`, `security.*`, `trusted.*` as root, POSIX ACLs as `system.posix_acl_access` / `_default`) | `llistxattr`/`lgetxattr`/`lsetxattr` (`xattr` crate) | same (no `system.posix_acl_*`: macOS ACLs are not xattrs and are not recorded) | nothing recorded / `Unsupported`; alternate data streams are not recorded yet |
 //! | `make_special` (restore FIFOs and device nodes; a socket is never recreated) | `mkfifo` / `mknod` (devices need privilege) | same | `Unsupported` |

@@ -229,6 +229,12 @@ pub fn privileged() -> bool {
     unsafe { libc::geteuid() == 0 }
 }
 
+/// The effective uid and gid of this process (the owner new files get).
+pub fn process_owner() -> Option<(u32, u32)> {
+    // SAFETY: `geteuid` and `getegid` take no arguments and cannot fail.
+    Some(unsafe { (libc::geteuid(), libc::getegid()) })
+}
+
 /// Sets the owner of `path` without following a symlink.
 pub fn lchown(path: &Path, uid: u32, gid: u32) -> io::Result<()> {
     std::os::unix::fs::lchown(path, Some(uid), Some(gid))

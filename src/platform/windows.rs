@@ -193,6 +193,11 @@ pub fn privileged() -> bool {
     false
 }
 
+/// No unix owner ids.
+pub fn process_owner() -> Option<(u32, u32)> {
+    None
+}
+
 /// `Unsupported`: the owner (security descriptor) is not restored yet.
 pub fn lchown(_path: &Path, _uid: u32, _gid: u32) -> io::Result<()> {
     Err(io::Error::new(io::ErrorKind::Unsupported, "owners are not restored on Windows yet"))

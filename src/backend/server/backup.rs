@@ -109,7 +109,9 @@ pub async fn create_backup_job(state: &AppState, p: &Params) -> ServerResult<Job
         };
         let m = repo.backup(req, progress).await?;
         committed(&st, &vault_id, &m, &repo).await;
-        Ok(Outcome { snapshot_id: Some(m.snapshot_id.clone()), result: serde_json::json!({"BytesAdded": m.bytes_added}), error: None })
+        let partial = !m.skipped.is_empty() || !m.changed.is_empty();
+        let result = serde_json::json!({"BytesAdded": m.bytes_added, "SkippedEntries": m.skipped, "ChangedEntries": m.changed, "PartialComplete": partial});
+        Ok(Outcome { snapshot_id: Some(m.snapshot_id.clone()), result, error: None })
     });
     Ok(JobIdResponse { job_id })
 }
@@ -158,6 +160,7 @@ pub fn describe_backup_jobs(state: &AppState, p: &Params) -> ServerResult<Descri
         .map(|j| {
             let params: serde_json::Value = serde_json::from_str(&j.params).unwrap_or_default();
             let include = params.get("Include").or_else(|| params.get("DatabaseNames")).cloned().unwrap_or_default();
+            let result: serde_json::Value = serde_json::from_str(&j.result).unwrap_or_default();
             BackupJob {
                 job_id: j.job_id.clone(),
                 vault_id: j.vault_id.clone(),
@@ -165,6 +168,8 @@ pub fn describe_backup_jobs(state: &AppState, p: &Params) -> ServerResult<Descri
                 source_type: j.source_type.clone(),
                 snapshot_id: j.snapshot_id.clone(),
                 include: serde_json::from_value(include).unwrap_or_default(),
+                skipped_entries: serde_json::from_value(result["SkippedEntries"].clone()).unwrap_or_default(),
+                changed_entries: serde_json::from_value(result["ChangedEntries"].clone()).unwrap_or_default(),
                 job: progress_of(j),
             }
         })
@@ -271,6 +276,7 @@ pub fn describe_restore_jobs(state: &AppState, p: &Params) -> ServerResult<Descr
                 restore_type: j.source_type.clone(),
                 target_path: params["TargetPath"].as_str().unwrap_or_default().to_string(),
                 failed_files: serde_json::from_value(result["failed_files"].clone()).unwrap_or_default(),
+                metadata_not_applied: serde_json::from_value(result["metadata_not_applied"].clone()).unwrap_or_default(),
                 job: progress_of(j),
             }
         })

@@ -3,7 +3,8 @@
 //!
 //! One file per operation, each an `impl Repo` block with its own request and result types:
 //! - `backup.rs`: `Repo::backup`, `BackupRequest` (walk, chunk, encode, pack, upload, manifest).
-//! - `restore.rs`: `Repo::restore`, `RestoreRequest`, `RestoreStats`.
+//! - `restore.rs`: `Repo::restore`, `RestoreRequest`, `RestoreStats` (with `restore_meta.rs`:
+//!   owner, xattrs, mode, times, special files, sparse writes).
 //! - `copy.rs`: `Repo::copy_snapshot_to`, `bytes_missing_in`, `repair_from`, `CopyStats`.
 //! - `verify.rs`: `Repo::verify`, `VerifyReport`.
 //!
@@ -35,6 +36,7 @@ mod pack;
 pub mod progress;
 pub mod repo;
 mod restore;
+mod restore_meta;
 pub mod snapshot;
 mod tree;
 mod verify;
