@@ -297,6 +297,8 @@ struct Notes {
     inodes: HashMap<(u64, u64), usize>,
     users: HashMap<u32, Option<String>>,
     groups: HashMap<u32, Option<String>>,
+    /// Whether the platform has unix owners to record.
+    owners: bool,
 }
 
 impl Notes {
@@ -328,7 +330,7 @@ struct ScanOut {
 impl ScanCtx {
     fn scan(self, tx: Sender<Vec<(Id, Vec<u8>)>>) -> Result<ScanOut, StorageError> {
         let mut items = Vec::new();
-        let mut notes = Notes::default();
+        let mut notes = Notes { owners: platform::process_owner().is_some(), ..Notes::default() };
         for p in &self.paths {
             let md = std::fs::symlink_metadata(p)
                 .map_err(|e| StorageError::InvalidPath(format!("{}: {e}", p.display())))?;
@@ -432,7 +434,7 @@ impl ScanCtx {
             atime: Some((um.atime, um.atime_nsec)),
             ..TreeEntry::default()
         };
-        if platform::process_owner().is_some() {
+        if notes.owners {
             e.uid = Some(um.uid);
             e.gid = Some(um.gid);
             e.user = notes.users.entry(um.uid).or_insert_with(|| platform::user_name(um.uid)).clone();
