@@ -30,7 +30,7 @@ use super::pack::PackBuilder;
 use super::progress::Progress;
 use super::repo::{now_secs, Repo, SmallFiles};
 use super::snapshot::{snapshot_object, SnapshotManifest};
-use super::tree::{self, encode_bytes, encode_path, Kind, TreeEntry};
+use super::tree::{self, encode_bytes, encode_path, Extents, Kind, TreeEntry};
 use crate::platform;
 
 /// Per-pack index files are merged into one every this many packs (and at the end).
@@ -310,7 +310,7 @@ impl Notes {
 /// One file as read.
 struct FileRead {
     chunks: Vec<Id>,
-    extents: Option<Vec<(u64, u64)>>,
+    extents: Option<Extents>,
     size: u64,
     mtime: i64,
     mtime_nsec: u32,
@@ -523,7 +523,7 @@ impl ScanCtx {
 
     /// The parent's chunk list (and extents) when size, mtime and inode match and all chunks
     /// are still stored.
-    fn unchanged(&self, e: &TreeEntry, pending: &HashSet<Id>) -> Option<(Vec<Id>, Option<Vec<(u64, u64)>>)> {
+    fn unchanged(&self, e: &TreeEntry, pending: &HashSet<Id>) -> Option<(Vec<Id>, Option<Extents>)> {
         let p = self.parent.get(&e.path)?;
         if p.size != e.size || p.mtime != e.mtime || p.mtime_nsec != e.mtime_nsec || p.inode != e.inode {
             return None;

@@ -92,13 +92,20 @@ pub(crate) struct TreeEntry {
     /// Sparse file: its data ranges `[offset, length]`; `chunks` hold their bytes back to back
     /// and the rest of `size` is holes. None: `chunks` hold the whole file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub extents: Option<Vec<(u64, u64)>>,
+    pub extents: Option<Extents>,
     /// Hard link: base64 path of the first entry of this snapshot with the same inode. Its
     /// `chunks` and `extents` are copied here (the data is stored once), so the entry restores
     /// as a copy when the first one is not restored.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,
 }
+
+/// A sparse file's data ranges, `(offset, length)`.
+pub(crate) type Extents = Vec<(u64, u64)>;
+
+/// Extended attributes as (name, value) bytes.
+#[cfg(test)]
+type XattrBytes = Vec<(Vec<u8>, Vec<u8>)>;
 
 fn is_zero(v: &u64) -> bool {
     *v == 0
@@ -174,7 +181,7 @@ impl TreeEntry {
 
     /// The stored extended attributes as (name, value) bytes.
     #[cfg(test)]
-    pub(crate) fn xattr_bytes(&self) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StorageError> {
+    pub(crate) fn xattr_bytes(&self) -> Result<XattrBytes, StorageError> {
         let bad = |_| StorageError::corrupt("tree", "bad base64 xattr");
         self.xattrs.iter().map(|(n, v)| Ok((b64().decode(n).map_err(bad)?, b64().decode(v).map_err(bad)?))).collect()
     }
