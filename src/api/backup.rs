@@ -8,6 +8,9 @@ pub const JOB_RUNNING: &str = "RUNNING";
 pub const JOB_COMPLETE: &str = "COMPLETE";
 pub const JOB_FAILED: &str = "FAILED";
 pub const JOB_CANCELED: &str = "CANCELED";
+/// HBR's status for a backup that ended but left entries out (`SkippedEntries`) or stored
+/// files that changed while read (`ChangedEntries`).
+pub const JOB_PARTIAL_COMPLETE: &str = "PARTIAL_COMPLETE";
 
 /// Progress fields shared by backup, restore, verify and SQL Server jobs.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
@@ -39,6 +42,12 @@ pub struct BackupJob {
     pub snapshot_id: String,
     /// FILE jobs: the `Include` paths; SQL Server jobs: the database names.
     pub include: Vec<String>,
+    /// FILE jobs: entries the backup could not read and left out ("path: reason").
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped_entries: Vec<String>,
+    /// FILE jobs: files stored although they changed while read ("path: changed during backup").
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub changed_entries: Vec<String>,
     #[serde(flatten)]
     pub job: JobProgress,
 }
@@ -112,6 +121,9 @@ pub struct RestoreJob {
     pub restore_type: String,
     pub target_path: String,
     pub failed_files: Vec<String>,
+    /// Entries restored without all their metadata, or skipped (sockets; devices when not
+    /// privileged): "path: what was not applied and why".
+    pub metadata_not_applied: Vec<String>,
     #[serde(flatten)]
     pub job: JobProgress,
 }

@@ -31,6 +31,9 @@ pub struct Outcome {
     /// A job can finish with an error message but still have produced results (e.g. a restore
     /// where some files failed); it is then FAILED.
     pub error: Option<String>,
+    /// The job did its work but not all of it (entries it could not read or that changed while
+    /// read, listed in `result`): it ends PARTIAL_COMPLETE.
+    pub partial: bool,
 }
 
 impl JobRunner {
@@ -82,7 +85,7 @@ impl JobRunner {
             write_progress(&st, &job_id, &progress, started);
             let (status, message, snapshot_id, result_json) = match result {
                 Ok(o) => {
-                    let status = if o.error.is_some() { JOB_FAILED } else { JOB_COMPLETE };
+                    let status = if o.error.is_some() { JOB_FAILED } else if o.partial { JOB_PARTIAL_COMPLETE } else { JOB_COMPLETE };
                     (status, o.error.unwrap_or_default(), o.snapshot_id, o.result.to_string())
                 }
                 Err(StorageError::Canceled) => (JOB_CANCELED, "The job was canceled.".to_string(), None, "{}".into()),
@@ -137,7 +140,7 @@ pub fn catalog_snapshot(st: &AppState, vault_id: &str, m: &SnapshotManifest) -> 
 
 /// Progress percentage of a job row.
 pub fn percent(status: &str, done: i64, total: i64) -> i64 {
-    if status == JOB_COMPLETE {
+    if status == JOB_COMPLETE || status == JOB_PARTIAL_COMPLETE {
         100
     } else if total > 0 {
         (done * 100 / total).clamp(0, 99)

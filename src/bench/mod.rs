@@ -91,7 +91,7 @@ impl Default for BenchArgs {
 }
 
 pub(crate) fn terminal(status: &str) -> bool {
-    ["COMPLETE", "FAILED", "CANCELED"].contains(&status)
+    ["COMPLETE", "PARTIAL_COMPLETE", "FAILED", "CANCELED"].contains(&status)
 }
 
 pub(crate) async fn wait_vault_created(client: &Client, vault_id: &str) -> BenchResult<()> {

@@ -19,6 +19,16 @@
 //! | `free_disk` (bench) | `statvfs` | same | `None` (not reported) |
 //! | `terminate` (bench's child server) | `kill(SIGTERM)` | same | `Child::kill` (TerminateProcess: no graceful shutdown) |
 //! | `shutdown_requested` (`serve`) | Ctrl-C or SIGTERM | same | Ctrl-C |
+//! | `special_kind` / `unix_meta` (FIFOs, sockets, devices; uid, gid, rdev, links, allocated bytes, atime) | `FileTypeExt` / `MetadataExt` | same | `None` / all zero: no special files, no owner ids; hard links are not detected (inode 0) |
+//! | `user_name` / `group_name` / `uid_of` / `gid_of` (owner names, for restoring on another host) | `getpwuid_r`, `getgrgid_r`, `getpwnam_r`, `getgrnam_r` | same | `None` |
+//! | `privileged` / `process_owner` (may set any owner, create devices; the owner new files get) | effective uid 0 / `geteuid`, `getegid` | same | `false` / `None` |
+//! | `lchown` (restore owner, not following symlinks) | `lchown` | same | `Unsupported` (noted in the restore's not-applied list); the security descriptor is not recorded yet |
+//! | `xattrs` / `set_xattr` (every namespace readable: `user.*`, `security.*`, `trusted.*` as root, POSIX ACLs as `system.posix_acl_access` / `_default`) | `llistxattr`/`lgetxattr`/`lsetxattr` (`xattr` crate) | same (no `system.posix_acl_*`: macOS ACLs are not xattrs and are not recorded) | nothing recorded / `Unsupported`; alternate data streams are not recorded yet |
+//! | `make_special` (restore FIFOs and device nodes; a socket is never recreated) | `mkfifo` / `mknod` (devices need privilege) | same | `Unsupported` |
+//! | `data_extents` (sparse files: backup reads only the data ranges) | `lseek(SEEK_DATA/SEEK_HOLE)`; a filesystem without them: the whole file is data | same (APFS has them) | the whole file is data |
+//! | `hard_link` (restore files that shared an inode) | `link` | same | `std::fs::hard_link` (NTFS) |
+//!
+//! File flags (`chattr`/`chflags`) are not recorded on any platform yet.
 //!
 //! `copy_file_range` is not used (the local mirror copy reads pieces with plain `read`). The
 //! bench's `/proc` readings (`proc_rss`, `machine`, dropping caches) are plain file reads that
@@ -52,6 +62,32 @@ pub struct FileStat {
     pub mtime: i64,
     pub mtime_nsec: u32,
     pub inode: u64,
+}
+
+/// What kind of object a directory entry is when it is neither a file, a directory nor a
+/// symlink (`special_kind`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SpecialKind {
+    Fifo,
+    Socket,
+    CharDevice,
+    BlockDevice,
+}
+
+/// Unix metadata of an entry beyond `FileStat` (`unix_meta`); all zero where there is none.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct UnixMeta {
+    pub uid: u32,
+    pub gid: u32,
+    /// Device number of a device node.
+    pub rdev: u64,
+    pub nlink: u64,
+    pub dev: u64,
+    pub ino: u64,
+    /// Bytes allocated on disk (`st_blocks` × 512).
+    pub allocated: u64,
+    pub atime: i64,
+    pub atime_nsec: u32,
 }
 
 /// Writes a file readable by its owner only (0600 where there are mode bits, see

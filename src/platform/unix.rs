@@ -132,3 +132,250 @@ pub async fn shutdown_requested() {
         _ = term.recv() => {}
     }
 }
+
+// ---- File fidelity: ownership, xattrs and ACLs, special files, sparse extents ----
+
+/// The special kind of `md` (lstat), if it is neither a file, a directory nor a symlink.
+pub fn special_kind(md: &Metadata) -> Option<super::SpecialKind> {
+    use super::SpecialKind;
+    use std::os::unix::fs::FileTypeExt;
+    let t = md.file_type();
+    if t.is_fifo() {
+        Some(SpecialKind::Fifo)
+    } else if t.is_socket() {
+        Some(SpecialKind::Socket)
+    } else if t.is_char_device() {
+        Some(SpecialKind::CharDevice)
+    } else if t.is_block_device() {
+        Some(SpecialKind::BlockDevice)
+    } else {
+        None
+    }
+}
+
+/// Owner, device number, link count, device and inode, allocated bytes and atime of `md`.
+#[inline]
+pub fn unix_meta(md: &Metadata) -> super::UnixMeta {
+    super::UnixMeta {
+        uid: md.uid(),
+        gid: md.gid(),
+        rdev: md.rdev(),
+        nlink: md.nlink(),
+        dev: md.dev(),
+        ino: md.ino(),
+        allocated: md.blocks().saturating_mul(512),
+        atime: md.atime(),
+        atime_nsec: md.atime_nsec().clamp(0, 999_999_999) as u32,
+    }
+}
+
+/// The user name of `uid` on this host, if it has one.
+pub fn user_name(uid: u32) -> Option<String> {
+    let mut buf = vec![0 as libc::c_char; 4096];
+    // SAFETY: `passwd` is plain data; all-zero is valid and the call overwrites it.
+    let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
+    let mut out: *mut libc::passwd = std::ptr::null_mut();
+    // SAFETY: every pointer is valid for the call and `buf.len()` is the buffer's length.
+    let rc = unsafe { libc::getpwuid_r(uid, &mut pwd, buf.as_mut_ptr(), buf.len(), &mut out) };
+    if rc != 0 || out.is_null() || pwd.pw_name.is_null() {
+        return None;
+    }
+    // SAFETY: on success `pw_name` points to a NUL-terminated string inside `buf`.
+    Some(unsafe { std::ffi::CStr::from_ptr(pwd.pw_name) }.to_string_lossy().into_owned())
+}
+
+/// The group name of `gid` on this host, if it has one.
+pub fn group_name(gid: u32) -> Option<String> {
+    let mut buf = vec![0 as libc::c_char; 4096];
+    // SAFETY: `group` is plain data; all-zero is valid and the call overwrites it.
+    let mut grp: libc::group = unsafe { std::mem::zeroed() };
+    let mut out: *mut libc::group = std::ptr::null_mut();
+    // SAFETY: every pointer is valid for the call and `buf.len()` is the buffer's length.
+    let rc = unsafe { libc::getgrgid_r(gid, &mut grp, buf.as_mut_ptr(), buf.len(), &mut out) };
+    if rc != 0 || out.is_null() || grp.gr_name.is_null() {
+        return None;
+    }
+    // SAFETY: on success `gr_name` points to a NUL-terminated string inside `buf`.
+    Some(unsafe { std::ffi::CStr::from_ptr(grp.gr_name) }.to_string_lossy().into_owned())
+}
+
+/// The uid of the user `name` on this host.
+pub fn uid_of(name: &str) -> Option<u32> {
+    let c = std::ffi::CString::new(name).ok()?;
+    let mut buf = vec![0 as libc::c_char; 4096];
+    // SAFETY: as in `user_name`.
+    let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
+    let mut out: *mut libc::passwd = std::ptr::null_mut();
+    // SAFETY: `c` is NUL-terminated; the other pointers are valid for the call.
+    let rc = unsafe { libc::getpwnam_r(c.as_ptr(), &mut pwd, buf.as_mut_ptr(), buf.len(), &mut out) };
+    (rc == 0 && !out.is_null()).then_some(pwd.pw_uid)
+}
+
+/// The gid of the group `name` on this host.
+pub fn gid_of(name: &str) -> Option<u32> {
+    let c = std::ffi::CString::new(name).ok()?;
+    let mut buf = vec![0 as libc::c_char; 4096];
+    // SAFETY: as in `group_name`.
+    let mut grp: libc::group = unsafe { std::mem::zeroed() };
+    let mut out: *mut libc::group = std::ptr::null_mut();
+    // SAFETY: `c` is NUL-terminated; the other pointers are valid for the call.
+    let rc = unsafe { libc::getgrnam_r(c.as_ptr(), &mut grp, buf.as_mut_ptr(), buf.len(), &mut out) };
+    (rc == 0 && !out.is_null()).then_some(grp.gr_gid)
+}
+
+/// Whether this process may set any owner and create device nodes (effective uid 0).
+pub fn privileged() -> bool {
+    // SAFETY: `geteuid` takes no arguments and cannot fail.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// The effective uid and gid of this process (the owner new files get).
+pub fn process_owner() -> Option<(u32, u32)> {
+    // SAFETY: `geteuid` and `getegid` take no arguments and cannot fail.
+    Some(unsafe { (libc::geteuid(), libc::getegid()) })
+}
+
+/// Sets the owner of `path` without following a symlink.
+pub fn lchown(path: &Path, uid: u32, gid: u32) -> io::Result<()> {
+    std::os::unix::fs::lchown(path, Some(uid), Some(gid))
+}
+
+/// Every extended attribute of `path` (not following a symlink), sorted by name; POSIX ACLs
+/// are `system.posix_acl_access` / `system.posix_acl_default`. A filesystem without xattr
+/// support gives an empty list.
+pub fn xattrs(path: &Path) -> io::Result<Vec<(Vec<u8>, Vec<u8>)>> {
+    let names = match xattr::list(path) {
+        Ok(n) => n,
+        Err(e) if xattr_unsupported(&e) => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    let mut out = Vec::new();
+    for name in names {
+        match xattr::get(path, &name) {
+            Ok(Some(v)) => out.push((name.as_bytes().to_vec(), v)),
+            Ok(None) => {}
+            Err(e) if e.raw_os_error() == Some(libc::ENODATA) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Sets one extended attribute on `path` (not following a symlink).
+pub fn set_xattr(path: &Path, name: &[u8], value: &[u8]) -> io::Result<()> {
+    xattr::set(path, OsStr::from_bytes(name), value)
+}
+
+fn xattr_unsupported(e: &io::Error) -> bool {
+    e.raw_os_error() == Some(libc::ENOTSUP) || e.kind() == io::ErrorKind::Unsupported
+}
+
+/// Creates a FIFO, or a character/block device node (needs privilege), at `path`; a socket is
+/// `Unsupported` (the program that listens on it recreates it).
+pub fn make_special(path: &Path, kind: super::SpecialKind, mode: u32, rdev: u64) -> io::Result<()> {
+    use super::SpecialKind;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "path holds a NUL byte"))?;
+    let perm = (mode & 0o7777) as libc::mode_t;
+    // SAFETY: `c` is a NUL-terminated path that lives for the call.
+    let rc = match kind {
+        SpecialKind::Fifo => unsafe { libc::mkfifo(c.as_ptr(), perm) },
+        SpecialKind::CharDevice => unsafe { libc::mknod(c.as_ptr(), libc::S_IFCHR | perm, rdev as libc::dev_t) },
+        SpecialKind::BlockDevice => unsafe { libc::mknod(c.as_ptr(), libc::S_IFBLK | perm, rdev as libc::dev_t) },
+        SpecialKind::Socket => return Err(io::Error::new(io::ErrorKind::Unsupported, "a socket is recreated by the program that listens on it, not by a restore")),
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// The data ranges `(offset, length)` of an open file of length `len`, from `SEEK_DATA` /
+/// `SEEK_HOLE`; a filesystem without them reports the whole file as data.
+pub fn data_extents(file: &File, len: u64) -> io::Result<Vec<(u64, u64)>> {
+    use std::os::fd::AsRawFd;
+    let fd = file.as_raw_fd();
+    let mut out = Vec::new();
+    let mut pos: u64 = 0;
+    while pos < len {
+        // SAFETY: `lseek` on a descriptor owned by `file` for the duration of the call.
+        let data = unsafe { libc::lseek(fd, pos as libc::off_t, libc::SEEK_DATA) };
+        if data < 0 {
+            let e = io::Error::last_os_error();
+            return match e.raw_os_error() {
+                Some(libc::ENXIO) => Ok(out), // no data after pos: the rest is a hole
+                Some(libc::EINVAL) | Some(libc::ENOTSUP) if out.is_empty() && pos == 0 => Ok(vec![(0, len)]),
+                _ => Err(e),
+            };
+        }
+        let data = data as u64;
+        if data >= len {
+            break;
+        }
+        // SAFETY: as above.
+        let hole = unsafe { libc::lseek(fd, data as libc::off_t, libc::SEEK_HOLE) };
+        let hole = if hole < 0 { len } else { (hole as u64).min(len) };
+        out.push((data, hole - data));
+        pos = hole;
+    }
+    Ok(out)
+}
+
+/// Creates `link` as a hard link to `original`.
+pub fn hard_link(original: &Path, link: &Path) -> io::Result<()> {
+    std::fs::hard_link(original, link)
+}
+
+#[cfg(test)]
+mod fidelity_tests {
+    use super::super::SpecialKind;
+    use super::*;
+    use std::io::{Seek, SeekFrom, Write};
+
+    #[test]
+    fn sparse_extents() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("sparse");
+        let mut f = File::create(&p).unwrap();
+        f.seek(SeekFrom::Start(50 << 20)).unwrap();
+        f.write_all(b"abc").unwrap();
+        f.set_len(100 << 20).unwrap();
+        drop(f);
+        let f = File::open(&p).unwrap();
+        let ext = data_extents(&f, 100 << 20).unwrap();
+        assert_eq!(ext.len(), 1, "{ext:?}");
+        assert!(ext[0].0 <= 50 << 20 && ext[0].0 + ext[0].1 >= (50 << 20) + 3, "{ext:?}");
+        assert!(ext[0].1 < 1 << 20);
+        let m = std::fs::metadata(&p).unwrap();
+        assert!(unix_meta(&m).allocated < 1 << 20);
+    }
+
+    #[test]
+    fn xattr_roundtrip_and_names() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("f");
+        std::fs::write(&p, b"x").unwrap();
+        set_xattr(&p, b"user.mv", b"value123").unwrap();
+        assert_eq!(xattrs(&p).unwrap(), vec![(b"user.mv".to_vec(), b"value123".to_vec())]);
+        assert_eq!(user_name(0).as_deref(), Some("root"));
+        assert_eq!(uid_of("root"), Some(0));
+        assert!(group_name(0).is_some());
+    }
+
+    #[test]
+    fn fifo_and_device() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("fifo");
+        make_special(&p, SpecialKind::Fifo, 0o640, 0).unwrap();
+        let m = std::fs::symlink_metadata(&p).unwrap();
+        assert_eq!(special_kind(&m), Some(SpecialKind::Fifo));
+        if privileged() {
+            let n = d.path().join("null");
+            make_special(&n, SpecialKind::CharDevice, 0o666, libc::makedev(1, 3)).unwrap();
+            let m = std::fs::symlink_metadata(&n).unwrap();
+            assert_eq!(special_kind(&m), Some(SpecialKind::CharDevice));
+            assert_eq!(unix_meta(&m).rdev, libc::makedev(1, 3));
+        }
+    }
+}

@@ -155,3 +155,76 @@ pub fn terminate(child: &mut Child) -> io::Result<()> {
 pub async fn shutdown_requested() {
     let _ = tokio::signal::ctrl_c().await;
 }
+
+// ---- File fidelity: what Windows does not record or restore yet (see the table in `platform`) ----
+
+/// No FIFOs, sockets or device nodes are recorded on Windows.
+pub fn special_kind(_md: &Metadata) -> Option<super::SpecialKind> {
+    None
+}
+
+/// Nothing recorded: no owner ids, no link count, no allocated bytes (all zero).
+pub fn unix_meta(_md: &Metadata) -> super::UnixMeta {
+    super::UnixMeta::default()
+}
+
+/// No unix user names.
+pub fn user_name(_uid: u32) -> Option<String> {
+    None
+}
+
+/// No unix group names.
+pub fn group_name(_gid: u32) -> Option<String> {
+    None
+}
+
+/// No unix user names.
+pub fn uid_of(_name: &str) -> Option<u32> {
+    None
+}
+
+/// No unix group names.
+pub fn gid_of(_name: &str) -> Option<u32> {
+    None
+}
+
+/// Owners are not restored on Windows.
+pub fn privileged() -> bool {
+    false
+}
+
+/// No unix owner ids.
+pub fn process_owner() -> Option<(u32, u32)> {
+    None
+}
+
+/// `Unsupported`: the owner (security descriptor) is not restored yet.
+pub fn lchown(_path: &Path, _uid: u32, _gid: u32) -> io::Result<()> {
+    Err(io::Error::new(io::ErrorKind::Unsupported, "owners are not restored on Windows yet"))
+}
+
+/// Nothing recorded (alternate data streams and security descriptors are not read yet).
+pub fn xattrs(_path: &Path) -> io::Result<Vec<(Vec<u8>, Vec<u8>)>> {
+    Ok(Vec::new())
+}
+
+/// `Unsupported`: no extended attributes on Windows.
+pub fn set_xattr(_path: &Path, _name: &[u8], _value: &[u8]) -> io::Result<()> {
+    Err(io::Error::new(io::ErrorKind::Unsupported, "extended attributes are not restored on Windows"))
+}
+
+/// `Unsupported`: no FIFOs or device nodes on Windows.
+pub fn make_special(_path: &Path, _kind: super::SpecialKind, _mode: u32, _rdev: u64) -> io::Result<()> {
+    Err(io::Error::new(io::ErrorKind::Unsupported, "special files are not restored on Windows"))
+}
+
+/// The whole file is data (sparse NTFS files are read in full; all-zero chunks still restore
+/// as unwritten ranges).
+pub fn data_extents(_file: &File, len: u64) -> io::Result<Vec<(u64, u64)>> {
+    Ok(if len == 0 { Vec::new() } else { vec![(0, len)] })
+}
+
+/// Creates `link` as a hard link to `original` (NTFS).
+pub fn hard_link(original: &Path, link: &Path) -> io::Result<()> {
+    std::fs::hard_link(original, link)
+}

@@ -30,5 +30,6 @@ macro_rules! location_suite {
 
 mod copy;
 mod damage;
+mod fidelity;
 mod roundtrip;
 mod s3;

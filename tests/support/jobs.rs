@@ -7,7 +7,7 @@ use mirrorvault::client::{Client, ClientError};
 
 use super::wait::wait_for;
 
-const ENDED: [&str; 3] = ["COMPLETE", "FAILED", "CANCELED"];
+const ENDED: [&str; 4] = ["COMPLETE", "PARTIAL_COMPLETE", "FAILED", "CANCELED"];
 const JOB_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Waits for a backup job to end; returns its row.

@@ -14,7 +14,7 @@ use std::time::Duration;
 use super::error::{ServerError, ServerResult};
 use super::server::run;
 use super::state::AppState;
-use crate::api::backup::{JOB_COMPLETE, JOB_FAILED, JOB_CANCELED};
+use crate::api::backup::{JOB_CANCELED, JOB_COMPLETE, JOB_FAILED, JOB_PARTIAL_COMPLETE};
 use crate::api::vault::{CreateReplicationVaultRequest, MirrorSource, STATUS_CREATED, STATUS_ERROR};
 
 const SEEDED: &str = "demo_seeded";
@@ -33,7 +33,7 @@ async fn wait_vault(state: &AppState, vault_id: &str) -> ServerResult<()> {
 async fn wait_job(state: &AppState, job_id: &str) -> ServerResult<()> {
     loop {
         match state.catalog.job(job_id)?.map(|j| (j.status, j.error_message)) {
-            Some((st, _)) if st == JOB_COMPLETE => return Ok(()),
+            Some((st, _)) if st == JOB_COMPLETE || st == JOB_PARTIAL_COMPLETE => return Ok(()),
             Some((st, msg)) if st == JOB_FAILED || st == JOB_CANCELED => return Err(ServerError::internal(format!("demo job {job_id}: {msg}"))),
             _ => tokio::time::sleep(Duration::from_millis(50)).await,
         }

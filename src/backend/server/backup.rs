@@ -110,7 +110,9 @@ pub async fn create_backup_job(state: &AppState, r: CreateBackupJobRequest) -> S
         };
         let m = repo.backup(req, progress).await?;
         committed(&st, &vault_id, &m, &repo).await;
-        Ok(Outcome { snapshot_id: Some(m.snapshot_id.clone()), result: serde_json::json!({"BytesAdded": m.bytes_added}), error: None })
+        let partial = !m.skipped.is_empty() || !m.changed.is_empty();
+        let result = serde_json::json!({"BytesAdded": m.bytes_added, "SkippedEntries": m.skipped, "ChangedEntries": m.changed});
+        Ok(Outcome { snapshot_id: Some(m.snapshot_id.clone()), result, error: None, partial })
     });
     Ok(JobIdResponse { job_id })
 }
@@ -159,6 +161,7 @@ pub fn describe_backup_jobs(state: &AppState, r: DescribeBackupJobsRequest) -> S
         .map(|j| {
             let params: serde_json::Value = serde_json::from_str(&j.params).unwrap_or_default();
             let include = params.get("Include").or_else(|| params.get("DatabaseNames")).cloned().unwrap_or_default();
+            let result: serde_json::Value = serde_json::from_str(&j.result).unwrap_or_default();
             BackupJob {
                 job_id: j.job_id.clone(),
                 vault_id: j.vault_id.clone(),
@@ -166,6 +169,8 @@ pub fn describe_backup_jobs(state: &AppState, r: DescribeBackupJobsRequest) -> S
                 source_type: j.source_type.clone(),
                 snapshot_id: j.snapshot_id.clone(),
                 include: serde_json::from_value(include).unwrap_or_default(),
+                skipped_entries: serde_json::from_value(result["SkippedEntries"].clone()).unwrap_or_default(),
+                changed_entries: serde_json::from_value(result["ChangedEntries"].clone()).unwrap_or_default(),
                 job: progress_of(j),
             }
         })
@@ -252,7 +257,7 @@ pub async fn create_restore_job(state: &AppState, r: CreateRestoreJobRequest) ->
         let repo = st.hub.repo(&vault.region_id, &vault.vault_id).await?;
         let stats = repo.restore(RestoreRequest { snapshot_id, target, include, overwrite }, progress).await?;
         let error = (!stats.failed_files.is_empty()).then(|| format!("{} file(s) could not be restored: {}", stats.failed_files.len(), stats.failed_files.join("; ")));
-        Ok(Outcome { snapshot_id: None, result: serde_json::to_value(&stats).unwrap_or_default(), error })
+        Ok(Outcome { snapshot_id: None, result: serde_json::to_value(&stats).unwrap_or_default(), error, partial: false })
     });
     Ok(CreateRestoreJobResponse { restore_id: job_id })
 }
@@ -271,6 +276,7 @@ pub fn describe_restore_jobs(state: &AppState, r: DescribeRestoreJobsRequest) ->
                 restore_type: j.source_type.clone(),
                 target_path: params["TargetPath"].as_str().unwrap_or_default().to_string(),
                 failed_files: serde_json::from_value(result["failed_files"].clone()).unwrap_or_default(),
+                metadata_not_applied: serde_json::from_value(result["metadata_not_applied"].clone()).unwrap_or_default(),
                 job: progress_of(j),
             }
         })
@@ -295,7 +301,7 @@ pub async fn create_verify_job(state: &AppState, r: CreateVerifyJobRequest) -> S
         st.hub.forget(&vault.vault_id); // re-read the index from the location
         let repo = st.hub.repo(&vault.region_id, &vault.vault_id).await?;
         let report = repo.verify(snapshot_id.as_deref(), read_data, progress).await?;
-        Ok(Outcome { snapshot_id: None, result: serde_json::to_value(&report).unwrap_or_default(), error: None })
+        Ok(Outcome { snapshot_id: None, result: serde_json::to_value(&report).unwrap_or_default(), error: None, partial: false })
     });
     Ok(JobIdResponse { job_id })
 }

@@ -284,7 +284,7 @@ pub async fn create_backup_job(state: &AppState, r: CreateSqlServerBackupJobRequ
             last = Some(m.snapshot_id);
         }
         let _ = std::fs::remove_dir_all(&staging);
-        Ok(Outcome { snapshot_id: last, result: serde_json::json!({}), error: None })
+        Ok(Outcome { snapshot_id: last, result: serde_json::json!({}), error: None, partial: false })
     });
     Ok(crate::api::backup::JobIdResponse { job_id })
 }
@@ -471,13 +471,13 @@ pub async fn create_restore(state: &AppState, r: CreateSqlServerRestoreRequest) 
                 if let Some(e) = &error {
                     report.errors.push(e.clone());
                 }
-                Ok(Outcome { snapshot_id: None, result: serde_json::json!({ "Report": report }), error })
+                Ok(Outcome { snapshot_id: None, result: serde_json::json!({ "Report": report }), error, partial: false })
             }
             Err(e) => {
                 report.drill_end_time = now();
                 report.rto_seconds = report.drill_end_time - started;
                 report.errors.push(e.to_string());
-                Ok(Outcome { snapshot_id: None, result: serde_json::json!({ "Report": report }), error: Some(e.to_string()) })
+                Ok(Outcome { snapshot_id: None, result: serde_json::json!({ "Report": report }), error: Some(e.to_string()), partial: false })
             }
         }
     });

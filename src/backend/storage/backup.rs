@@ -1,9 +1,16 @@
 //! Backup (`Repo::backup`, `BackupRequest`): walk -> chunk + hash (reader thread) -> compress +
 //! encrypt (worker pool) -> pack + upload. Channels are bounded, so memory stays bounded whatever
 //! the size of the tree. Write order: packs, then their index files, then the manifest.
+//!
+//! What each entry records (format revision 1.3): kind (file, dir, symlink, FIFO, socket, device),
+//! mode, mtime (ns), atime, owner ids and names, xattrs (POSIX ACLs among them), device number,
+//! the data extents of a sparse file (only they are read), and for a second path to an inode
+//! already in this backup, a link to the first (its data is not read again). An entry that
+//! cannot be read is left out and listed in the manifest's `skipped`; a file whose size or
+//! mtime moved while read is read once more, and listed in `changed` if it moved again.
 
 use std::collections::{HashMap, HashSet};
-use std::fs::Metadata;
+use std::fs::{File, Metadata};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -13,6 +20,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
+use super::backup_read::{ExtentReader, ReadAhead};
 use super::blob::{self, EncodedBlob};
 use super::chunker::{self, ChunkerParams};
 use super::error::StorageError;
@@ -22,7 +30,7 @@ use super::pack::PackBuilder;
 use super::progress::Progress;
 use super::repo::{now_secs, Repo, SmallFiles};
 use super::snapshot::{snapshot_object, SnapshotManifest};
-use super::tree::{self, encode_path, Kind, TreeEntry};
+use super::tree::{self, encode_bytes, encode_path, Extents, Kind, TreeEntry};
 use crate::platform;
 
 /// Per-pack index files are merged into one every this many packs (and at the end).
@@ -32,10 +40,9 @@ const UPLOADS_IN_FLIGHT: usize = 2;
 /// The serialised tree is cut much finer than file data: consecutive snapshots share most of it,
 /// and each chunk that holds a changed entry is stored again.
 const TREE_CHUNKER: ChunkerParams = ChunkerParams { min: 1024, avg: 4 * 1024, max: 16 * 1024 };
-/// Files ahead of the reader whose contents the kernel is asked to start reading.
-const READAHEAD_FILES: usize = 32;
-/// ...but never more than this many bytes ahead.
-const READAHEAD_BYTES: u64 = 64 << 20;
+/// Files from this size whose allocated bytes are fewer than their size are asked for their
+/// data extents (`SEEK_DATA`/`SEEK_HOLE`); other files cost no extra call.
+const SPARSE_MIN: u64 = 64 << 10;
 
 /// What to back up.
 #[derive(Clone, Debug)]
@@ -123,6 +130,8 @@ impl Repo {
             items_total: scanned.items_total,
             meta: req.meta,
             tree: scanned.tree,
+            skipped: scanned.skipped,
+            changed: scanned.changed,
         };
         self.write_manifest(&manifest).await?;
         if let Some(chunks) = scanned.chunks {
@@ -279,7 +288,38 @@ impl Queue {
     }
 }
 
+/// What the scan noticed on the way: entries left out, files that moved while read, the
+/// inodes of files with several links (to the first entry's index), owner names by id.
+#[derive(Default)]
+struct Notes {
+    skipped: Vec<String>,
+    changed: Vec<String>,
+    inodes: HashMap<(u64, u64), usize>,
+    users: HashMap<u32, Option<String>>,
+    groups: HashMap<u32, Option<String>>,
+    /// Whether the platform has unix owners to record.
+    owners: bool,
+}
+
+impl Notes {
+    fn skip(&mut self, path: &Path, reason: String) {
+        self.skipped.push(format!("{}: {reason}", path.display()));
+    }
+}
+
+/// One file as read.
+struct FileRead {
+    chunks: Vec<Id>,
+    extents: Option<Extents>,
+    size: u64,
+    mtime: i64,
+    mtime_nsec: u32,
+    changed: bool,
+}
+
 struct ScanOut {
+    skipped: Vec<String>,
+    changed: Vec<String>,
     /// Every chunk the snapshot references (tree and contents), unless there are too many.
     chunks: Option<HashSet<Id>>,
     tree: Vec<String>,
@@ -290,10 +330,11 @@ struct ScanOut {
 impl ScanCtx {
     fn scan(self, tx: Sender<Vec<(Id, Vec<u8>)>>) -> Result<ScanOut, StorageError> {
         let mut items = Vec::new();
+        let mut notes = Notes { owners: platform::process_owner().is_some(), ..Notes::default() };
         for p in &self.paths {
             let md = std::fs::symlink_metadata(p)
                 .map_err(|e| StorageError::InvalidPath(format!("{}: {e}", p.display())))?;
-            self.walk(p.clone(), md, &mut items)?;
+            self.walk(p.clone(), md, &mut items, &mut notes)?;
         }
         let bytes_total: u64 = items.iter().filter(|(_, m)| m.is_file()).map(|(_, m)| m.len()).sum();
         self.progress.set_totals(bytes_total, items.len() as u64);
@@ -305,7 +346,11 @@ impl ScanCtx {
             self.progress.check_cancel()?;
             readahead.advance(&items, i, &self.parent);
             let (path, md) = &items[i];
-            if let Some(e) = self.entry(path, md, &mut q)? {
+            if let Some(e) = self.entry(path, md, &mut q, &mut notes, &entries)? {
+                let um = platform::unix_meta(md);
+                if e.kind == Kind::File && um.nlink > 1 {
+                    notes.inodes.entry((um.dev, um.ino)).or_insert(entries.len());
+                }
                 entries.push(e);
             }
             self.progress.add_items(1);
@@ -327,10 +372,10 @@ impl ScanCtx {
         }
         tracing::debug!(tree_bytes = data.len(), tree_chunks = tree_ids.len(), new_tree_chunks = q.pending.len() - before, new_tree_bytes = new_bytes, "tree stored");
         q.flush()?;
-        Ok(ScanOut { tree: tree_ids, bytes_total, items_total, chunks: q.used })
+        Ok(ScanOut { tree: tree_ids, bytes_total, items_total, chunks: q.used, skipped: notes.skipped, changed: notes.changed })
     }
 
-    fn walk(&self, path: PathBuf, md: Metadata, out: &mut Vec<(PathBuf, Metadata)>) -> Result<(), StorageError> {
+    fn walk(&self, path: PathBuf, md: Metadata, out: &mut Vec<(PathBuf, Metadata)>, notes: &mut Notes) -> Result<(), StorageError> {
         if self.excludes.is_match(&path) {
             return Ok(());
         }
@@ -343,6 +388,7 @@ impl ScanCtx {
             Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect::<Vec<_>>(),
             Err(e) => {
                 tracing::warn!(path = %path.display(), error = %e, "cannot read directory; skipped");
+                notes.skip(&path, format!("cannot read directory: {e}"));
                 return Ok(());
             }
         };
@@ -350,14 +396,17 @@ impl ScanCtx {
         for child in children {
             self.progress.check_cancel()?;
             match std::fs::symlink_metadata(&child) {
-                Ok(cmd) => self.walk(child, cmd, out)?,
-                Err(e) => tracing::warn!(path = %child.display(), error = %e, "cannot stat; skipped"),
+                Ok(cmd) => self.walk(child, cmd, out, notes)?,
+                Err(e) => {
+                    tracing::warn!(path = %child.display(), error = %e, "cannot stat; skipped");
+                    notes.skip(&child, format!("cannot stat: {e}"));
+                }
             }
         }
         Ok(())
     }
 
-    fn entry(&self, path: &Path, md: &Metadata, q: &mut Queue) -> Result<Option<TreeEntry>, StorageError> {
+    fn entry(&self, path: &Path, md: &Metadata, q: &mut Queue, notes: &mut Notes, done: &[TreeEntry]) -> Result<Option<TreeEntry>, StorageError> {
         let ft = md.file_type();
         let kind = if ft.is_dir() {
             Kind::Dir
@@ -365,10 +414,14 @@ impl ScanCtx {
             Kind::Symlink
         } else if ft.is_file() {
             Kind::File
+        } else if let Some(special) = platform::special_kind(md) {
+            Kind::of_special(special)
         } else {
+            notes.skip(path, "unknown file type".into());
             return Ok(None);
         };
         let st = platform::file_stat(md);
+        let um = platform::unix_meta(md);
         let mut e = TreeEntry {
             path: encode_path(path),
             kind,
@@ -377,28 +430,56 @@ impl ScanCtx {
             mtime_nsec: st.mtime_nsec,
             size: if kind == Kind::File { md.len() } else { 0 },
             inode: st.inode,
-            target: None,
-            chunks: Vec::new(),
+            rdev: if matches!(kind, Kind::Chardev | Kind::Blockdev) { um.rdev } else { 0 },
+            atime: Some((um.atime, um.atime_nsec)),
+            ..TreeEntry::default()
         };
+        if notes.owners {
+            e.uid = Some(um.uid);
+            e.gid = Some(um.gid);
+            e.user = notes.users.entry(um.uid).or_insert_with(|| platform::user_name(um.uid)).clone();
+            e.group = notes.groups.entry(um.gid).or_insert_with(|| platform::group_name(um.gid)).clone();
+        }
+        match platform::xattrs(path) {
+            Ok(x) => e.xattrs = x.iter().map(|(n, v)| (encode_bytes(n), encode_bytes(v))).collect(),
+            Err(err) => notes.skip(path, format!("extended attributes not recorded: {err}")),
+        }
         match kind {
-            Kind::Dir => {}
+            Kind::Dir | Kind::Fifo | Kind::Socket | Kind::Chardev | Kind::Blockdev => {}
             Kind::Symlink => match std::fs::read_link(path) {
                 Ok(t) => e.target = Some(encode_path(&t)),
                 Err(err) => {
                     tracing::warn!(path = %path.display(), error = %err, "cannot read symlink; skipped");
+                    notes.skip(path, format!("cannot read symlink: {err}"));
                     return Ok(None);
                 }
             },
             Kind::File => {
-                if let Some(chunks) = self.unchanged(&e, &q.pending) {
+                let first = (um.nlink > 1).then(|| notes.inodes.get(&(um.dev, um.ino)).map(|&i| &done[i])).flatten();
+                if let Some(first) = first {
+                    // A second path to an inode already read: a link to the first, its data shared.
+                    e.link = Some(first.path.clone());
+                    e.chunks = first.chunks.clone();
+                    e.extents = first.extents.clone();
+                    e.size = first.size;
+                    q.note_used(&e.chunks);
+                    self.progress.add_bytes(e.size);
+                } else if let Some((chunks, extents)) = self.unchanged(&e, &q.pending) {
                     q.note_used(&chunks);
                     self.progress.add_bytes(e.size);
                     e.chunks = chunks;
+                    e.extents = extents;
                 } else {
-                    match self.chunk_file(path, e.size, q) {
-                        Ok(chunks) => e.chunks = chunks,
+                    match self.read_file(path, md, um.allocated, q) {
+                        Ok(r) => {
+                            if r.changed {
+                                notes.changed.push(format!("{}: changed during backup", path.display()));
+                            }
+                            (e.chunks, e.extents, e.size, e.mtime, e.mtime_nsec) = (r.chunks, r.extents, r.size, r.mtime, r.mtime_nsec);
+                        }
                         Err(StorageError::Io(err)) => {
                             tracing::warn!(path = %path.display(), error = %err, "cannot read file; skipped");
+                            notes.skip(path, format!("cannot read file: {err}"));
                             return Ok(None);
                         }
                         Err(other) => return Err(other),
@@ -409,30 +490,72 @@ impl ScanCtx {
         Ok(Some(e))
     }
 
-    /// The parent's chunk list when size, mtime and inode match and all chunks are still stored.
-    fn unchanged(&self, e: &TreeEntry, pending: &HashSet<Id>) -> Option<Vec<Id>> {
+    /// Reads and chunks a file; when its size or mtime moved meanwhile, reads it once more
+    /// (then densely) and says `changed` if it moved again.
+    fn read_file(&self, path: &Path, md: &Metadata, allocated: u64, q: &mut Queue) -> Result<FileRead, StorageError> {
+        let st = platform::file_stat(md);
+        let mut before = (md.len(), st.mtime, st.mtime_nsec);
+        let mut sparse = md.len() >= SPARSE_MIN && allocated < md.len();
+        for attempt in 0..2 {
+            let file = File::open(path)?;
+            let extents = match sparse {
+                true => Some(platform::data_extents(&file, before.0)?).filter(|x| x.as_slice() != [(0, before.0)]),
+                false => None,
+            };
+            let (chunks, read) = self.chunk_file(&file, before.0, extents.as_deref(), q)?;
+            let after_md = file.metadata()?;
+            let ast = platform::file_stat(&after_md);
+            let after = (after_md.len(), ast.mtime, ast.mtime_nsec);
+            let expected: u64 = extents.as_ref().map_or(before.0, |x| x.iter().map(|&(_, n)| n).sum());
+            let size = if extents.is_some() { before.0 } else { read };
+            let out = FileRead { chunks, extents, size, mtime: before.1, mtime_nsec: before.2, changed: attempt == 1 };
+            if after == before && read == expected {
+                return Ok(FileRead { changed: false, ..out });
+            }
+            if attempt == 1 {
+                return Ok(FileRead { mtime: after.1, mtime_nsec: after.2, ..out });
+            }
+            before = after;
+            sparse = false;
+        }
+        unreachable!("the loop returns on its second pass")
+    }
+
+    /// The parent's chunk list (and extents) when size, mtime and inode match and all chunks
+    /// are still stored.
+    fn unchanged(&self, e: &TreeEntry, pending: &HashSet<Id>) -> Option<(Vec<Id>, Option<Extents>)> {
         let p = self.parent.get(&e.path)?;
         if p.size != e.size || p.mtime != e.mtime || p.mtime_nsec != e.mtime_nsec || p.inode != e.inode {
             return None;
         }
         let idx = self.repo.index();
-        p.chunks.iter().all(|id| idx.contains(id) || pending.contains(id)).then(|| p.chunks.clone())
+        p.chunks.iter().all(|id| idx.contains(id) || pending.contains(id)).then(|| (p.chunks.clone(), p.extents.clone()))
     }
 
-    fn chunk_file(&self, path: &Path, size: u64, q: &mut Queue) -> Result<Vec<Id>, StorageError> {
-        let file = std::fs::File::open(path)?;
+    /// Chunks an open file (only its data `extents` when given); returns the chunk ids and
+    /// the bytes read.
+    fn chunk_file(&self, file: &File, size: u64, extents: Option<&[(u64, u64)]>, q: &mut Queue) -> Result<(Vec<Id>, u64), StorageError> {
         let mut ids = Vec::new();
         let params = match &self.small_files {
             Some(s) if size < s.below => &s.chunker,
             _ => &self.chunker,
         };
-        chunker::chunk_reader(file, size, params, |data| {
+        let mut read = 0u64;
+        let mut emit = |data: Vec<u8>| {
             self.progress.check_cancel()?;
             self.progress.add_bytes(data.len() as u64);
+            read += data.len() as u64;
             ids.push(self.submit(data, q)?);
             Ok::<(), StorageError>(())
-        })?;
-        Ok(ids)
+        };
+        match extents {
+            None => chunker::chunk_reader(file, size, params, &mut emit)?,
+            Some(x) => {
+                let data: u64 = x.iter().map(|&(_, n)| n).sum();
+                chunker::chunk_reader(ExtentReader { file, extents: x, i: 0, done: 0 }, data, params, &mut emit)?
+            }
+        }
+        Ok((ids, read))
     }
 
     /// Hash a chunk; queue it for storage unless the vault (or this job) already has it.
@@ -444,43 +567,5 @@ impl ScanCtx {
             q.push(id, data)?;
         }
         Ok(id)
-    }
-}
-
-/// The reader reads one file at a time; on a cold cache each small file would cost a full disk
-/// round trip. `posix_fadvise(WILLNEED)` on the next files lets the kernel fetch them meanwhile.
-#[derive(Default)]
-struct ReadAhead {
-    /// Items up to (not including) this index have been considered.
-    next: usize,
-    /// Hinted items (index, bytes) the reader has not reached yet.
-    hinted: std::collections::VecDeque<(usize, u64)>,
-    /// Their total bytes.
-    ahead: u64,
-}
-
-impl ReadAhead {
-    fn advance(&mut self, items: &[(PathBuf, Metadata)], current: usize, parent: &HashMap<String, TreeEntry>) {
-        while let Some(&(i, n)) = self.hinted.front() {
-            if i > current {
-                break;
-            }
-            self.ahead -= n;
-            self.hinted.pop_front();
-        }
-        self.next = self.next.max(current + 1);
-        while self.next < items.len() && self.next < current + READAHEAD_FILES && self.ahead < READAHEAD_BYTES {
-            let (path, md) = &items[self.next];
-            let i = self.next;
-            self.next += 1;
-            // Only regular files that will be read (not those the parent snapshot has unchanged).
-            if !md.is_file() || md.len() == 0 || parent.get(&encode_path(path)).is_some_and(|p| p.size == md.len() && p.mtime == platform::file_stat(md).mtime) {
-                continue;
-            }
-            let n = md.len().min(READAHEAD_BYTES);
-            platform::will_need(path, n);
-            self.hinted.push_back((i, n));
-            self.ahead += n;
-        }
     }
 }

@@ -2,8 +2,10 @@
 //! in a vault under a location (local directory or S3 bucket). See docs/design.md.
 //!
 //! One file per operation, each an `impl Repo` block with its own request and result types:
-//! - `backup.rs`: `Repo::backup`, `BackupRequest` (walk, chunk, encode, pack, upload, manifest).
-//! - `restore.rs`: `Repo::restore`, `RestoreRequest`, `RestoreStats`.
+//! - `backup.rs`: `Repo::backup`, `BackupRequest` (walk, chunk, encode, pack, upload, manifest),
+//!   with `backup_read.rs` (read-ahead hints, the reader of a sparse file's data extents).
+//! - `restore.rs`: `Repo::restore`, `RestoreRequest`, `RestoreStats` (with `restore_meta.rs`:
+//!   owner, xattrs, mode, times, special files, sparse writes).
 //! - `copy.rs`: `Repo::copy_snapshot_to`, `bytes_missing_in`, `repair_from`, `CopyStats`.
 //! - `verify.rs`: `Repo::verify`, `VerifyReport`.
 //!
@@ -21,6 +23,7 @@
 //! read-ahead hints, file modes, symlinks, name bytes) go through `crate::platform`.
 
 mod backup;
+mod backup_read;
 mod blob;
 mod chunker;
 mod copy;
@@ -35,6 +38,7 @@ mod pack;
 pub mod progress;
 pub mod repo;
 mod restore;
+mod restore_meta;
 pub mod snapshot;
 mod tree;
 mod verify;

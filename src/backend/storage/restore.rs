@@ -10,11 +10,10 @@
 //! fsync each file: the kernel writes the page cache back (fsyncing 12k small files made
 //! restore 1.3× slower than restic's on the benchmark).
 
-use std::ffi::OsString;
+use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
-use filetime::FileTime;
 use futures::{StreamExt, TryStreamExt};
 use serde::Serialize;
 
@@ -22,6 +21,7 @@ use super::error::StorageError;
 use super::ids::{to_hex, Id};
 use super::progress::Progress;
 use super::repo::Repo;
+use super::restore_meta::{write_data, EntryMeta, MetaCtx};
 use super::tree::{reroot, Kind, TreeEntry};
 use crate::platform;
 
@@ -47,6 +47,10 @@ pub struct RestoreStats {
     pub bytes_restored: u64,
     /// "path: error"
     pub failed_files: Vec<String>,
+    /// Entries restored (or, for sockets and devices, skipped) without all of their metadata:
+    /// "path: what was not applied and why" (owner, xattr, mode, times, hard link, special file).
+    #[serde(default)]
+    pub metadata_not_applied: Vec<String>,
 }
 
 impl Repo {
@@ -72,48 +76,62 @@ impl Repo {
         }
 
         let (plan, overwrite) = (Arc::new(plan), req.overwrite);
+        let ctx = Arc::new(MetaCtx::new());
         let p2 = plan.clone();
-        tokio::task::spawn_blocking(move || precheck_and_mkdirs(&p2, overwrite)).await??;
+        stats.failed_files.extend(tokio::task::spawn_blocking(move || precheck_and_mkdirs(&p2, overwrite)).await??);
         let total: u64 = plan.iter().filter(|(e, _)| e.kind == Kind::File).map(|(e, _)| e.size).sum();
         progress.set_totals(total, plan.len() as u64);
 
-        // Symlinks.
-        let p2 = plan.clone();
+        // Symlinks and special files.
+        let (p2, c2) = (plan.clone(), ctx.clone());
         let link_results = tokio::task::spawn_blocking(move || {
             p2.iter()
-                .filter(|(e, _)| e.kind == Kind::Symlink)
-                .map(|(e, dest)| (e.display(), restore_symlink(e, dest, overwrite)))
+                .filter(|(e, _)| e.kind == Kind::Symlink || e.kind.special().is_some())
+                .map(|(e, dest)| {
+                    let res = match e.kind {
+                        Kind::Symlink => restore_symlink(e, dest, overwrite, &c2).map(|()| true),
+                        _ => c2.restore_special(e, dest, overwrite),
+                    };
+                    (e.display(), res)
+                })
                 .collect::<Vec<_>>()
         })
         .await?;
         for (name, res) in link_results {
             progress.add_items(1);
             match res {
-                Ok(()) => stats.files_restored += 1,
+                Ok(true) => stats.files_restored += 1,
+                Ok(false) => {}
                 Err(e) => stats.failed_files.push(format!("{name}: {e}")),
             }
         }
 
+        // Hard links whose first path is restored too are linked to it after the files.
+        let firsts: HashMap<&str, usize> = plan.iter().enumerate().filter(|(_, (e, _))| e.kind == Kind::File && e.link.is_none()).map(|(i, (e, _))| (e.path.as_str(), i)).collect();
+        let links: Vec<(usize, usize)> = (0..plan.len()).filter_map(|i| Some((i, *firsts.get(plan[i].0.link.as_deref()?)?))).collect();
+        let linked: HashSet<usize> = links.iter().map(|&(i, _)| i).collect();
+        drop(firsts);
+
         // Regular files, in tree order; the packs they need are hinted a few packs ahead. On a local
         // location, runs of small files (up to 1 MiB) go to one blocking task each.
-        let files: Vec<usize> = (0..plan.len()).filter(|&i| plan[i].0.kind == Kind::File).collect();
+        let files: Vec<usize> = (0..plan.len()).filter(|&i| plan[i].0.kind == Kind::File && !linked.contains(&i)).collect();
         let mut prefetch = Prefetch::new(self, files.iter().map(|&i| &plan[i].0));
         let units = units(&plan, &files, self.is_local());
         let results: Vec<Vec<(String, Result<u64, StorageError>)>> = futures::stream::iter(units)
             .map(|(last_file, unit)| {
                 prefetch.advance(self, last_file);
-                let (plan, progress) = (plan.clone(), progress.clone());
+                let (plan, progress, ctx) = (plan.clone(), progress.clone(), ctx.clone());
                 async move {
                     match unit {
                         Unit::SmallLocal(batch) => {
                             let r = self.clone();
-                            tokio::task::spawn_blocking(move || restore_small_local(&r, &plan, &batch, &progress))
+                            tokio::task::spawn_blocking(move || restore_small_local(&r, &plan, &batch, &progress, &ctx))
                                 .await
                                 .unwrap_or_else(|e| vec![(String::new(), Err(e.into()))])
                         }
                         Unit::File(i) => {
                             let (e, dest) = &plan[i];
-                            let res = restore_file(self, e, dest, &progress).await;
+                            let res = restore_file(self, e, dest, &progress, &ctx).await;
                             progress.add_items(1);
                             vec![(e.display(), res)]
                         }
@@ -136,18 +154,48 @@ impl Repo {
             }
         }
 
-        // Directory modes and mtimes last, deepest first.
-        let p2 = plan.clone();
+        // Hard links to files restored above; where the target refuses, a copy and a note.
+        for (i, first) in links {
+            let (e, dest) = &plan[i];
+            let (original, dest2) = (plan[first].1.clone(), dest.clone());
+            let linked = tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+                if overwrite && std::fs::symlink_metadata(&dest2).is_ok() {
+                    std::fs::remove_file(&dest2)?;
+                }
+                platform::hard_link(&original, &dest2)
+            })
+            .await?;
+            progress.add_items(1);
+            let res = match linked {
+                Ok(()) => Ok(0),
+                Err(err) => {
+                    ctx.note(&e.display(), format_args!("hard link to {} not made ({err}): restored as a copy", plan[first].0.display()));
+                    restore_file(self, e, dest, &progress, &ctx).await
+                }
+            };
+            match res {
+                Ok(n) => {
+                    stats.files_restored += 1;
+                    stats.bytes_restored += n;
+                }
+                Err(err) => stats.failed_files.push(format!("{}: {err}", e.display())),
+            }
+        }
+
+        // Directory owners, xattrs, modes and times last (after their contents), deepest first.
+        let (p2, c2) = (plan.clone(), ctx.clone());
         tokio::task::spawn_blocking(move || {
             let mut dirs: Vec<&(TreeEntry, PathBuf)> = p2.iter().filter(|(e, _)| e.kind == Kind::Dir).collect();
             dirs.sort_by_key(|(_, d)| std::cmp::Reverse(d.components().count()));
             for (e, dest) in dirs {
-                let _ = platform::set_mode(dest, e.mode);
-                let _ = filetime::set_file_mtime(dest, FileTime::from_unix_time(e.mtime, e.mtime_nsec));
+                let m = EntryMeta::of(e);
+                c2.apply_path(&m, dest);
+                c2.set_times(&m, dest);
             }
         })
         .await?;
         stats.failed_files.sort();
+        stats.metadata_not_applied = ctx.take_notes();
         Ok(stats)
     }
 }
@@ -159,8 +207,9 @@ fn check_target(target: &Path) -> Result<(), StorageError> {
     Ok(())
 }
 
-/// Refuse (before writing anything) to replace existing entries unless `overwrite`; create directories.
-fn precheck_and_mkdirs(plan: &[(TreeEntry, PathBuf)], overwrite: bool) -> Result<(), StorageError> {
+/// Refuse (before writing anything) to replace existing entries unless `overwrite`; create
+/// directories. Returns the entries whose directory could not be made ("path: error").
+fn precheck_and_mkdirs(plan: &[(TreeEntry, PathBuf)], overwrite: bool) -> Result<Vec<String>, StorageError> {
     for (e, dest) in plan {
         if let Ok(md) = std::fs::symlink_metadata(dest) {
             let clash = match e.kind {
@@ -172,31 +221,35 @@ fn precheck_and_mkdirs(plan: &[(TreeEntry, PathBuf)], overwrite: bool) -> Result
             }
         }
     }
+    let mut failed = Vec::new();
     for (e, dest) in plan {
         let dir = if e.kind == Kind::Dir { Some(dest.as_path()) } else { dest.parent() };
         if let Some(d) = dir {
-            std::fs::create_dir_all(d)?;
+            if let Err(err) = std::fs::create_dir_all(d) {
+                failed.push(format!("{}: {err}", e.display()));
+            }
         }
     }
-    Ok(())
+    Ok(failed)
 }
 
-fn restore_symlink(e: &TreeEntry, dest: &Path, overwrite: bool) -> Result<(), StorageError> {
+fn restore_symlink(e: &TreeEntry, dest: &Path, overwrite: bool, ctx: &MetaCtx) -> Result<(), StorageError> {
     let target = e.target_path()?.ok_or_else(|| StorageError::corrupt("tree", "symlink without target"))?;
     if overwrite && std::fs::symlink_metadata(dest).is_ok() {
         std::fs::remove_file(dest)?;
     }
     platform::symlink(&target, dest)?;
-    let t = FileTime::from_unix_time(e.mtime, e.mtime_nsec);
-    filetime::set_symlink_file_times(dest, t, t)?;
+    let mut m = EntryMeta::of(e);
+    ctx.owner_and_xattrs(&m, dest);
+    m.atime = Some(m.atime.unwrap_or(m.mtime));
+    ctx.set_times(&m, dest);
     Ok(())
 }
 
+/// A short generated name in `dest`'s directory (`.mvpart-<8 hex>`): never longer than any
+/// filesystem's name limit, whatever the length of `dest`'s own name.
 fn temp_name(dest: &Path) -> PathBuf {
-    let mut name = OsString::from(".");
-    name.push(dest.file_name().unwrap_or_default());
-    name.push(format!(".mvpart-{:08x}", rand::random::<u32>()));
-    dest.with_file_name(name)
+    dest.with_file_name(format!(".mvpart-{:08x}", rand::random::<u32>()))
 }
 
 /// Work for one task: a run of small files (local location) or one file.
@@ -241,7 +294,7 @@ fn units(plan: &[(TreeEntry, PathBuf)], files: &[usize], local: bool) -> Vec<(us
 
 /// Restores a run of small files (empty, one chunk, or at most `SMALL_FILE_BYTES`) with
 /// blocking I/O (local location).
-fn restore_small_local(repo: &Repo, plan: &[(TreeEntry, PathBuf)], batch: &[usize], progress: &Progress) -> Vec<(String, Result<u64, StorageError>)> {
+fn restore_small_local(repo: &Repo, plan: &[(TreeEntry, PathBuf)], batch: &[usize], progress: &Progress, ctx: &Arc<MetaCtx>) -> Vec<(String, Result<u64, StorageError>)> {
     let mut open = None;
     let mut out = Vec::with_capacity(batch.len());
     for &i in batch {
@@ -258,16 +311,12 @@ fn restore_small_local(repo: &Repo, plan: &[(TreeEntry, PathBuf)], batch: &[usiz
                         data.extend_from_slice(&chunk);
                     }
                 }
-                if data.len() as u64 != e.size {
-                    return Err(StorageError::corrupt("tree", format!("chunks add up to {} bytes, file has {}", data.len(), e.size)));
+                if data.len() as u64 != e.data_len() {
+                    return Err(StorageError::corrupt("tree", format!("chunks add up to {} bytes, file has {}", data.len(), e.data_len())));
                 }
                 let file = std::fs::File::create(&tmp)?;
-                if data.iter().any(|&b| b != 0) {
-                    platform::write_all_at(&file, &data, 0)?;
-                } else {
-                    file.set_len(e.size)?;
-                }
-                Finish { mode: e.mode, mtime: e.mtime, nsec: e.mtime_nsec, dest: dest.clone(), tmp: tmp.clone() }.done(file)?;
+                write_whole(&file, &data, e)?;
+                Finish::new(e, dest, tmp.clone(), ctx).done(file)?;
                 Ok(e.size)
             })();
             if res.is_err() {
@@ -319,7 +368,7 @@ impl Prefetch {
     }
 }
 
-async fn restore_file(repo: &Repo, e: &TreeEntry, dest: &Path, progress: &Progress) -> Result<u64, StorageError> {
+async fn restore_file(repo: &Repo, e: &TreeEntry, dest: &Path, progress: &Progress, ctx: &Arc<MetaCtx>) -> Result<u64, StorageError> {
     // Chunk ids and their offsets (raw lengths from the index).
     let mut plan: Vec<(Id, u64)> = Vec::with_capacity(e.chunks.len());
     let mut offset = 0u64;
@@ -331,11 +380,11 @@ async fn restore_file(repo: &Repo, e: &TreeEntry, dest: &Path, progress: &Progre
             offset += u64::from(loc.raw_length);
         }
     }
-    if offset != e.size {
-        return Err(StorageError::corrupt("tree", format!("chunks add up to {offset} bytes, file has {}", e.size)));
+    if offset != e.data_len() {
+        return Err(StorageError::corrupt("tree", format!("chunks add up to {offset} bytes, file has {}", e.data_len())));
     }
     let tmp = temp_name(dest);
-    let finish = Finish { mode: e.mode, mtime: e.mtime, nsec: e.mtime_nsec, dest: dest.to_path_buf(), tmp: tmp.clone() };
+    let finish = Finish::new(e, dest, tmp.clone(), ctx);
     let finished = if plan.len() <= 1 {
         // Empty or one chunk: read it, then decode, write and rename in one blocking task.
         progress.check_cancel()?;
@@ -343,22 +392,18 @@ async fn restore_file(repo: &Repo, e: &TreeEntry, dest: &Path, progress: &Progre
             Some((id, _)) => Some(repo.read_blob_raw(id).await?),
             None => None,
         };
-        let r = repo.clone();
+        let (r, shape) = (repo.clone(), TreeEntry { size: e.size, extents: e.extents.clone(), ..TreeEntry::default() });
         tokio::task::spawn_blocking(move || -> Result<u64, StorageError> {
             let data = raw.map(|raw| raw.decode(&r)).transpose()?.unwrap_or_default();
             let file = std::fs::File::create(&finish.tmp)?;
-            if data.iter().any(|&b| b != 0) {
-                platform::write_all_at(&file, &data, 0)?;
-            } else {
-                file.set_len(data.len() as u64)?;
-            }
+            write_whole(&file, &data, &shape)?;
             finish.done(file)?;
             Ok(data.len() as u64)
         })
         .await?
         .inspect(|&n| progress.add_bytes(n))
     } else {
-        restore_chunks(repo, plan, e.size, finish, progress).await
+        restore_chunks(repo, plan, e.size, e.extents.clone().map(Arc::new), finish, progress).await
     };
     if finished.is_err() {
         let _ = tokio::fs::remove_file(&tmp).await;
@@ -366,27 +411,40 @@ async fn restore_file(repo: &Repo, e: &TreeEntry, dest: &Path, progress: &Progre
     finished
 }
 
-/// What happens to a fully written temporary file.
+/// Writes the whole stored data of a file (`e`'s size and extents) into a new `file`.
+fn write_whole(file: &std::fs::File, data: &[u8], e: &TreeEntry) -> Result<(), StorageError> {
+    write_data(file, data, 0, e.extents.as_deref())?;
+    if e.extents.is_some() || !data.iter().any(|&b| b != 0) {
+        file.set_len(e.size)?;
+    }
+    Ok(())
+}
+
+/// What happens to a fully written temporary file: owner and xattrs, mode, rename, times.
 struct Finish {
-    mode: u32,
-    mtime: i64,
-    nsec: u32,
+    meta: EntryMeta,
+    ctx: Arc<MetaCtx>,
     dest: PathBuf,
     tmp: PathBuf,
 }
 
 impl Finish {
+    fn new(e: &TreeEntry, dest: &Path, tmp: PathBuf, ctx: &Arc<MetaCtx>) -> Finish {
+        Finish { meta: EntryMeta::of(e), ctx: ctx.clone(), dest: dest.to_path_buf(), tmp }
+    }
+
     fn done(self, file: std::fs::File) -> Result<(), StorageError> {
-        platform::set_file_mode(&file, self.mode)?;
+        self.ctx.owner_and_xattrs(&self.meta, &self.tmp);
+        platform::set_file_mode(&file, self.meta.mode)?;
         drop(file);
         std::fs::rename(&self.tmp, &self.dest)?;
-        filetime::set_file_mtime(&self.dest, FileTime::from_unix_time(self.mtime, self.nsec))?;
+        self.ctx.set_times(&self.meta, &self.dest);
         Ok(())
     }
 }
 
 /// A file of several chunks: chunks are fetched and written in parallel at their offsets.
-async fn restore_chunks(repo: &Repo, plan: Vec<(Id, u64)>, size: u64, finish: Finish, progress: &Progress) -> Result<u64, StorageError> {
+async fn restore_chunks(repo: &Repo, plan: Vec<(Id, u64)>, size: u64, extents: Option<Arc<Vec<(u64, u64)>>>, finish: Finish, progress: &Progress) -> Result<u64, StorageError> {
     let t2 = finish.tmp.clone();
     let file = tokio::task::spawn_blocking(move || -> Result<std::fs::File, StorageError> {
         let f = std::fs::File::create(&t2)?;
@@ -397,16 +455,14 @@ async fn restore_chunks(repo: &Repo, plan: Vec<(Id, u64)>, size: u64, finish: Fi
     let file = Arc::new(file);
     let written = futures::stream::iter(plan)
         .map(|(id, off)| {
-            let file = file.clone();
+            let (file, extents) = (file.clone(), extents.clone());
             async move {
                 progress.check_cancel()?;
                 let raw = repo.read_blob_raw(&id).await?;
                 let r = repo.clone();
                 let n = tokio::task::spawn_blocking(move || -> Result<u64, StorageError> {
                     let data = raw.decode(&r)?;
-                    if data.iter().any(|&b| b != 0) {
-                        platform::write_all_at(&file, &data, off)?;
-                    }
+                    write_data(&file, &data, off, extents.as_deref().map(Vec::as_slice))?;
                     Ok(data.len() as u64)
                 })
                 .await??;

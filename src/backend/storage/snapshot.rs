@@ -26,6 +26,14 @@ pub struct SnapshotManifest {
     pub meta: serde_json::Value,
     /// Chunk ids of the serialized tree.
     pub tree: Vec<String>,
+    /// Entries the backup could not read and left out ("path: reason"); empty in manifests
+    /// written before format revision 1.3.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<String>,
+    /// Files whose size or mtime moved while they were read, twice ("path: changed during
+    /// backup"): stored as read the second time.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changed: Vec<String>,
 }
 
 impl SnapshotManifest {

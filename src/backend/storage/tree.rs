@@ -1,6 +1,10 @@
 //! The file tree of a snapshot: a flat list of entries (JSON), chunked and stored as blobs.
 //! Paths and symlink targets are OS name bytes (`platform::name_bytes`: raw bytes on unix, so
 //! names need not be UTF-8), base64-encoded.
+//!
+//! Format revision 1.3 (docs/design.md, "Format versions") adds optional fields — owner, xattrs,
+//! device number, atime, data extents of sparse files, hard links — and the special kinds;
+//! each defaults to "not recorded", so a revision-1 tree reads as before.
 
 use std::path::{Component, Path, PathBuf};
 
@@ -11,16 +15,45 @@ use super::error::StorageError;
 use super::ids::Id;
 use crate::platform;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub(crate) enum Kind {
+    #[default]
     File,
     Dir,
     Symlink,
+    /// Format revision 1.3: special files (no content; `rdev` for devices).
+    Fifo,
+    Socket,
+    Chardev,
+    Blockdev,
+}
+
+impl Kind {
+    pub(crate) fn special(self) -> Option<platform::SpecialKind> {
+        use platform::SpecialKind as S;
+        match self {
+            Kind::Fifo => Some(S::Fifo),
+            Kind::Socket => Some(S::Socket),
+            Kind::Chardev => Some(S::CharDevice),
+            Kind::Blockdev => Some(S::BlockDevice),
+            Kind::File | Kind::Dir | Kind::Symlink => None,
+        }
+    }
+
+    pub(crate) fn of_special(s: platform::SpecialKind) -> Kind {
+        use platform::SpecialKind as S;
+        match s {
+            S::Fifo => Kind::Fifo,
+            S::Socket => Kind::Socket,
+            S::CharDevice => Kind::Chardev,
+            S::BlockDevice => Kind::Blockdev,
+        }
+    }
 }
 
 /// One file system object.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub(crate) struct TreeEntry {
     /// base64 of the absolute path's bytes.
     pub path: String,
@@ -38,6 +71,44 @@ pub(crate) struct TreeEntry {
     /// Chunk ids of the content, in order (hex strings in JSON).
     #[serde(default, skip_serializing_if = "Vec::is_empty", with = "hex_ids")]
     pub chunks: Vec<Id>,
+    /// Revision 2 (all below): owner ids, and the names they had on the backed-up host.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uid: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gid: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// Device number of a character or block device.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub rdev: u64,
+    /// Access time (seconds, nanoseconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub atime: Option<(i64, u32)>,
+    /// Extended attributes (POSIX ACLs among them), `[base64 name, base64 value]`, by name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub xattrs: Vec<(String, String)>,
+    /// Sparse file: its data ranges `[offset, length]`; `chunks` hold their bytes back to back
+    /// and the rest of `size` is holes. None: `chunks` hold the whole file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extents: Option<Extents>,
+    /// Hard link: base64 path of the first entry of this snapshot with the same inode. Its
+    /// `chunks` and `extents` are copied here (the data is stored once), so the entry restores
+    /// as a copy when the first one is not restored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+}
+
+/// A sparse file's data ranges, `(offset, length)`.
+pub(crate) type Extents = Vec<(u64, u64)>;
+
+/// Extended attributes as (name, value) bytes.
+#[cfg(test)]
+type XattrBytes = Vec<(Vec<u8>, Vec<u8>)>;
+
+fn is_zero(v: &u64) -> bool {
+    *v == 0
 }
 
 /// `Vec<Id>` as a JSON list of hex strings (32 bytes a chunk in memory instead of a 64-char
@@ -80,6 +151,11 @@ mod hex_ids {
     }
 }
 
+/// base64 of raw bytes (xattr names and values).
+pub(crate) fn encode_bytes(b: &[u8]) -> String {
+    b64().encode(b)
+}
+
 fn b64() -> base64::engine::GeneralPurpose {
     base64::engine::general_purpose::STANDARD
 }
@@ -101,6 +177,21 @@ impl TreeEntry {
 
     pub(crate) fn target_path(&self) -> Result<Option<PathBuf>, StorageError> {
         self.target.as_deref().map(decode_path).transpose()
+    }
+
+    /// The stored extended attributes as (name, value) bytes.
+    #[cfg(test)]
+    pub(crate) fn xattr_bytes(&self) -> Result<XattrBytes, StorageError> {
+        let bad = |_| StorageError::corrupt("tree", "bad base64 xattr");
+        self.xattrs.iter().map(|(n, v)| Ok((b64().decode(n).map_err(bad)?, b64().decode(v).map_err(bad)?))).collect()
+    }
+
+    /// Bytes the chunks hold: the data ranges' total for a sparse file, else `size`.
+    pub(crate) fn data_len(&self) -> u64 {
+        match &self.extents {
+            Some(x) => x.iter().map(|&(_, n)| n).sum(),
+            None => self.size,
+        }
     }
 
     /// Lossy display form for reports.
@@ -163,6 +254,7 @@ mod tests {
                 inode: u64::from(i),
                 target: None,
                 chunks: (0..i % 3).map(|k| [i ^ k; 32]).collect(),
+                ..TreeEntry::default()
             })
             .collect();
         let a = serialize(&entries).unwrap();
@@ -173,5 +265,14 @@ mod tests {
         assert_eq!(back[4].chunks, entries[4].chunks);
         assert!(String::from_utf8(a).unwrap().contains(&"01".repeat(32)), "chunk ids are hex strings");
         assert!(deserialize(br#"[{"path":"","kind":"file","mode":0,"mtime":0,"mtime_nsec":0,"chunks":["zz"]}]"#).is_err());
+        // A revision-1 entry reads with every revision-2 field "not recorded"; a revision-2
+        // entry keeps them.
+        let old = deserialize(br#"[{"path":"","kind":"file","mode":33188,"mtime":0,"mtime_nsec":0,"size":3}]"#).unwrap();
+        assert!(old[0].uid.is_none() && old[0].xattrs.is_empty() && old[0].extents.is_none() && old[0].link.is_none());
+        assert_eq!(old[0].data_len(), 3);
+        let e = TreeEntry { kind: Kind::Chardev, rdev: 259, uid: Some(1234), xattrs: vec![(encode_bytes(b"user.a"), encode_bytes(b"v"))], extents: Some(vec![(4096, 10)]), size: 1 << 20, ..TreeEntry::default() };
+        let back = deserialize(&serialize(&[e]).unwrap()).unwrap();
+        assert_eq!((back[0].kind, back[0].rdev, back[0].uid, back[0].data_len()), (Kind::Chardev, 259, Some(1234), 10));
+        assert_eq!(back[0].xattr_bytes().unwrap(), vec![(b"user.a".to_vec(), b"v".to_vec())]);
     }
 }
