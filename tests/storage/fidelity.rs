@@ -1,7 +1,7 @@
 //! File fidelity (issue #15): long names at depth, sparse files, hard links, ownership, xattrs
 //! and ACLs, special files, timestamps, reporting — backed up and restored through the storage
 //! API and compared with `lstat`. Local locations only: what is under test is the restore target's
-filesystem, not the location (the location kinds have the suite in `roundtrip`).
+//! filesystem, not the location (the location kinds have the suite in `roundtrip`).
 
 use std::ffi::OsStr;
 use std::fs;
