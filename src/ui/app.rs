@@ -212,7 +212,7 @@ impl ConsoleApp {
                 },
                 Screen::Clients => super::screens::clients::ui(ui, &mut self.clients, &self.data, &mut self.commands),
                 Screen::SqlServer => super::screens::sqlserver::ui(ui, &mut self.sqlserver, &self.data, &mut self.commands),
-                Screen::Jobs => super::screens::jobs::ui(ui, &mut self.jobs, &self.data),
+                Screen::Jobs => super::screens::jobs::ui(ui, &mut self.jobs, &self.data, &mut self.commands),
                 Screen::Settings => super::screens::settings::ui(ui, &mut self.settings, &self.connection, &self.data, &mut self.commands),
             });
 
@@ -384,7 +384,7 @@ impl ConsoleApp {
             self.data.settings.request(&net, ctx, |c| async move { c.describe_settings().await });
         }
         match &self.screen {
-            Screen::Jobs => self.jobs.refresh_due(&net, ctx),
+            Screen::Jobs => self.jobs.refresh_due(&net, ctx, super::screens::jobs::JOBS_REFRESH),
             Screen::SqlServer => self.sqlserver.refresh_due(&net, ctx),
             Screen::Vault(_) => {
                 if let Some(detail) = &mut self.detail {
@@ -514,6 +514,10 @@ impl ConsoleApp {
                 ctx.set_theme(if dark { egui::ThemePreference::Dark } else { egui::ThemePreference::Light });
                 self.config.dark_mode = Some(dark);
                 self.save_config();
+            }
+            UiCommand::CopyText { text, what } => {
+                ctx.copy_text(text.clone());
+                self.notify(format!("{what} copied: {text}"), false);
             }
             UiCommand::SaveConnection => {
                 let s = &self.settings;

@@ -37,4 +37,6 @@ pub enum UiCommand {
     SetRegionOutage { region_id: String, outage: bool },
     /// Save the Settings screen's connection fields to the console's settings file.
     SaveConnection,
+    /// Put `text` on the clipboard and say so (`what` names it: "Job ID").
+    CopyText { text: String, what: String },
 }

@@ -5,4 +5,5 @@
 pub mod support;
 
 mod console;
+mod jobs;
 mod sql_wizard;
