@@ -14,7 +14,7 @@ use super::screens::overview::OverviewState;
 use super::screens::sql_wizard::{SqlWizardState, WizardCommand};
 use super::screens::sqlserver::SqlServerState;
 use super::widgets::create_mirror_dialog::CreateMirrorState;
-use super::widgets::{palette, status_dot};
+use super::widgets::palette;
 use crate::api::client::BackupClient;
 use crate::api::region::{DescribeSettingsResponse, Region};
 use crate::api::vault::Vault;
@@ -202,18 +202,9 @@ impl ConsoleApp {
 
         egui::CentralPanel::default()
             .frame(egui::Frame::central_panel(ui.style()).inner_margin(egui::Margin::symmetric(22, 16)))
-            .show(ui, |ui| match self.screen.clone() {
-                Screen::Overview => super::screens::overview::ui(ui, &mut self.overview, &self.data, &mut self.commands),
-                Screen::Vault(vault_id) => match &mut self.detail {
-                    Some(detail) if detail.vault_id == vault_id => super::screens::vault_detail::ui(ui, detail, &self.data, &mut self.commands),
-                    _ => {
-                        ui.label("This vault is no longer open.");
-                    }
-                },
-                Screen::Clients => super::screens::clients::ui(ui, &mut self.clients, &self.data, &mut self.commands),
-                Screen::SqlServer => super::screens::sqlserver::ui(ui, &mut self.sqlserver, &self.data, &mut self.commands),
-                Screen::Jobs => super::screens::jobs::ui(ui, &mut self.jobs, &self.data, &mut self.commands),
-                Screen::Settings => super::screens::settings::ui(ui, &mut self.settings, &self.connection, &self.data, &mut self.commands),
+            .show(ui, |ui| {
+                super::connection::banner_ui(ui, &self.data, &self.connection.endpoint, self.screen == Screen::Settings, &mut self.commands);
+                self.screen_ui(ui);
             });
 
         if let Some(dialog) = &mut self.mirror_dialog {
@@ -224,6 +215,22 @@ impl ConsoleApp {
         }
         self.notices_ui(&ctx);
         self.run_commands(&ctx);
+    }
+
+    fn screen_ui(&mut self, ui: &mut Ui) {
+        match self.screen.clone() {
+            Screen::Overview => super::screens::overview::ui(ui, &mut self.overview, &self.data, &mut self.commands),
+            Screen::Vault(vault_id) => match &mut self.detail {
+                Some(detail) if detail.vault_id == vault_id => super::screens::vault_detail::ui(ui, detail, &self.data, &mut self.commands),
+                _ => {
+                    ui.label("This vault is no longer open.");
+                }
+            },
+            Screen::Clients => super::screens::clients::ui(ui, &mut self.clients, &self.data, &mut self.commands),
+            Screen::SqlServer => super::screens::sqlserver::ui(ui, &mut self.sqlserver, &self.data, &mut self.commands),
+            Screen::Jobs => super::screens::jobs::ui(ui, &mut self.jobs, &self.data, &mut self.commands),
+            Screen::Settings => super::screens::settings::ui(ui, &mut self.settings, &self.connection, &self.data, &mut self.commands),
+        }
     }
 
     fn navigation_ui(&mut self, ui: &mut Ui) {
@@ -249,12 +256,7 @@ impl ConsoleApp {
         }
         ui.with_layout(egui::Layout::bottom_up(egui::Align::Min), |ui| {
             ui.add(egui::Label::new(super::widgets::muted(ui, &self.connection.endpoint).size(12.0)).truncate());
-            let (color, text) = match (self.data.health.value(), self.data.health.error()) {
-                (_, Some(e)) => (palette::ERROR, format!("Backend unreachable: {e}")),
-                (Some(()), None) => (palette::OK, if self.connection.embedded { "Embedded backend healthy".to_string() } else { "Backend healthy".to_string() }),
-                (None, None) => (ui.visuals().weak_text_color(), "Connecting…".to_string()),
-            };
-            status_dot(ui, color, text);
+            super::connection::status_line_ui(ui, &self.data, self.connection.embedded);
             ui.separator();
         });
     }

@@ -4,6 +4,7 @@
 #[path = "../support/mod.rs"]
 pub mod support;
 
+mod connection;
 mod console;
 mod jobs;
 mod sql_wizard;

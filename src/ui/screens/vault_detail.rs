@@ -90,7 +90,9 @@ pub fn ui(ui: &mut Ui, state: &mut VaultDetailState, data: &Data, commands: &mut
         commands.push(UiCommand::Navigate(Screen::Overview));
     }
     let Some(vault) = data.vault(&state.vault_id) else {
-        if data.vaults.is_loading() || data.vaults.value().is_none() {
+        if let Some(e) = data.vaults.error() {
+            error_label(ui, format!("Could not load the vault: {e}"));
+        } else if data.vaults.is_loading() || data.vaults.value().is_none() {
             ui.spinner();
         } else {
             ui.label("This vault no longer exists.");
