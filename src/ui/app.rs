@@ -14,6 +14,7 @@ use super::screens::overview::OverviewState;
 use super::screens::sql_wizard::{SqlWizardState, WizardCommand};
 use super::screens::sqlserver::SqlServerState;
 use super::widgets::create_mirror_dialog::CreateMirrorState;
+use super::widgets::restore_dialog::{self, RestoreDialogState};
 use super::widgets::palette;
 use crate::api::client::BackupClient;
 use crate::api::region::{DescribeSettingsResponse, Region};
@@ -120,7 +121,8 @@ pub struct ConsoleApp {
     pub folder_picker: FolderPicker,
     commands: Vec<UiCommand>,
     pending: Vec<Pending>,
-    picking: Option<(Promise<Option<PathBuf>>, String, Option<String>)>,
+    /// The Restore dialog, while open.
+    pub restore_dialog: Option<RestoreDialogState>,
     initialized: bool,
 }
 
@@ -158,7 +160,7 @@ impl ConsoleApp {
             folder_picker: rfd_folder_picker(),
             commands: Vec::new(),
             pending: Vec::new(),
-            picking: None,
+            restore_dialog: None,
             initialized: false,
         }
     }
@@ -209,6 +211,9 @@ impl ConsoleApp {
 
         if let Some(dialog) = &mut self.mirror_dialog {
             super::widgets::create_mirror_dialog::ui(&ctx, dialog, &self.data, &mut self.commands);
+        }
+        if let Some(dialog) = &mut self.restore_dialog {
+            restore_dialog::ui(&ctx, dialog, &mut self.commands);
         }
         if let Some(wizard) = &mut self.sql_wizard {
             super::screens::sql_wizard::ui(&ctx, wizard, &self.data, &mut self.commands);
@@ -305,12 +310,8 @@ impl ConsoleApp {
                 i += 1;
             }
         }
-        if let Some((promise, vault_id, snapshot_id)) = self.picking.take() {
-            match promise.try_take() {
-                Ok(Some(target)) => self.commands.push(UiCommand::Restore { vault_id, snapshot_id, target }),
-                Ok(None) => {}
-                Err(promise) => self.picking = Some((promise, vault_id, snapshot_id)),
-            }
+        if let Some(dialog) = &mut self.restore_dialog {
+            dialog.poll();
         }
         if let Some(dialog) = &mut self.mirror_dialog {
             if let Some(created) = dialog.poll() {
@@ -460,18 +461,16 @@ impl ConsoleApp {
                 let name = self.data.vault(&vault_id).map(|v| v.vault_name.clone()).unwrap_or_else(|| vault_id.clone());
                 self.run_action(ctx, move |c| super::actions::back_up_now(c, vault_id, name));
             }
-            UiCommand::PickRestoreFolder { vault_id, snapshot_id } => {
-                if self.picking.is_none() {
-                    let picker = self.folder_picker.clone();
-                    let (tx, promise) = Promise::new();
-                    let ctx2 = ctx.clone();
-                    self.net.rt.spawn_blocking(move || {
-                        tx.send(picker());
-                        ctx2.request_repaint();
-                    });
-                    self.picking = Some((promise, vault_id, snapshot_id));
+            UiCommand::OpenRestore { vault_id, snapshot_id } => {
+                let name = self.data.vault(&vault_id).map(|v| v.vault_name.clone()).unwrap_or_else(|| vault_id.clone());
+                self.restore_dialog = Some(RestoreDialogState::new(vault_id, name, snapshot_id));
+            }
+            UiCommand::BrowseRestoreFolder => {
+                if let Some(dialog) = &mut self.restore_dialog {
+                    dialog.browse(&self.net.rt, ctx, self.folder_picker.clone());
                 }
             }
+            UiCommand::CloseRestore => self.restore_dialog = None,
             UiCommand::Restore { vault_id, snapshot_id, target } => {
                 let name = self.data.vault(&vault_id).map(|v| v.vault_name.clone()).unwrap_or_else(|| vault_id.clone());
                 self.run_action(ctx, move |c| super::actions::restore(c, vault_id, name, snapshot_id, target));

@@ -7,4 +7,5 @@ pub mod support;
 mod connection;
 mod console;
 mod jobs;
+mod restore;
 mod sql_wizard;

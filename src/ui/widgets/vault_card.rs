@@ -201,7 +201,7 @@ fn actions_ui(ui: &mut Ui, vault: &Vault, data: &Data, commands: &mut Vec<UiComm
         let has_sql = source_clients.iter().any(|c| c.client_type.eq_ignore_ascii_case("SQLSERVER"));
         let has_files = !has_sql || source_clients.iter().any(|c| c.client_type.eq_ignore_ascii_case("FILE"));
         if has_files && ui.button("Restore…").on_hover_text("Restore this mirror's latest snapshot into a folder").clicked() {
-            commands.push(UiCommand::PickRestoreFolder { vault_id: vault.vault_id.clone(), snapshot_id: None });
+            commands.push(UiCommand::OpenRestore { vault_id: vault.vault_id.clone(), snapshot_id: None });
         }
         if has_sql && ui.button(SQL_RESTORE).on_hover_text("Restore a SQL Server database from this mirror onto an instance in its region").clicked() {
             commands.push(UiCommand::OpenSqlWizard { vault_id: Some(vault.vault_id.clone()) });
