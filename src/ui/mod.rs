@@ -6,6 +6,7 @@ pub mod actions;
 pub mod app;
 pub mod command;
 pub mod config;
+pub mod pacing;
 pub mod connection;
 pub mod request;
 pub mod screens;

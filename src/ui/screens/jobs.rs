@@ -13,8 +13,6 @@ use crate::ui::command::UiCommand;
 use crate::ui::request::{Net, Requested};
 use crate::ui::widgets::{error_label, format, muted, palette, screen_header};
 
-/// Poll interval while a job runs; with nothing running the app backs off (see `app::poll_interval`).
-pub const JOBS_REFRESH: Duration = Duration::from_secs(2);
 /// The height of one job row (one line of text with room around it).
 pub const ROW_HEIGHT: f32 = 26.0;
 
@@ -310,6 +308,7 @@ fn table_ui(ui: &mut Ui, rows: &[&JobRow], data: &Data, commands: &mut Vec<UiCom
                 });
                 row.col(|ui| {
                     let started = if r.job.start_time > 0 { r.job.start_time } else { r.job.created_time };
+                    ui.ctx().request_repaint_after(format::ago_changes_in(started, now));
                     ui.label(format::ago(started, now)).on_hover_text(format::datetime(started));
                 });
                 row.col(|ui| details_ui(ui, r));
