@@ -148,7 +148,7 @@ impl JobsState {
 fn merged_rows(backup: Option<&Vec<BackupJob>>, restore: Option<&Vec<RestoreJob>>, verify: Option<&Vec<VerifyJob>>) -> Vec<JobRow> {
     let mut rows = Vec::new();
     for j in backup.into_iter().flatten() {
-        let kind = if j.source_type.eq_ignore_ascii_case("SQLSERVER") { "SQL Server backup" } else { "File backup" };
+        let kind = if j.source_type.eq_ignore_ascii_case("SQLSERVER") { "SQL backup" } else { "File backup" };
         rows.push(JobRow { job_id: j.job_id.clone(), kind, vault_id: j.vault_id.clone(), client_id: j.client_id.clone(), detail: j.include.join(", "), job: j.job.clone() });
     }
     for j in restore.into_iter().flatten() {
@@ -264,22 +264,31 @@ fn table_ui(ui: &mut Ui, rows: &[&JobRow], data: &Data, commands: &mut Vec<UiCom
     let header = |ui: &mut Ui, text: &str| {
         ui.label(RichText::new(text).strong());
     };
+    // Initial widths that fit the window with room for Details (no horizontal scroll at the
+    // console's 1360-pixel default width): the short columns keep their width, the long ones
+    // (vault, client, progress) share what is left. The user may resize them after.
+    const FIXED: [f32; 6] = [84.0, 90.0, 96.0, 70.0, 74.0, 64.0]; // Job, Kind, Status, Speed, ETA, Started
+    const FLEXIBLE: [f32; 3] = [150.0, 130.0, 230.0]; // Vault, Client, Progress
+    let spacing = ui.spacing().item_spacing.x * 10.0;
+    let room = ui.available_width() - spacing - FIXED.iter().sum::<f32>() - 120.0;
+    let scale = (room / FLEXIBLE.iter().sum::<f32>()).clamp(0.55, 1.0);
+    let w = |i: usize| (FLEXIBLE[i] * scale).round();
     TableBuilder::new(ui)
         .id_salt("jobs-table")
         .striped(true)
         .resizable(true)
         .auto_shrink([false, false])
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-        .column(Column::exact(84.0)) // Job
-        .column(Column::initial(120.0).at_least(80.0).clip(true)) // Kind
-        .column(Column::initial(150.0).at_least(80.0).clip(true)) // Vault
-        .column(Column::initial(110.0).at_least(60.0).clip(true)) // Client
-        .column(Column::initial(86.0).at_least(70.0).clip(true)) // Status
-        .column(Column::initial(250.0).at_least(140.0).clip(true)) // Progress
-        .column(Column::initial(84.0).at_least(60.0).clip(true)) // Speed
-        .column(Column::initial(84.0).at_least(60.0).clip(true)) // ETA
-        .column(Column::initial(76.0).at_least(60.0).clip(true)) // Started
-        .column(Column::remainder().at_least(120.0).clip(true)) // Details
+        .column(Column::exact(FIXED[0])) // Job
+        .column(Column::initial(FIXED[1]).at_least(60.0).clip(true)) // Kind
+        .column(Column::initial(w(0)).at_least(60.0).clip(true)) // Vault
+        .column(Column::initial(w(1)).at_least(50.0).clip(true)) // Client
+        .column(Column::initial(FIXED[2]).at_least(60.0).clip(true)) // Status
+        .column(Column::initial(w(2)).at_least(120.0).clip(true)) // Progress
+        .column(Column::initial(FIXED[3]).at_least(50.0).clip(true)) // Speed
+        .column(Column::initial(FIXED[4]).at_least(50.0).clip(true)) // ETA
+        .column(Column::initial(FIXED[5]).at_least(50.0).clip(true)) // Started
+        .column(Column::remainder().at_least(80.0).clip(true)) // Details
         .header(22.0, |mut h| {
             for text in ["Job", "Kind", "Vault", "Client", "Status", "Progress", "Speed", "ETA / took", "Started", "Details"] {
                 h.col(|ui| header(ui, text));
@@ -296,7 +305,7 @@ fn table_ui(ui: &mut Ui, rows: &[&JobRow], data: &Data, commands: &mut Vec<UiCom
                     ui.add(egui::Label::new(vault_name(data, &r.vault_id)).truncate()).on_hover_text(&r.vault_id);
                 });
                 row.col(|ui| {
-                    ui.add(egui::Label::new(client_name(data, &r.client_id)).truncate());
+                    ui.add(egui::Label::new(client_name(data, &r.client_id)).truncate()).on_hover_text(&r.client_id);
                 });
                 row.col(|ui| status_ui(ui, &r.job));
                 row.col(|ui| progress_ui(ui, &r.job));
@@ -344,11 +353,11 @@ fn progress_ui(ui: &mut Ui, job: &JobProgress) {
     let fraction = if job.bytes_total > 0 { job.bytes_done as f32 / job.bytes_total as f32 } else { job.progress as f32 / 100.0 };
     let fraction = if job.status == JOB_COMPLETE { 1.0 } else { fraction.clamp(0.0, 1.0) };
     let mut text = format!("{:.0}% · {}", fraction * 100.0, format::bytes(job.bytes_done));
-    if job.bytes_total > 0 && job.bytes_total != job.bytes_done {
+    if job.bytes_total > job.bytes_done {
         text.push_str(&format!(" of {}", format::bytes(job.bytes_total)));
     }
     if job.items_total > 0 {
-        text.push_str(&format!(" · {}/{} items", job.items_done, job.items_total));
+        text.push_str(&format!(" · {}/{}", job.items_done, job.items_total));
     } else if job.items_done > 0 {
         text.push_str(&format!(" · {} items", job.items_done));
     }
@@ -359,7 +368,8 @@ fn progress_ui(ui: &mut Ui, job: &JobProgress) {
         _ => palette::ACCENT,
     };
     let width = ui.available_width() - 6.0;
-    ui.add(egui::ProgressBar::new(fraction).desired_width(width).desired_height(18.0).fill(fill.gamma_multiply(0.8)).text(RichText::new(text).small()));
+    let hover = format!("{} of {} bytes · {} of {} items", job.bytes_done, job.bytes_total, job.items_done, job.items_total);
+    ui.add(egui::ProgressBar::new(fraction).desired_width(width).desired_height(18.0).fill(fill.gamma_multiply(0.8)).text(RichText::new(text).small())).on_hover_text(hover);
 }
 
 fn is_active(job: &JobProgress) -> bool {
