@@ -6,6 +6,7 @@ pub mod support;
 
 mod connection;
 mod console;
+mod idle;
 mod jobs;
 mod restore;
 mod sql_wizard;

@@ -137,4 +137,14 @@ mod tests {
         assert_eq!(plural(1, "snapshot"), "1 snapshot");
         assert_eq!(lag(0.44), "0.4 s");
     }
+
+    #[test]
+    fn labels_say_when_their_text_changes() {
+        use std::time::Duration;
+        assert_eq!(ago_changes_in(1000, 1003), Duration::from_secs(7), "'just now' turns into '10s ago'");
+        assert_eq!(ago_changes_in(1000, 1030), Duration::from_secs(1));
+        assert_eq!(ago_changes_in(1000, 1000 + 125), Duration::from_secs(55), "'2m ago' turns into '3m ago'");
+        assert_eq!(countdown_changes_in(59 * 60), Duration::from_secs(1), "under an hour the countdown shows seconds");
+        assert_eq!(countdown_changes_in(2 * 3600 + 30), Duration::from_secs(30));
+    }
 }
