@@ -117,3 +117,98 @@ pub fn frame_times(n: usize, frames: usize, warmup: usize) -> Vec<f64> {
     }
     out
 }
+
+/// The console's idle CPU: what one static Overview costs while nobody touches it.
+pub struct IdleCpu {
+    /// CPU time (user + system) of the console process over the window, in % of one core.
+    pub percent_of_core: f64,
+    pub window: std::time::Duration,
+}
+
+/// Kills a child process when dropped (the bench's console window and its backend).
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// utime + stime of `pid` in clock ticks (fields 14 and 15 of `/proc/PID/stat`).
+fn cpu_ticks(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) may hold spaces; the fields after it follow its ')'.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // `rest` starts at field 3, so field 14 is index 11.
+    Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+}
+
+/// Runs the real console (`exe`, the `mirrorvault` binary) on the X display in `$DISPLAY` against
+/// a demo backend in a separate `exe serve` process, so only the console's own work is counted;
+/// waits `settle` for the cards, then reads the console's CPU time over `window`. Under Xvfb the
+/// renderer is software (llvmpipe/lavapipe), so every frame costs real CPU.
+pub fn idle_cpu(exe: &std::path::Path, work: &std::path::Path, settle: std::time::Duration, window: std::time::Duration) -> crate::bench::error::BenchResult<IdleCpu> {
+    use std::io::BufRead as _;
+    use std::process::{Command, Stdio};
+
+    use crate::bench::error::{bail, BenchError, IoContext as _};
+
+    if std::env::var_os("DISPLAY").is_none() {
+        bail!("no X display (DISPLAY is unset): run under Xvfb, e.g. `xvfb-run -a mirrorvault bench`");
+    }
+    let (key_id, secret) = ("LTAIbenchconsoleidle", "bench-console-idle-secret");
+    let home = work.join("console-idle-home");
+    let runtime_dir = home.join("xdg-runtime");
+    std::fs::create_dir_all(&runtime_dir).context("create the console's home")?;
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&runtime_dir, std::fs::Permissions::from_mode(0o700)).context("chmod XDG_RUNTIME_DIR")?;
+    }
+    let mut server = Command::new(exe)
+        .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--historical-sync-delay", "24h", "--data-dir"])
+        .arg(work.join("console-idle-backend"))
+        .env(crate::backend::ENV_KEY_ID, key_id)
+        .env(crate::backend::ENV_KEY_SECRET, secret)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .with_context(|| format!("cannot start {} serve", exe.display()))?;
+    let stdout = server.stdout.take().ok_or_else(|| BenchError::Failed("no stdout".into()))?;
+    let server = KillOnDrop(server);
+    let mut lines = std::io::BufReader::new(stdout).lines();
+    let endpoint = lines.by_ref().map_while(Result::ok).find_map(|l| l.strip_prefix("listening on ").map(|e| e.trim().to_string()));
+    let Some(endpoint) = endpoint else { bail!("{} serve exited without printing its address", exe.display()) };
+    std::thread::spawn(move || for _ in lines.by_ref() {});
+
+    let console = Command::new(exe)
+        .arg("--endpoint")
+        .arg(&endpoint)
+        .arg("--data-dir")
+        .arg(work.join("console-idle-data"))
+        .env(crate::backend::ENV_KEY_ID, key_id)
+        .env(crate::backend::ENV_KEY_SECRET, secret)
+        .env("HOME", &home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_RUNTIME_DIR", &runtime_dir)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .with_context(|| format!("cannot start the console {}", exe.display()))?;
+    let console = KillOnDrop(console);
+    let pid = console.0.id();
+    std::thread::sleep(settle);
+    let Some(before) = cpu_ticks(pid) else { bail!("the console exited during start-up (no X display or renderer?)") };
+    let started = Instant::now();
+    std::thread::sleep(window);
+    let Some(after) = cpu_ticks(pid) else { bail!("the console exited while measured") };
+    let elapsed = started.elapsed().as_secs_f64();
+    drop(console);
+    drop(server);
+    // Linux reports CPU times in USER_HZ ticks, 100 a second on every architecture it runs on.
+    let seconds = (after - before) as f64 / 100.0;
+    Ok(IdleCpu { percent_of_core: seconds / elapsed * 100.0, window })
+}

@@ -3,25 +3,25 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use egui::{RichText, Ui};
+use egui::Ui;
 use poll_promise::Promise;
 
 use super::command::UiCommand;
 use super::config::ConsoleConfig;
+use super::pacing::Pacing;
 use super::request::{Net, Requested};
 use super::screens::{clients::ClientsState, jobs::JobsState, settings::SettingsState, vault_detail::VaultDetailState};
 use super::screens::overview::OverviewState;
-use super::screens::sql_wizard::{SqlWizardState, WizardCommand};
+use super::screens::sql_wizard::SqlWizardState;
 use super::screens::sqlserver::SqlServerState;
 use super::widgets::create_mirror_dialog::CreateMirrorState;
-use super::widgets::{palette, status_dot};
+use super::widgets::restore_dialog::{self, RestoreDialogState};
 use crate::api::client::BackupClient;
 use crate::api::region::{DescribeSettingsResponse, Region};
 use crate::api::vault::Vault;
 use crate::client::{Client, Credentials};
 
-/// How often the overview refreshes its vaults while visible.
-pub const OVERVIEW_REFRESH: Duration = Duration::from_secs(3);
+/// The health check runs at most this often (more rarely when polls back off).
 const HEALTH_REFRESH: Duration = Duration::from_secs(5);
 const NOTICE_TTL: Duration = Duration::from_secs(8);
 
@@ -118,9 +118,12 @@ pub struct ConsoleApp {
     saving_report: Option<Promise<Option<PathBuf>>>,
     pub notices: Vec<Notice>,
     pub folder_picker: FolderPicker,
+    /// Poll intervals (backing off while nothing runs).
+    pub pacing: Pacing,
     commands: Vec<UiCommand>,
     pending: Vec<Pending>,
-    picking: Option<(Promise<Option<PathBuf>>, String, Option<String>)>,
+    /// The Restore dialog, while open.
+    pub restore_dialog: Option<RestoreDialogState>,
     initialized: bool,
 }
 
@@ -133,6 +136,9 @@ pub fn rfd_report_picker() -> SavePicker {
 pub fn rfd_folder_picker() -> FolderPicker {
     Arc::new(|| rfd::FileDialog::new().set_title("Restore into folder").pick_folder())
 }
+
+mod chrome;
+mod wizard;
 
 impl ConsoleApp {
     pub fn new(net: Net, connection: Connection, config_path: Option<PathBuf>, config: ConsoleConfig) -> ConsoleApp {
@@ -156,9 +162,10 @@ impl ConsoleApp {
             saving_report: None,
             notices: Vec::new(),
             folder_picker: rfd_folder_picker(),
+            pacing: Pacing::default(),
             commands: Vec::new(),
             pending: Vec::new(),
-            picking: None,
+            restore_dialog: None,
             initialized: false,
         }
     }
@@ -191,7 +198,15 @@ impl ConsoleApp {
             self.initialized = true;
             self.setup(&ctx);
         }
+        // An input event (a click, a key, the pointer moving in) is the user acting: poll fast.
+        if ctx.input(|i| !i.events.is_empty()) {
+            self.pacing.hurry();
+        }
         self.poll(&ctx);
+        // Minimized: draw nothing and ask for no frame; the next input event wakes the console.
+        if ctx.input(|i| i.viewport().minimized == Some(true)) {
+            return;
+        }
         self.refresh_due(&ctx);
 
         egui::Panel::left("navigation")
@@ -202,22 +217,16 @@ impl ConsoleApp {
 
         egui::CentralPanel::default()
             .frame(egui::Frame::central_panel(ui.style()).inner_margin(egui::Margin::symmetric(22, 16)))
-            .show(ui, |ui| match self.screen.clone() {
-                Screen::Overview => super::screens::overview::ui(ui, &mut self.overview, &self.data, &mut self.commands),
-                Screen::Vault(vault_id) => match &mut self.detail {
-                    Some(detail) if detail.vault_id == vault_id => super::screens::vault_detail::ui(ui, detail, &self.data, &mut self.commands),
-                    _ => {
-                        ui.label("This vault is no longer open.");
-                    }
-                },
-                Screen::Clients => super::screens::clients::ui(ui, &mut self.clients, &self.data, &mut self.commands),
-                Screen::SqlServer => super::screens::sqlserver::ui(ui, &mut self.sqlserver, &self.data, &mut self.commands),
-                Screen::Jobs => super::screens::jobs::ui(ui, &mut self.jobs, &self.data),
-                Screen::Settings => super::screens::settings::ui(ui, &mut self.settings, &self.connection, &self.data, &mut self.commands),
+            .show(ui, |ui| {
+                super::connection::banner_ui(ui, &self.data, &self.connection.endpoint, self.screen == Screen::Settings, &mut self.commands);
+                self.screen_ui(ui);
             });
 
         if let Some(dialog) = &mut self.mirror_dialog {
             super::widgets::create_mirror_dialog::ui(&ctx, dialog, &self.data, &mut self.commands);
+        }
+        if let Some(dialog) = &mut self.restore_dialog {
+            restore_dialog::ui(&ctx, dialog, &mut self.commands);
         }
         if let Some(wizard) = &mut self.sql_wizard {
             super::screens::sql_wizard::ui(&ctx, wizard, &self.data, &mut self.commands);
@@ -226,64 +235,33 @@ impl ConsoleApp {
         self.run_commands(&ctx);
     }
 
-    fn navigation_ui(&mut self, ui: &mut Ui) {
-        ui.horizontal(|ui| {
-            ui.add(egui::Image::new(egui::include_image!("../../assets/mirror-vault.png")).fit_to_exact_size(egui::vec2(28.0, 28.0)));
-            ui.label(RichText::new("mirrorvault").size(20.0).strong());
-        });
-        ui.add_space(18.0);
-        let items = [
-            (Screen::Overview, "Overview"),
-            (Screen::Clients, "Backup clients"),
-            (Screen::SqlServer, "SQL Server"),
-            (Screen::Jobs, "Jobs"),
-            (Screen::Settings, "Settings"),
-        ];
-        for (screen, label) in items {
-            let selected = self.screen == screen || (screen == Screen::Overview && matches!(self.screen, Screen::Vault(_)));
-            let button = egui::Button::selectable(selected, RichText::new(label).size(15.0)).min_size(egui::vec2(ui.available_width(), 34.0));
-            if ui.add(button).clicked() {
-                self.commands.push(UiCommand::Navigate(screen));
-            }
-            ui.add_space(2.0);
-        }
-        ui.with_layout(egui::Layout::bottom_up(egui::Align::Min), |ui| {
-            ui.add(egui::Label::new(super::widgets::muted(ui, &self.connection.endpoint).size(12.0)).truncate());
-            let (color, text) = match (self.data.health.value(), self.data.health.error()) {
-                (_, Some(e)) => (palette::ERROR, format!("Backend unreachable: {e}")),
-                (Some(()), None) => (palette::OK, if self.connection.embedded { "Embedded backend healthy".to_string() } else { "Backend healthy".to_string() }),
-                (None, None) => (ui.visuals().weak_text_color(), "Connecting…".to_string()),
-            };
-            status_dot(ui, color, text);
-            ui.separator();
-        });
-    }
-
-    fn notices_ui(&mut self, ctx: &egui::Context) {
-        self.notices.retain(|n| n.at.elapsed() < NOTICE_TTL);
-        if self.notices.is_empty() {
-            return;
-        }
-        ctx.request_repaint_after(Duration::from_millis(500));
-        egui::Area::new(egui::Id::unique("notices"))
-            .anchor(egui::Align2::RIGHT_BOTTOM, egui::vec2(-16.0, -16.0))
-            .order(egui::Order::Foreground)
-            .show(ctx, |ui| {
-                for n in &self.notices {
-                    let color = if n.is_error { palette::ERROR } else { palette::OK };
-                    egui::Frame::popup(ui.style()).stroke(egui::Stroke::new(1.0, color)).inner_margin(10.0).show(ui, |ui| {
-                        ui.set_max_width(380.0);
-                        ui.add(egui::Label::new(RichText::new(&n.text).color(if n.is_error { palette::ERROR } else { ui.visuals().text_color() })).wrap());
-                    });
-                    ui.add_space(6.0);
+    fn screen_ui(&mut self, ui: &mut Ui) {
+        match self.screen.clone() {
+            Screen::Overview => super::screens::overview::ui(ui, &mut self.overview, &self.data, &mut self.commands),
+            Screen::Vault(vault_id) => match &mut self.detail {
+                Some(detail) if detail.vault_id == vault_id => super::screens::vault_detail::ui(ui, detail, &self.data, &mut self.commands),
+                _ => {
+                    ui.label("This vault is no longer open.");
                 }
-            });
+            },
+            Screen::Clients => super::screens::clients::ui(ui, &mut self.clients, &self.data, &mut self.commands),
+            Screen::SqlServer => super::screens::sqlserver::ui(ui, &mut self.sqlserver, &self.data, &mut self.commands),
+            Screen::Jobs => super::screens::jobs::ui(ui, &mut self.jobs, &self.data, &mut self.commands),
+            Screen::Settings => super::screens::settings::ui(ui, &mut self.settings, &self.connection, &self.data, &mut self.commands),
+        }
     }
 
     /// Moves settled promises in; turns finished actions into notices.
     fn poll(&mut self, ctx: &egui::Context) {
         let d = &mut self.data;
-        d.vaults.poll();
+        if d.vaults.poll() {
+            if self.busy() {
+                self.pacing.hurry();
+            } else {
+                self.pacing.relax();
+            }
+        }
+        let d = &mut self.data;
         d.clients.poll();
         d.regions.poll();
         d.health.poll();
@@ -303,12 +281,8 @@ impl ConsoleApp {
                 i += 1;
             }
         }
-        if let Some((promise, vault_id, snapshot_id)) = self.picking.take() {
-            match promise.try_take() {
-                Ok(Some(target)) => self.commands.push(UiCommand::Restore { vault_id, snapshot_id, target }),
-                Ok(None) => {}
-                Err(promise) => self.picking = Some((promise, vault_id, snapshot_id)),
-            }
+        if let Some(dialog) = &mut self.restore_dialog {
+            dialog.poll();
         }
         if let Some(dialog) = &mut self.mirror_dialog {
             if let Some(created) = dialog.poll() {
@@ -345,9 +319,7 @@ impl ConsoleApp {
                 Err(promise) => self.saving_report = Some(promise),
             }
         }
-        if self.jobs.poll() {
-            ctx.request_repaint();
-        }
+        self.jobs.poll();
         if refresh {
             self.refresh_now(ctx);
         }
@@ -356,7 +328,7 @@ impl ConsoleApp {
     /// Starts the requests whose data is due on the visible screen.
     fn refresh_due(&mut self, ctx: &egui::Context) {
         let net = self.net.clone();
-        if self.data.health.is_stale(HEALTH_REFRESH) {
+        if self.data.health.is_stale(HEALTH_REFRESH.max(self.pacing.interval())) {
             self.data.health.request(&net, ctx, |c| async move { c.health().await });
         }
         if self.data.regions.is_stale(Duration::from_secs(60)) {
@@ -366,10 +338,7 @@ impl ConsoleApp {
                 Ok(rs)
             });
         }
-        let visible_refresh = match self.screen {
-            Screen::Overview | Screen::Vault(_) | Screen::SqlServer => OVERVIEW_REFRESH,
-            _ => Duration::from_secs(10),
-        };
+        let visible_refresh = self.pacing.interval();
         if self.data.vaults.is_stale(visible_refresh) {
             self.data.vaults.request(&net, ctx, |c| async move {
                 let mut vs = c.all_vaults().await?;
@@ -384,7 +353,7 @@ impl ConsoleApp {
             self.data.settings.request(&net, ctx, |c| async move { c.describe_settings().await });
         }
         match &self.screen {
-            Screen::Jobs => self.jobs.refresh_due(&net, ctx),
+            Screen::Jobs => self.jobs.refresh_due(&net, ctx, self.pacing.interval()),
             Screen::SqlServer => self.sqlserver.refresh_due(&net, ctx),
             Screen::Vault(_) => {
                 if let Some(detail) = &mut self.detail {
@@ -396,8 +365,9 @@ impl ConsoleApp {
         if let Some(wizard) = &mut self.sql_wizard {
             wizard.refresh_due(&net, ctx);
         }
-        // Countdowns and "x ago" labels tick once a second.
-        ctx.request_repaint_after(Duration::from_secs(1));
+        // The next frame: when the next poll is due. Countdowns and "x ago" labels ask for their
+        // own frames when their text changes; nothing else repaints an idle console.
+        ctx.request_repaint_after(self.pacing.interval());
     }
 
     /// Refreshes vaults and clients at once (after an action).
@@ -421,7 +391,19 @@ impl ConsoleApp {
         self.pending.push(Pending { promise });
     }
 
+    /// True while the backend works on something the console shows: a job, a vault being
+    /// created, a sync, or an action of ours still running.
+    fn busy(&self) -> bool {
+        let vault_busy = |v: &crate::api::vault::Vault| {
+            v.status == crate::api::vault::STATUS_INITIALIZING || v.replication_status == crate::api::vault::REPL_SYNCING || v.replication_bytes_pending > 0
+        };
+        !self.pending.is_empty() || self.jobs.any_active() || self.data.vaults.value().is_some_and(|vs| vs.iter().any(vault_busy))
+    }
+
     fn run_commands(&mut self, ctx: &egui::Context) {
+        if !self.commands.is_empty() {
+            self.pacing.hurry();
+        }
         let commands = std::mem::take(&mut self.commands);
         for command in commands {
             self.run_command(ctx, command);
@@ -458,18 +440,16 @@ impl ConsoleApp {
                 let name = self.data.vault(&vault_id).map(|v| v.vault_name.clone()).unwrap_or_else(|| vault_id.clone());
                 self.run_action(ctx, move |c| super::actions::back_up_now(c, vault_id, name));
             }
-            UiCommand::PickRestoreFolder { vault_id, snapshot_id } => {
-                if self.picking.is_none() {
-                    let picker = self.folder_picker.clone();
-                    let (tx, promise) = Promise::new();
-                    let ctx2 = ctx.clone();
-                    self.net.rt.spawn_blocking(move || {
-                        tx.send(picker());
-                        ctx2.request_repaint();
-                    });
-                    self.picking = Some((promise, vault_id, snapshot_id));
+            UiCommand::OpenRestore { vault_id, snapshot_id } => {
+                let name = self.data.vault(&vault_id).map(|v| v.vault_name.clone()).unwrap_or_else(|| vault_id.clone());
+                self.restore_dialog = Some(RestoreDialogState::new(vault_id, name, snapshot_id));
+            }
+            UiCommand::BrowseRestoreFolder => {
+                if let Some(dialog) = &mut self.restore_dialog {
+                    dialog.browse(&self.net.rt, ctx, self.folder_picker.clone());
                 }
             }
+            UiCommand::CloseRestore => self.restore_dialog = None,
             UiCommand::Restore { vault_id, snapshot_id, target } => {
                 let name = self.data.vault(&vault_id).map(|v| v.vault_name.clone()).unwrap_or_else(|| vault_id.clone());
                 self.run_action(ctx, move |c| super::actions::restore(c, vault_id, name, snapshot_id, target));
@@ -515,6 +495,10 @@ impl ConsoleApp {
                 self.config.dark_mode = Some(dark);
                 self.save_config();
             }
+            UiCommand::CopyText { text, what } => {
+                ctx.copy_text(text.clone());
+                self.notify(format!("{what} copied: {text}"), false);
+            }
             UiCommand::SaveConnection => {
                 let s = &self.settings;
                 self.config.endpoint = s.endpoint.trim().to_string();
@@ -539,47 +523,6 @@ impl ConsoleApp {
                 }
             }
         }
-    }
-
-    fn run_wizard_command(&mut self, ctx: &egui::Context, command: WizardCommand) {
-        let Some(wizard) = &mut self.sql_wizard else { return };
-        match command {
-            WizardCommand::Precheck => wizard.start_precheck(&self.net, ctx),
-            WizardCommand::Register => wizard.start_register(&self.net, ctx),
-            WizardCommand::StartRestore => wizard.start_restore(&self.net, ctx),
-            WizardCommand::CancelRestore => wizard.start_cancel(&self.net, ctx),
-            WizardCommand::SaveReport => {
-                let Some(report) = wizard.report() else { return };
-                if self.saving_report.is_none() {
-                    let name = super::widgets::drill_report::suggested_name(report);
-                    let picker = self.report_picker.clone();
-                    let (tx, promise) = Promise::new();
-                    let ctx2 = ctx.clone();
-                    self.net.rt.spawn_blocking(move || {
-                        tx.send(picker(name));
-                        ctx2.request_repaint();
-                    });
-                    self.saving_report = Some(promise);
-                }
-            }
-            WizardCommand::Close => {
-                self.sql_wizard = None;
-                self.refresh_now(ctx);
-            }
-        }
-    }
-
-    /// Writes the open wizard's drill report as `<name>.md` and `<name>.json` beside `path`.
-    fn save_report(&mut self, path: &std::path::Path) {
-        let Some(wizard) = &mut self.sql_wizard else { return };
-        let Some(report) = wizard.report().cloned() else { return };
-        let saved = super::widgets::drill_report::save(&report, path).map_err(|e| format!("{}: {e}", path.display()));
-        let notice = match &saved {
-            Ok((md, json)) => (format!("Drill report saved: {} and {}", md.display(), json.display()), false),
-            Err(e) => (format!("Could not save the drill report: {e}"), true),
-        };
-        wizard.saved = Some(saved);
-        self.notify(notice.0, notice.1);
     }
 
     /// Writes the settings file; reports a failure as a notice. Returns true when saved.

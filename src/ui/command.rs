@@ -18,8 +18,11 @@ pub enum UiCommand {
     CloseCreateMirror,
     /// Back up a vault's file clients again, with the paths of their latest snapshots.
     BackUpNow { vault_id: String },
-    /// Ask for a target folder (rfd, or the test's replacement), then restore into it.
-    PickRestoreFolder { vault_id: String, snapshot_id: Option<String> },
+    /// Open the Restore dialog for a snapshot (the latest when `None`).
+    OpenRestore { vault_id: String, snapshot_id: Option<String> },
+    /// Ask the folder picker (rfd, or the test's replacement) for the Restore dialog's folder.
+    BrowseRestoreFolder,
+    CloseRestore,
     /// Restore a snapshot (the latest when `None`) into `target`.
     Restore { vault_id: String, snapshot_id: Option<String>, target: PathBuf },
     SyncNow { vault_id: String },
@@ -37,4 +40,6 @@ pub enum UiCommand {
     SetRegionOutage { region_id: String, outage: bool },
     /// Save the Settings screen's connection fields to the console's settings file.
     SaveConnection,
+    /// Put `text` on the clipboard and say so (`what` names it: "Job ID").
+    CopyText { text: String, what: String },
 }

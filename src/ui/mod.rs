@@ -6,6 +6,8 @@ pub mod actions;
 pub mod app;
 pub mod command;
 pub mod config;
+pub mod pacing;
+pub mod connection;
 pub mod request;
 pub mod screens;
 pub mod style;

@@ -73,6 +73,25 @@ impl ConsoleFixture {
         app
     }
 
+    /// A console app connected to this backend as a remote one (`--endpoint`), signing with the
+    /// right AccessKey ID and the secret `secret` (a wrong one, for the tests of a refused key).
+    pub fn app_with_secret(&self, secret: &str) -> ConsoleApp {
+        let server = self.server.as_ref().expect("running");
+        let mut credentials = server.credentials();
+        credentials.access_key_secret = secret.to_string();
+        let client = Client::new(&server.endpoint(), credentials.clone()).expect("client");
+        let connection = Connection { endpoint: server.endpoint(), embedded: false, credentials, credentials_source: "the test".into() };
+        let net = Net { client, rt: self.rt.handle().clone() };
+        ConsoleApp::new(net, connection, Some(self.dir.path().join("console.toml")), ConsoleConfig::default())
+    }
+
+    /// Stops the backend (its data dir stays until the fixture drops); consoles then find it unreachable.
+    pub fn stop_backend(&mut self) {
+        if let Some(server) = self.server.as_mut() {
+            self.rt.block_on(server.stop());
+        }
+    }
+
     /// Where the console's (replaced) save dialog puts drill reports.
     pub fn reports_dir(&self) -> PathBuf {
         self.dir.path().join("reports")

@@ -215,9 +215,16 @@ fn a_mirror_card_offers_restore_and_no_backup() {
     assert!(source.query_by_label("Restore…").is_none());
     assert!(source.query_by_label_contains("Mirror in cn-beijing").is_some());
 
-    // Restore… restores into the folder the (replaced) picker returns: a real restore job.
+    // Restore… opens the Restore dialog; Browse… fills in the folder the (replaced) picker
+    // returns, and Restore restores into it: a real restore job.
     h.get_by_label("Vault web-01-dr").get_by_label("Restore…").click();
+    wait(&mut h, "the restore dialog", |h| h.query_by_role_and_label(Role::Window, "Restore snapshot").is_some());
+    h.get_by_role_and_label(Role::Window, "Restore snapshot").get_by_label("Browse…").click();
+    wait(&mut h, "the picked folder", |h| h.state().restore_dialog.as_ref().is_some_and(|d| d.target.ends_with("restore-target")));
+    h.step();
+    h.get_by_role_and_label(Role::Window, "Restore snapshot").get_by_role_and_label(Role::Button, "Restore").click();
     wait(&mut h, "the restore's notice", |h| !h.state().notices.is_empty());
+    assert!(h.state().restore_dialog.is_none(), "the dialog closes when the restore starts");
     let notice = h.state().notices.last().unwrap();
     // The mirror may have no snapshot yet (historical sync pending): then it says so, in red.
     if notice.is_error {

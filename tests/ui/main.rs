@@ -4,5 +4,9 @@
 #[path = "../support/mod.rs"]
 pub mod support;
 
+mod connection;
 mod console;
+mod idle;
+mod jobs;
+mod restore;
 mod sql_wizard;

@@ -113,7 +113,9 @@ fn list_ui(ui: &mut Ui, state: &mut ClientsState, data: &Data, commands: &mut Ve
             error_label(ui, format!("Could not load backup clients: {e}"));
         }
         let Some(clients) = data.clients.value() else {
-            ui.spinner();
+            if data.clients.error().is_none() {
+                ui.spinner();
+            }
             return;
         };
         if clients.is_empty() {

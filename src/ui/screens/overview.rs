@@ -38,13 +38,18 @@ pub fn ui(ui: &mut Ui, state: &mut OverviewState, data: &Data, commands: &mut Ve
     screen_header(ui, "Overview", &subtitle);
 
     filter_bar_ui(ui, state, data, commands);
-    if let Some(e) = data.vaults.error() {
+    // A refused key is said once, in the connection banner above the screen.
+    if let Some(e) = data.vaults.error().filter(|e| !crate::ui::connection::is_credentials_error(e)) {
         error_label(ui, format!("Could not load vaults: {e}"));
     }
     ui.add_space(8.0);
 
     let vaults: Vec<&Vault> = all.iter().filter(|v| state.matches(v)).collect();
     if data.vaults.value().is_none() {
+        if data.vaults.error().is_some() {
+            // Never a spinner beside an error: nothing is loading until the next try.
+            return;
+        }
         ui.horizontal(|ui| {
             ui.spinner();
             ui.label("Loading vaults…");
@@ -87,7 +92,7 @@ fn filter_bar_ui(ui: &mut Ui, state: &mut OverviewState, data: &Data, commands: 
             if ui.button("Refresh").clicked() {
                 commands.push(UiCommand::Refresh);
             }
-            if data.vaults.is_loading() {
+            if data.vaults.is_loading() && data.vaults.error().is_none() {
                 ui.spinner();
             }
         });

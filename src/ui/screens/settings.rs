@@ -61,7 +61,9 @@ pub fn ui(ui: &mut Ui, state: &mut SettingsState, connection: &Connection, data:
             }
             match data.settings.value() {
                 None => {
-                    ui.spinner();
+                    if data.settings.error().is_none() {
+                        ui.spinner();
+                    }
                 }
                 Some(s) => {
                     egui::Grid::new("backend-settings").num_columns(2).spacing([24.0, 8.0]).show(ui, |ui| {

@@ -68,7 +68,12 @@ fn drill_ui(ui: &mut Ui, data: &Data, commands: &mut Vec<UiCommand>) {
         ui.label(RichText::new("Region outage").strong());
         ui.label(muted(ui, "Mark a region unavailable to rehearse its loss: the backend then refuses every read and write of its location. Lifting it resumes replication."));
         let Some(regions) = data.regions.value() else {
-            ui.spinner();
+            match data.regions.error() {
+                Some(e) => error_label(ui, format!("Could not load the regions: {e}")),
+                None => {
+                    ui.spinner();
+                }
+            }
             return;
         };
         egui::Grid::new("sql-outages").num_columns(3).spacing([24.0, 6.0]).show(ui, |ui| {
@@ -157,7 +162,12 @@ fn instances_ui(ui: &mut Ui, state: &SqlServerState, data: &Data, commands: &mut
 fn vaults_ui(ui: &mut Ui, data: &Data, commands: &mut Vec<UiCommand>) {
     section(ui, "Vaults usable for SQL Server", |ui| {
         let Some(vaults) = data.vaults.value() else {
-            ui.spinner();
+            match data.vaults.error() {
+                Some(e) => error_label(ui, format!("Could not load vaults: {e}")),
+                None => {
+                    ui.spinner();
+                }
+            }
             return;
         };
         let usable: Vec<_> = vaults.iter().filter(|v| v.status == STATUS_CREATED).collect();

@@ -86,11 +86,13 @@ impl VaultDetailState {
 }
 
 pub fn ui(ui: &mut Ui, state: &mut VaultDetailState, data: &Data, commands: &mut Vec<UiCommand>) {
-    if ui.add(egui::Button::new("← Overview").frame(false)).clicked() {
+    if ui.add(egui::Button::new("Back to Overview").frame(false)).clicked() {
         commands.push(UiCommand::Navigate(Screen::Overview));
     }
     let Some(vault) = data.vault(&state.vault_id) else {
-        if data.vaults.is_loading() || data.vaults.value().is_none() {
+        if let Some(e) = data.vaults.error() {
+            error_label(ui, format!("Could not load the vault: {e}"));
+        } else if data.vaults.is_loading() || data.vaults.value().is_none() {
             ui.spinner();
         } else {
             ui.label("This vault no longer exists.");
@@ -122,7 +124,7 @@ fn header_ui(ui: &mut Ui, vault: &Vault, data: &Data, commands: &mut Vec<UiComma
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             if vault.is_mirror() {
                 if ui.button("Restore latest…").clicked() {
-                    commands.push(UiCommand::PickRestoreFolder { vault_id: vault.vault_id.clone(), snapshot_id: None });
+                    commands.push(UiCommand::OpenRestore { vault_id: vault.vault_id.clone(), snapshot_id: None });
                 }
             } else if data.clients_of(&vault.vault_id).iter().any(|c| c.client_type.eq_ignore_ascii_case("FILE")) {
                 if ui.add_enabled(vault.status == v::STATUS_CREATED, egui::Button::new("Back up now")).clicked() {
@@ -300,7 +302,7 @@ fn snapshots_ui(ui: &mut Ui, state: &mut VaultDetailState, vault: &Vault, now: i
                 None => ("Restore latest snapshot…", None),
             };
             if ui.button(label).on_hover_text("Pick a folder; the snapshot's files are restored into it").clicked() {
-                commands.push(UiCommand::PickRestoreFolder { vault_id: vault.vault_id.clone(), snapshot_id: id });
+                commands.push(UiCommand::OpenRestore { vault_id: vault.vault_id.clone(), snapshot_id: id });
             }
             ui.label(muted(ui, "Click a row to choose a snapshot."));
         });

@@ -64,6 +64,31 @@ pub fn ago(unix: i64, now: i64) -> String {
     }
 }
 
+/// When the text of `ago(unix, now)` next changes: every second under a minute, else every minute.
+pub fn ago_changes_in(unix: i64, now: i64) -> std::time::Duration {
+    let d = now - unix;
+    if unix <= 0 {
+        // "never" never changes by itself; an hour is a safe "not soon".
+        std::time::Duration::from_secs(3600)
+    } else if d < 10 {
+        std::time::Duration::from_secs((10 - d).max(1) as u64)
+    } else if d < 60 {
+        std::time::Duration::from_secs(1)
+    } else {
+        std::time::Duration::from_secs(60 - (d % 60) as u64)
+    }
+}
+
+/// When the text of `duration(seconds)` of a countdown next changes: every second while it shows
+/// seconds (under an hour), else every minute.
+pub fn countdown_changes_in(seconds: i64) -> std::time::Duration {
+    if seconds < 3600 {
+        std::time::Duration::from_secs(1)
+    } else {
+        std::time::Duration::from_secs((seconds % 60).max(1) as u64)
+    }
+}
+
 /// `2026-11-03 14:05:09` (UTC).
 pub fn datetime(unix: i64) -> String {
     if unix <= 0 {
@@ -111,5 +136,15 @@ mod tests {
         assert_eq!(datetime(86_400), "1970-01-02 00:00:00 UTC");
         assert_eq!(plural(1, "snapshot"), "1 snapshot");
         assert_eq!(lag(0.44), "0.4 s");
+    }
+
+    #[test]
+    fn labels_say_when_their_text_changes() {
+        use std::time::Duration;
+        assert_eq!(ago_changes_in(1000, 1003), Duration::from_secs(7), "'just now' turns into '10s ago'");
+        assert_eq!(ago_changes_in(1000, 1030), Duration::from_secs(1));
+        assert_eq!(ago_changes_in(1000, 1000 + 125), Duration::from_secs(55), "'2m ago' turns into '3m ago'");
+        assert_eq!(countdown_changes_in(59 * 60), Duration::from_secs(1), "under an hour the countdown shows seconds");
+        assert_eq!(countdown_changes_in(2 * 3600 + 30), Duration::from_secs(30));
     }
 }

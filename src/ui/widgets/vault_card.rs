@@ -75,6 +75,7 @@ fn with_default(text: &str, default: &str) -> String {
 pub fn replication_line_ui(ui: &mut Ui, line: &ReplicationLine, now: i64) {
     match line {
         ReplicationLine::Countdown(secs) if *secs > 0 => {
+            ui.ctx().request_repaint_after(format::countdown_changes_in(*secs));
             ui.label(RichText::new(format!("Historical sync in {}", format::duration(*secs))).color(palette::WARN));
         }
         ReplicationLine::Countdown(_) => {
@@ -90,7 +91,12 @@ pub fn replication_line_ui(ui: &mut Ui, line: &ReplicationLine, now: i64) {
             ui.label(RichText::new(format!("Syncing new backups · {} pending", format::bytes(*pending))).color(palette::WARN));
         }
         ReplicationLine::InSync { lag, last } => {
-            let last = if *last > 0 { format!(" · last sync {}", format::ago(*last, now)) } else { String::new() };
+            let last = if *last > 0 {
+                ui.ctx().request_repaint_after(format::ago_changes_in(*last, now));
+                format!(" · last sync {}", format::ago(*last, now))
+            } else {
+                String::new()
+            };
             ui.label(RichText::new(format!("In sync · lag {}{last}", format::duration(*lag))).color(palette::OK));
         }
         ReplicationLine::Problem(message) => {
@@ -166,7 +172,7 @@ fn body_ui(ui: &mut Ui, inner: Rect, vault: &Vault, data: &Data, now: i64, comma
         for (label, value, hover) in [
             ("Storage", format::bytes(vault.storage_size), String::new()),
             ("Snapshots", vault.snapshot_count.to_string(), String::new()),
-            ("Last backup", format::ago(vault.latest_backup_time, now), format::datetime(vault.latest_backup_time)),
+            ("Last backup", { ui.ctx().request_repaint_after(format::ago_changes_in(vault.latest_backup_time, now)); format::ago(vault.latest_backup_time, now) }, format::datetime(vault.latest_backup_time)),
         ] {
             ui.allocate_ui_with_layout(egui::vec2(column, 36.0), Layout::top_down(Align::Min), |ui| {
                 ui.set_min_width(column);
@@ -201,7 +207,7 @@ fn actions_ui(ui: &mut Ui, vault: &Vault, data: &Data, commands: &mut Vec<UiComm
         let has_sql = source_clients.iter().any(|c| c.client_type.eq_ignore_ascii_case("SQLSERVER"));
         let has_files = !has_sql || source_clients.iter().any(|c| c.client_type.eq_ignore_ascii_case("FILE"));
         if has_files && ui.button("Restore…").on_hover_text("Restore this mirror's latest snapshot into a folder").clicked() {
-            commands.push(UiCommand::PickRestoreFolder { vault_id: vault.vault_id.clone(), snapshot_id: None });
+            commands.push(UiCommand::OpenRestore { vault_id: vault.vault_id.clone(), snapshot_id: None });
         }
         if has_sql && ui.button(SQL_RESTORE).on_hover_text("Restore a SQL Server database from this mirror onto an instance in its region").clicked() {
             commands.push(UiCommand::OpenSqlWizard { vault_id: Some(vault.vault_id.clone()) });

@@ -1,0 +1,151 @@
+//! The Restore dialog: an in-app window where the target folder is typed, with a "Browse…"
+//! button that asks the native folder picker where one exists. Where none does (the picker
+//! returns nothing at once, as `rfd` does without xdg-desktop-portal or zenity), the dialog says
+//! so and the typed path works all the same.
+use std::path::PathBuf;
+
+use egui::{Key, RichText, Ui};
+use poll_promise::Promise;
+
+use super::{muted, palette};
+use crate::ui::command::UiCommand;
+
+pub const TITLE: &str = "Restore snapshot";
+
+pub struct RestoreDialogState {
+    pub vault_id: String,
+    pub vault_name: String,
+    /// `None`: the vault's latest file snapshot.
+    pub snapshot_id: Option<String>,
+    /// The folder on the backend's host the snapshot is restored into (typed or browsed).
+    pub target: String,
+    /// The native picker, while it is open.
+    browsing: Option<Promise<Option<PathBuf>>>,
+    /// Set when the picker came back with nothing.
+    pub no_picker: bool,
+    focus_target: bool,
+}
+
+impl RestoreDialogState {
+    pub fn new(vault_id: String, vault_name: String, snapshot_id: Option<String>) -> RestoreDialogState {
+        RestoreDialogState { vault_id, vault_name, snapshot_id, target: String::new(), browsing: None, no_picker: false, focus_target: true }
+    }
+
+    /// Runs `picker` (the native dialog; it may block) off the UI thread, once at a time.
+    pub fn browse(&mut self, rt: &tokio::runtime::Handle, ctx: &egui::Context, picker: crate::ui::app::FolderPicker) {
+        if self.browsing.is_some() {
+            return;
+        }
+        let (tx, promise) = Promise::new();
+        let ctx = ctx.clone();
+        rt.spawn_blocking(move || {
+            tx.send(picker());
+            ctx.request_repaint();
+        });
+        self.browsing = Some(promise);
+    }
+
+    /// Moves the picker's answer in: a folder fills the field; nothing means no picker (or none chosen).
+    pub fn poll(&mut self) {
+        let Some(promise) = self.browsing.take() else { return };
+        match promise.try_take() {
+            Ok(Some(path)) => {
+                self.target = path.display().to_string();
+                self.no_picker = false;
+            }
+            Ok(None) => self.no_picker = true,
+            Err(promise) => self.browsing = Some(promise),
+        }
+    }
+
+    pub fn is_browsing(&self) -> bool {
+        self.browsing.is_some()
+    }
+
+    /// Why Restore cannot be pressed now, if it cannot.
+    pub fn blocker(&self) -> Option<&'static str> {
+        let target = self.target.trim();
+        if target.is_empty() {
+            Some("Type the folder to restore into")
+        } else if !target.starts_with('/') && !target.chars().nth(1).is_some_and(|c| c == ':') {
+            Some("The folder must be an absolute path (on the backend's host)")
+        } else {
+            None
+        }
+    }
+
+    /// The command that starts the restore, when the form is complete.
+    pub fn submit(&self) -> Option<UiCommand> {
+        if self.blocker().is_some() {
+            return None;
+        }
+        Some(UiCommand::Restore { vault_id: self.vault_id.clone(), snapshot_id: self.snapshot_id.clone(), target: PathBuf::from(self.target.trim()) })
+    }
+}
+
+pub fn ui(ctx: &egui::Context, state: &mut RestoreDialogState, commands: &mut Vec<UiCommand>) {
+    let mut open = true;
+    egui::Window::new(TITLE)
+        .open(&mut open)
+        .collapsible(false)
+        .resizable(false)
+        .default_width(520.0)
+        .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, -40.0))
+        .show(ctx, |ui| body_ui(ui, state, commands));
+    if !open || ctx.input(|i| i.key_pressed(Key::Escape)) {
+        commands.push(UiCommand::CloseRestore);
+    } else if ctx.input(|i| i.key_pressed(Key::Enter)) {
+        if let Some(command) = state.submit() {
+            commands.push(command);
+            commands.push(UiCommand::CloseRestore);
+        }
+    }
+}
+
+fn body_ui(ui: &mut Ui, state: &mut RestoreDialogState, commands: &mut Vec<UiCommand>) {
+    ui.set_width(500.0);
+    let what = match &state.snapshot_id {
+        Some(id) => format!("Snapshot {id} of {}", state.vault_name),
+        None => format!("The latest file snapshot of {}", state.vault_name),
+    };
+    ui.label(RichText::new(what).strong());
+    ui.label(muted(ui, "Its files are restored under the folder below, each at its original path (for example /srv/data/a.txt lands in <folder>/srv/data/a.txt). Existing files are not overwritten."));
+    ui.add_space(8.0);
+    let label = ui.label("Target folder");
+    ui.horizontal(|ui| {
+        let field = ui.add(egui::TextEdit::singleline(&mut state.target).hint_text("/path/to/restore-into").desired_width(380.0)).labelled_by(label.id);
+        if state.focus_target {
+            state.focus_target = false;
+            field.request_focus();
+        }
+        let browsing = state.is_browsing();
+        if ui.add_enabled(!browsing, egui::Button::new("Browse…")).on_hover_text("Pick the folder with this desktop's folder dialog").clicked() {
+            commands.push(UiCommand::BrowseRestoreFolder);
+        }
+        if browsing {
+            ui.label(muted(ui, "waiting for the folder dialog…"));
+        }
+    });
+    if state.no_picker {
+        ui.label(
+            RichText::new("No folder was picked. If no dialog appeared, this desktop has no native folder picker (xdg-desktop-portal or zenity): type the folder's path above.")
+                .color(palette::WARN),
+        );
+    }
+    let blocker = state.blocker();
+    if let Some(why) = blocker.filter(|_| !state.target.trim().is_empty()) {
+        ui.label(RichText::new(why).color(palette::ERROR));
+    }
+    ui.add_space(10.0);
+    ui.horizontal(|ui| {
+        if ui.add_enabled(blocker.is_none(), egui::Button::new(RichText::new("Restore").strong())).on_disabled_hover_text(blocker.unwrap_or_default()).clicked() {
+            if let Some(command) = state.submit() {
+                commands.push(command);
+                commands.push(UiCommand::CloseRestore);
+            }
+        }
+        if ui.button("Cancel").clicked() {
+            commands.push(UiCommand::CloseRestore);
+        }
+    });
+}
