@@ -6,7 +6,7 @@ use std::time::Duration;
 use egui::{RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 
-use crate::api::backup::{BackupJob, JobProgress, RestoreJob, VerifyJob, JOB_CANCELED, JOB_COMPLETE, JOB_CREATED, JOB_FAILED, JOB_RUNNING};
+use crate::api::backup::{BackupJob, JobProgress, RestoreJob, VerifyJob, JOB_CANCELED, JOB_COMPLETE, JOB_CREATED, JOB_FAILED, JOB_PARTIAL_COMPLETE, JOB_RUNNING};
 use crate::client::ClientError;
 use crate::ui::app::Data;
 use crate::ui::command::UiCommand;
@@ -46,7 +46,7 @@ impl StatusFilter {
             StatusFilter::All => true,
             StatusFilter::Active => is_active(job),
             StatusFilter::Failed => job.status == JOB_FAILED,
-            StatusFilter::Complete => job.status == JOB_COMPLETE,
+            StatusFilter::Complete => job.status == JOB_COMPLETE || job.status == JOB_PARTIAL_COMPLETE,
             StatusFilter::Canceled => job.status == JOB_CANCELED,
         }
     }
@@ -351,7 +351,7 @@ fn details_ui(ui: &mut Ui, r: &JobRow) {
 
 fn progress_ui(ui: &mut Ui, job: &JobProgress) {
     let fraction = if job.bytes_total > 0 { job.bytes_done as f32 / job.bytes_total as f32 } else { job.progress as f32 / 100.0 };
-    let fraction = if job.status == JOB_COMPLETE { 1.0 } else { fraction.clamp(0.0, 1.0) };
+    let fraction = if job.status == JOB_COMPLETE || job.status == JOB_PARTIAL_COMPLETE { 1.0 } else { fraction.clamp(0.0, 1.0) };
     let mut text = format!("{:.0}% · {}", fraction * 100.0, format::bytes(job.bytes_done));
     if job.bytes_total > job.bytes_done {
         text.push_str(&format!(" of {}", format::bytes(job.bytes_total)));
@@ -363,7 +363,7 @@ fn progress_ui(ui: &mut Ui, job: &JobProgress) {
     }
     let fill = match job.status.as_str() {
         JOB_FAILED => palette::ERROR,
-        JOB_CANCELED => palette::WARN,
+        JOB_CANCELED | JOB_PARTIAL_COMPLETE => palette::WARN,
         JOB_COMPLETE => palette::OK,
         _ => palette::ACCENT,
     };
@@ -381,6 +381,7 @@ fn status_ui(ui: &mut Ui, job: &JobProgress) {
         JOB_RUNNING => (palette::ACCENT, "Running"),
         JOB_CREATED => (palette::WARN, "Queued"),
         JOB_COMPLETE => (palette::OK, "Complete"),
+        JOB_PARTIAL_COMPLETE => (palette::WARN, "Partly complete"),
         JOB_FAILED => (palette::ERROR, "Failed"),
         JOB_CANCELED => (palette::WARN, "Canceled"),
         other => (palette::WARN, other),
