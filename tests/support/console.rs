@@ -12,7 +12,26 @@ use mirrorvault::ui::config::ConsoleConfig;
 use mirrorvault::ui::request::Net;
 
 use super::server::TestServer;
-use super::wait::wait_for;
+use super::wait::{wait_for, wait_until_blocking};
+
+/// The kittest harness of a console app, in a window of `width` × `height`.
+pub fn harness(app: ConsoleApp, width: f32, height: f32) -> egui_kittest::Harness<'static, ConsoleApp> {
+    egui_kittest::Harness::builder().with_size(egui::vec2(width, height)).build_ui_state(|ui, app: &mut ConsoleApp| app.ui(ui), app)
+}
+
+/// Steps the UI (each step with a short real sleep, so network replies arrive) until `cond`
+/// holds, or fails the test with `what` after `timeout`.
+pub fn step_until(
+    h: &mut egui_kittest::Harness<'static, ConsoleApp>,
+    timeout: Duration,
+    what: &str,
+    mut cond: impl FnMut(&mut egui_kittest::Harness<'static, ConsoleApp>) -> bool,
+) {
+    wait_until_blocking(timeout, format!("waiting for {what}"), || {
+        h.step();
+        cond(h)
+    });
+}
 
 pub struct ConsoleFixture {
     pub rt: tokio::runtime::Runtime,

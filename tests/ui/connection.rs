@@ -9,21 +9,17 @@ use egui_kittest::Harness;
 use mirrorvault::ui::app::{ConsoleApp, Screen};
 use mirrorvault::ui::command::UiCommand;
 
-use crate::support::console::ConsoleFixture;
-use crate::support::wait_until_blocking;
+use crate::support::console::{self, step_until, ConsoleFixture};
 
 const WAIT: Duration = Duration::from_secs(60);
 const DELAY: Duration = Duration::from_secs(30 * 60);
 
 fn harness(app: ConsoleApp) -> Harness<'static, ConsoleApp> {
-    Harness::builder().with_size(egui::vec2(1440.0, 900.0)).build_ui_state(|ui, app: &mut ConsoleApp| app.ui(ui), app)
+    console::harness(app, 1440.0, 900.0)
 }
 
-fn wait(h: &mut Harness<'static, ConsoleApp>, what: &str, mut cond: impl FnMut(&mut Harness<'static, ConsoleApp>) -> bool) {
-    wait_until_blocking(WAIT, format!("waiting for {what}"), || {
-        h.step();
-        cond(h)
-    });
+fn wait(h: &mut Harness<'static, ConsoleApp>, what: &str, cond: impl FnMut(&mut Harness<'static, ConsoleApp>) -> bool) {
+    step_until(h, WAIT, what, cond)
 }
 
 /// Steps for `d` of real time (the console keeps refreshing meanwhile).

@@ -9,8 +9,7 @@ use mirrorvault::api::vault::Vault;
 use mirrorvault::ui::app::ConsoleApp;
 use mirrorvault::ui::command::UiCommand;
 
-use crate::support::console::ConsoleFixture;
-use crate::support::wait_until_blocking;
+use crate::support::console::{self, step_until, ConsoleFixture};
 
 const WAIT: Duration = Duration::from_secs(40);
 const DEMO_WAIT: Duration = Duration::from_secs(180);
@@ -18,15 +17,11 @@ const DEMO_WAIT: Duration = Duration::from_secs(180);
 const DELAY: Duration = Duration::from_secs(30 * 60);
 
 fn harness(app: ConsoleApp) -> Harness<'static, ConsoleApp> {
-    Harness::builder().with_size(egui::vec2(1500.0, 1100.0)).build_ui_state(|ui, app: &mut ConsoleApp| app.ui(ui), app)
+    console::harness(app, 1500.0, 1100.0)
 }
 
-/// Steps the UI (with real sleeps) until `cond`, or fails the test with `what`.
-fn wait(h: &mut Harness<'static, ConsoleApp>, what: &str, mut cond: impl FnMut(&mut Harness<'static, ConsoleApp>) -> bool) {
-    wait_until_blocking(WAIT, format!("waiting for {what}"), || {
-        h.step();
-        cond(h)
-    });
+fn wait(h: &mut Harness<'static, ConsoleApp>, what: &str, cond: impl FnMut(&mut Harness<'static, ConsoleApp>) -> bool) {
+    step_until(h, WAIT, what, cond)
 }
 
 /// A demo backend with its content seeded, and a console showing its cards.

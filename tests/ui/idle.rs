@@ -7,7 +7,7 @@ use egui_kittest::Harness;
 use mirrorvault::ui::app::ConsoleApp;
 use mirrorvault::ui::pacing::FAST_POLL;
 
-use crate::support::console::ConsoleFixture;
+use crate::support::console::{self, ConsoleFixture};
 use crate::support::{wait_until, wait_until_blocking};
 
 const WAIT: Duration = Duration::from_secs(60);
@@ -23,7 +23,7 @@ fn a_static_overview_asks_for_no_frame_before_the_next_poll_and_polls_back_off()
         let c = backend.client.create_backup_client("idle", "cn-hangzhou", None).await.expect("backup client");
         wait_until(WAIT, "the vault to be CREATED", || async { backend.client.vault(&c.vault_id).await.ok().flatten().is_some_and(|v| v.status == "CREATED") }).await;
     });
-    let mut h = Harness::builder().with_size(egui::vec2(1440.0, 900.0)).build_ui_state(|ui, app: &mut ConsoleApp| app.ui(ui), backend.app());
+    let mut h = console::harness(backend.app(), 1440.0, 900.0);
     wait_until_blocking(WAIT, "the card and a healthy backend", || {
         h.step();
         h.query_by_label("Vault idle").is_some() && h.query_by_label("Embedded backend healthy").is_some()

@@ -10,17 +10,14 @@ use mirrorvault::ui::app::{ConsoleApp, Data};
 use mirrorvault::ui::command::UiCommand;
 use mirrorvault::ui::screens::jobs::{self, short_id, JobsState, StatusFilter, ROW_HEIGHT};
 
-use crate::support::console::ConsoleFixture;
-use crate::support::{make_tree, wait_backup, wait_until, wait_until_blocking};
+use crate::support::console::{self, step_until, ConsoleFixture};
+use crate::support::{make_tree, wait_backup, wait_until};
 
 const WAIT: Duration = Duration::from_secs(60);
 const DELAY: Duration = Duration::from_secs(30 * 60);
 
-fn wait(h: &mut Harness<'static, ConsoleApp>, what: &str, mut cond: impl FnMut(&mut Harness<'static, ConsoleApp>) -> bool) {
-    wait_until_blocking(WAIT, format!("waiting for {what}"), || {
-        h.step();
-        cond(h)
-    });
+fn wait(h: &mut Harness<'static, ConsoleApp>, what: &str, cond: impl FnMut(&mut Harness<'static, ConsoleApp>) -> bool) {
+    step_until(h, WAIT, what, cond)
 }
 
 #[test]
@@ -42,7 +39,7 @@ fn jobs_with_long_ids_lay_out_one_line_per_job_and_copy_the_full_id() {
     assert!(job_ids.iter().all(|id| id.len() > 20), "the backend's ids are long: {job_ids:?}");
 
     let width = 1440.0;
-    let mut h = Harness::builder().with_size(egui::vec2(width, 900.0)).build_ui_state(|ui, app: &mut ConsoleApp| app.ui(ui), backend.app());
+    let mut h = console::harness(backend.app(), width, 900.0);
     h.step();
     h.get_by_role_and_label(Role::Button, "Jobs").click();
     wait(&mut h, "the three jobs in the table", |h| job_ids.iter().all(|id| h.query_by_label(short_id(id)).is_some()));

@@ -9,17 +9,14 @@ use egui_kittest::Harness;
 use mirrorvault::ui::app::ConsoleApp;
 use mirrorvault::ui::command::UiCommand;
 
-use crate::support::console::ConsoleFixture;
-use crate::support::{assert_trees_equal_content_mode_mtime, backup, make_tree, rerooted, wait_restore, wait_until, wait_until_blocking};
+use crate::support::console::{self, step_until, ConsoleFixture};
+use crate::support::{assert_trees_equal_content_mode_mtime, backup, make_tree, rerooted, wait_restore, wait_until};
 
 const WAIT: Duration = Duration::from_secs(60);
 const DELAY: Duration = Duration::from_secs(30 * 60);
 
-fn wait(h: &mut Harness<'static, ConsoleApp>, what: &str, mut cond: impl FnMut(&mut Harness<'static, ConsoleApp>) -> bool) {
-    wait_until_blocking(WAIT, format!("waiting for {what}"), || {
-        h.step();
-        cond(h)
-    });
+fn wait(h: &mut Harness<'static, ConsoleApp>, what: &str, cond: impl FnMut(&mut Harness<'static, ConsoleApp>) -> bool) {
+    step_until(h, WAIT, what, cond)
 }
 
 fn dialog<'a>(h: &'a Harness<'static, ConsoleApp>) -> egui_kittest::Node<'a> {
@@ -41,7 +38,7 @@ fn without_a_native_folder_dialog_the_typed_folder_restores_the_same_bytes() {
     let mut app = backend.app();
     // What rfd answers on a desktop without xdg-desktop-portal or zenity: nothing, at once.
     app.folder_picker = Arc::new(|| None);
-    let mut h = Harness::builder().with_size(egui::vec2(1440.0, 900.0)).build_ui_state(|ui, app: &mut ConsoleApp| app.ui(ui), app);
+    let mut h = console::harness(app, 1440.0, 900.0);
     h.step();
     h.state_mut().push(UiCommand::OpenVault(vault_id.clone()));
     wait(&mut h, "the vault's snapshot", |h| h.state().detail.as_ref().is_some_and(|d| d.snapshots.value().is_some_and(|s| !s.is_empty())) && h.query_by_label("Restore latest snapshot…").is_some());

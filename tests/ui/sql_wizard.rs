@@ -13,8 +13,7 @@ use mirrorvault::ui::app::{ConsoleApp, Screen};
 use mirrorvault::ui::screens::sql_wizard::{is_terminal, point_label, Step, TITLE};
 use mirrorvault::ui::widgets::vault_card::SQL_RESTORE;
 
-use crate::support::console::ConsoleFixture;
-use crate::support::wait_until_blocking;
+use crate::support::console::{self, step_until, ConsoleFixture};
 
 const WAIT: Duration = Duration::from_secs(60);
 const DEMO_WAIT: Duration = Duration::from_secs(240);
@@ -25,14 +24,11 @@ const SOURCE: &str = "sqlserver-cluster-a";
 type H = Harness<'static, ConsoleApp>;
 
 fn harness(app: ConsoleApp) -> H {
-    Harness::builder().with_size(egui::vec2(1500.0, 1200.0)).build_ui_state(|ui, app: &mut ConsoleApp| app.ui(ui), app)
+    console::harness(app, 1500.0, 1200.0)
 }
 
-fn wait(h: &mut H, what: &str, mut cond: impl FnMut(&mut H) -> bool) {
-    wait_until_blocking(WAIT, format!("waiting for {what}"), || {
-        h.step();
-        cond(h)
-    });
+fn wait(h: &mut Harness<'static, ConsoleApp>, what: &str, cond: impl FnMut(&mut Harness<'static, ConsoleApp>) -> bool) {
+    step_until(h, WAIT, what, cond)
 }
 
 fn vault<'a>(vaults: &'a [Vault], name: &str) -> &'a Vault {
