@@ -19,6 +19,7 @@
 //! | `free_disk` (bench) | `statvfs` | same | `None` (not reported) |
 //! | `terminate` (bench's child server) | `kill(SIGTERM)` | same | `Child::kill` (TerminateProcess: no graceful shutdown) |
 //! | `shutdown_requested` (`serve`) | Ctrl-C or SIGTERM | same | Ctrl-C |
+//! | `process_alive` (location writer lock: is the holder on this host still running) | `kill(pid, 0)` | same | always false: a lock of the same data dir is taken over as after a crash |
 //! | `special_kind` / `unix_meta` (FIFOs, sockets, devices; uid, gid, rdev, links, allocated bytes, atime) | `FileTypeExt` / `MetadataExt` | same | `None` / all zero: no special files, no owner ids; hard links are not detected (inode 0) |
 //! | `user_name` / `group_name` / `uid_of` / `gid_of` (owner names, for restoring on another host) | `getpwuid_r`, `getgrgid_r`, `getpwnam_r`, `getgrnam_r` | same | `None` |
 //! | `privileged` / `process_owner` (may set any owner, create devices; the owner new files get) | effective uid 0 / `geteuid`, `getegid` | same | `false` / `None` |

@@ -123,6 +123,13 @@ pub fn terminate(child: &mut Child) -> io::Result<()> {
     }
 }
 
+/// Whether a process with this id exists (signal 0: no signal is sent). A process of another
+/// user counts (`EPERM`).
+pub fn process_alive(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else { return false };
+    pid > 0 && (unsafe { libc::kill(pid, 0) } == 0 || io::Error::last_os_error().raw_os_error() == Some(libc::EPERM))
+}
+
 /// Resolves when the process is asked to stop: Ctrl-C or SIGTERM.
 pub async fn shutdown_requested() {
     use tokio::signal::unix::{signal, SignalKind};

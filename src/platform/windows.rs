@@ -151,6 +151,12 @@ pub fn terminate(child: &mut Child) -> io::Result<()> {
     child.kill()
 }
 
+/// Whether a process with this id exists: not asked on Windows (always false), so a lock of the
+/// same data dir is taken over as after a crash (see `backend::locations::writer_lock`).
+pub fn process_alive(_pid: u32) -> bool {
+    false
+}
+
 /// Resolves when the process is asked to stop: Ctrl-C.
 pub async fn shutdown_requested() {
     let _ = tokio::signal::ctrl_c().await;

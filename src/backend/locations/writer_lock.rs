@@ -4,7 +4,9 @@
 //! - At start, `serve` takes the lock of every region's location. A lock held by another
 //!   backend (another host or another data dir) whose heartbeat is younger than [`STALE_AFTER`]
 //!   makes the start fail with [`LockError::Held`], which names the holder. A lock of this data
-//!   dir on this host (a restart, also after a crash) or a stale one is taken over.
+//!   dir on this host is taken over when the process that wrote it is gone (a restart, also
+//!   after a crash) — not while it still runs (a second `serve` on the same data dir) — and a
+//!   stale lock is taken over always.
 //! - While running, the heartbeat is rewritten every [`HEARTBEAT_INTERVAL`] (one GET and one PUT
 //!   per location; nothing per request). A clean shutdown deletes the lock.
 //! - A location that cannot be reached at start does not stop the start (as before: its vaults
@@ -44,9 +46,13 @@ pub struct WriterLock {
 }
 
 impl WriterLock {
-    /// Same backend (host and data dir): a restart of it, also after a crash, may take over.
-    fn same_backend(&self, other: &WriterLock) -> bool {
-        self.host == other.host && self.data_dir == other.data_dir
+    /// Same backend (host and data dir) and not another live process of it: a restart, also
+    /// after a crash, may take over; a second `serve` started on the same data dir while the
+    /// first still runs may not.
+    /// `self` is the lock found in the location, `me` this process's.
+    fn same_backend(&self, me: &WriterLock) -> bool {
+        let holder_still_runs = self.pid != me.pid && crate::platform::process_alive(self.pid);
+        self.host == me.host && self.data_dir == me.data_dir && !holder_still_runs
     }
 
     fn age_secs(&self) -> i64 {
@@ -231,6 +237,26 @@ mod tests {
         b.release().await;
         assert!(matches!(loc.get(LOCK_KEY).await, Err(StorageError::NotFound { .. })));
         a.acquire(&loc).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_live_process_of_the_same_data_dir_keeps_its_lock_a_dead_one_does_not() {
+        let loc_dir = tempfile::tempdir().unwrap();
+        let data = tempfile::tempdir().unwrap();
+        let loc = local(loc_dir.path());
+        let me = LocationLocks::new(data.path());
+        // Another process on this host, same data dir, fresh heartbeat.
+        let mut other = std::process::Command::new("sleep").arg("30").spawn().unwrap();
+        let theirs = WriterLock { pid: other.id(), instance_id: "other-process".into(), heartbeat: now(), ..me.holder().clone() };
+        loc.put(LOCK_KEY, serde_json::to_vec(&theirs).unwrap().into()).await.unwrap();
+        let err = me.acquire(&loc).await.unwrap_err();
+        assert!(matches!(&err, LockError::Held { holder, .. } if holder.instance_id == "other-process"), "{err}");
+        // Once it is gone (a crash), the same data dir takes over at once.
+        other.kill().unwrap();
+        other.wait().unwrap();
+        me.acquire(&loc).await.unwrap();
+        let back: WriterLock = serde_json::from_slice(&loc.get(LOCK_KEY).await.unwrap()).unwrap();
+        assert_eq!(back.instance_id, me.holder().instance_id);
     }
 
     fn opts(dir: &Path) -> crate::backend::ServeOptions {
