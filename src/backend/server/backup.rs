@@ -14,6 +14,7 @@ use crate::backend::state::AppState;
 use crate::backend::storage::{BackupRequest, RestoreRequest, StorageError};
 
 use super::clients::mirror_refusal;
+use super::vaults::settled_vault;
 use super::{new_id, vault_row};
 
 /// The one place that decides whether a vault may receive a backup.
@@ -62,7 +63,7 @@ pub(crate) fn storage_error(e: StorageError) -> ServerError {
 
 pub async fn create_backup_job(state: &AppState, r: CreateBackupJobRequest) -> ServerResult<JobIdResponse> {
     type R = CreateBackupJobRequest;
-    let vault = vault_row(state, &r.vault_id)?;
+    let vault = settled_vault(state, &r.vault_id).await?;
     check_backup_target(state, &vault)?;
     let client_id = r.client_id;
     let client = state
@@ -220,7 +221,7 @@ pub(crate) fn rerooted(target: &Path, original: &str) -> PathBuf {
 
 pub async fn create_restore_job(state: &AppState, r: CreateRestoreJobRequest) -> ServerResult<CreateRestoreJobResponse> {
     type R = CreateRestoreJobRequest;
-    let vault = vault_row(state, &r.vault_id)?;
+    let vault = settled_vault(state, &r.vault_id).await?;
     check_usable(state, &vault)?;
     let snapshot_id = r.snapshot_id;
     let snap = state
@@ -279,7 +280,7 @@ pub fn describe_restore_jobs(state: &AppState, r: DescribeRestoreJobsRequest) ->
 }
 
 pub async fn create_verify_job(state: &AppState, r: CreateVerifyJobRequest) -> ServerResult<JobIdResponse> {
-    let vault = vault_row(state, &r.vault_id)?;
+    let vault = settled_vault(state, &r.vault_id).await?;
     check_usable(state, &vault)?;
     let snapshot_id = r.snapshot_id;
     if let Some(s) = &snapshot_id {

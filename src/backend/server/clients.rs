@@ -56,7 +56,7 @@ pub async fn create_client(state: &AppState, r: CreateBackupClientRequest) -> Se
     };
     let row = ClientRow { client_id: client_id.clone(), client_name: name, vault_id: vault_id.clone(), client_type, status: "ACTIVATED".into(), ..Default::default() };
     state.catalog.insert_client(&row, Some(&vault))?;
-    spawn_init(state, vault_id.clone(), region, KeySource::Key(key), encrypt_type, kms_key_id)?;
+    spawn_init(state, vault_id.clone(), region, KeySource::Key(key), encrypt_type, kms_key_id).await?;
     Ok(CreateBackupClientResponse { client_id, vault_id })
 }
 
