@@ -166,6 +166,25 @@ pub struct DescribeVerifyJobsResponse {
     pub verify_jobs: VerifyJobs,
 }
 
+/// Whether a `SourceType` / `RestoreType` / `ClientType` value means a file backup, matched
+/// case-insensitively: ours (`FILE`) and the SDKs' (`File`, `ECS_FILE`). Stored as `FILE`.
+pub fn is_file_source(s: &str) -> bool {
+    let s = s.trim();
+    s.eq_ignore_ascii_case("FILE") || s.eq_ignore_ascii_case("ECS_FILE")
+}
+
+/// The stored spelling of a source type a request names: the file aliases become `FILE`,
+/// `SQLSERVER` any case; anything else as sent.
+pub fn stored_source_type(s: &str) -> String {
+    if is_file_source(s) {
+        "FILE".into()
+    } else if s.trim().eq_ignore_ascii_case("SQLSERVER") {
+        "SQLSERVER".into()
+    } else {
+        s.trim().to_string()
+    }
+}
+
 // Requests.
 
 crate::param_group! {
@@ -178,6 +197,12 @@ crate::param_group! {
         vault_id: Option<String> = "VaultId" optional,
         client_id: Option<String> = "ClientId" optional,
         status: Option<String> = "Status" optional,
+        /// Keys `JobId`, `PlanId`, `VaultId`, `InstanceId` (the client), `Status`,
+        /// `CreatedTime`, `CompleteTime`; operators `EQUAL`, `NOT_EQUAL`, `GREATER_THAN`,
+        /// `GREATER_THAN_OR_EQUAL`, `LESS_THAN`, `LESS_THAN_OR_EQUAL`, `BETWEEN`, `IN` (default).
+        filters: Vec<crate::api::Filter> = "Filters" filters,
+        /// By `CreatedTime`: `DESC`/`DESCEND` (default) or `ASC`/`ASCEND`.
+        sort_direction: Option<String> = "SortDirection" optional,
     }
 }
 
@@ -197,6 +222,8 @@ crate::action! {
 crate::action! {
     pub struct DescribeBackupJobsRequest: "DescribeBackupJobs2" -> DescribeBackupJobsResponse {
         query: JobQuery = "query" group,
+        /// FILE (any case), File, ECS_FILE or SQLSERVER.
+        source_type: Option<String> = "SourceType" optional,
     }
 }
 
@@ -232,6 +259,8 @@ crate::action! {
 crate::action! {
     pub struct DescribeRestoreJobsRequest: "DescribeRestoreJobs2" -> DescribeRestoreJobsResponse {
         query: JobQuery = "query" group,
+        /// FILE (any case), File or ECS_FILE.
+        restore_type: Option<String> = "RestoreType" optional,
     }
 }
 

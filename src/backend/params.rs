@@ -140,6 +140,9 @@ impl ParamReader for Params {
     fn list(&self, name: &str) -> ServerResult<Vec<String>> {
         Params::list(self, name)
     }
+    fn names(&self) -> Vec<String> {
+        self.0.keys().cloned().collect()
+    }
     fn missing(&self, name: &str) -> ServerError {
         ServerError::missing(name)
     }

@@ -142,7 +142,7 @@ impl Client {
     }
 
     pub async fn describe_backup_jobs(&self, vault_id: Option<&str>, job_id: Option<&str>) -> R<DescribeBackupJobsResponse> {
-        self.send(&DescribeBackupJobsRequest { query: job_query(vault_id, job_id) }).await
+        self.send(&DescribeBackupJobsRequest { query: job_query(vault_id, job_id), ..Default::default() }).await
     }
 
     pub async fn cancel_backup_job(&self, job_id: &str) -> R<Value> {
@@ -166,7 +166,7 @@ impl Client {
     }
 
     pub async fn describe_restore_jobs(&self, vault_id: Option<&str>, restore_id: Option<&str>) -> R<DescribeRestoreJobsResponse> {
-        self.send(&DescribeRestoreJobsRequest { query: job_query(vault_id, restore_id) }).await
+        self.send(&DescribeRestoreJobsRequest { query: job_query(vault_id, restore_id), ..Default::default() }).await
     }
 
     pub async fn create_verify_job(&self, vault_id: &str, snapshot_id: Option<&str>, read_data: bool) -> R<JobIdResponse> {

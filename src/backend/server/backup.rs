@@ -5,7 +5,7 @@ use crate::api::backup::*;
 use crate::api::error as codes;
 use crate::api::vault::STATUS_CREATED;
 use crate::api::Page;
-use crate::backend::catalog::{JobFilter, JobKind, JobRow, SnapshotRow, VaultRow};
+use crate::backend::catalog::{JobColumn, JobCondition, JobFilter, JobKind, JobOp, JobRow, SnapshotRow, VaultRow};
 use crate::backend::error::{ServerError, ServerResult};
 use crate::backend::catalog::LogFailure;
 use crate::backend::jobs::{catalog_snapshot, percent, Outcome};
@@ -73,7 +73,7 @@ pub async fn create_backup_job(state: &AppState, r: CreateBackupJobRequest) -> S
     if client.vault_id != vault.vault_id {
         return Err(ServerError::invalid(R::client_id, format!("the client {client_id} is attached to {}, not {}", client.vault_id, vault.vault_id)));
     }
-    if !r.source_type.is_empty() && r.source_type != "FILE" {
+    if !r.source_type.is_empty() && !is_file_source(&r.source_type) {
         return Err(ServerError::invalid(R::source_type, "only FILE here; SQL Server databases use CreateSqlServerBackupJob"));
     }
     let include = r.include;
@@ -145,16 +145,97 @@ fn progress_of(j: &JobRow) -> JobProgress {
     }
 }
 
-fn list_jobs(state: &AppState, kind: JobKind, q: JobQuery) -> ServerResult<(Page, Vec<JobRow>)> {
+/// The keys `Filters` takes, matched case-insensitively.
+const FILTER_KEYS: &str = "JobId, PlanId, VaultId, InstanceId, Status, CreatedTime, CompleteTime";
+const FILTER_OPERATORS: &str = "EQUAL, NOT_EQUAL, GREATER_THAN, GREATER_THAN_OR_EQUAL, LESS_THAN, LESS_THAN_OR_EQUAL, BETWEEN, IN";
+
+/// A wire filter as a catalog condition; `None` for a filter without values (no constraint).
+/// An unknown key or operator, a value count the operator does not take, or a time that is not
+/// an integer is 400 InvalidParameter.
+pub(crate) fn job_condition(f: &crate::api::Filter) -> ServerResult<Option<JobCondition>> {
+    use rusqlite::types::Value;
+    let column = match f.key.to_ascii_lowercase().as_str() {
+        "jobid" => JobColumn::JobId,
+        "planid" => JobColumn::PlanId,
+        "vaultid" => JobColumn::VaultId,
+        "instanceid" | "clientid" => JobColumn::ClientId,
+        "status" => JobColumn::Status,
+        "createdtime" => JobColumn::CreatedTime,
+        "completetime" => JobColumn::CompleteTime,
+        _ => return Err(ServerError::invalid("Filters.N.Key", format!("unknown key {:?}; expected one of {FILTER_KEYS}", f.key))),
+    };
+    let op_name = if f.operator.is_empty() { "IN".to_string() } else { f.operator.to_ascii_uppercase() };
+    let n = f.values.len();
+    let op = match op_name.as_str() {
+        "EQUAL" if n > 1 => JobOp::In,
+        "NOT_EQUAL" if n > 1 => JobOp::NotIn,
+        "EQUAL" => JobOp::Eq,
+        "NOT_EQUAL" => JobOp::Ne,
+        "GREATER_THAN" => JobOp::Gt,
+        "GREATER_THAN_OR_EQUAL" => JobOp::Ge,
+        "LESS_THAN" => JobOp::Lt,
+        "LESS_THAN_OR_EQUAL" => JobOp::Le,
+        "BETWEEN" => JobOp::Between,
+        "IN" => JobOp::In,
+        _ => return Err(ServerError::invalid("Filters.N.Operator", format!("unknown operator {:?}; expected one of {FILTER_OPERATORS}", f.operator))),
+    };
+    if n == 0 {
+        return Ok(None);
+    }
+    let wanted = match op {
+        JobOp::Between => Some(2),
+        JobOp::Gt | JobOp::Ge | JobOp::Lt | JobOp::Le => Some(1),
+        _ => None,
+    };
+    if let Some(w) = wanted {
+        if n != w {
+            return Err(ServerError::invalid("Filters.N.Values", format!("{op_name} on {} takes {w} value(s), got {n}", f.key)));
+        }
+    }
+    let values = f
+        .values
+        .iter()
+        .map(|v| match column {
+            JobColumn::CreatedTime | JobColumn::CompleteTime => v
+                .trim()
+                .parse::<i64>()
+                .map(Value::Integer)
+                .map_err(|_| ServerError::invalid("Filters.N.Values", format!("{} takes UNIX seconds, got {v:?}", f.key))),
+            _ => Ok(Value::Text(v.trim().to_string())),
+        })
+        .collect::<ServerResult<Vec<_>>>()?;
+    Ok(Some(JobCondition { column, op, values }))
+}
+
+/// `SortDirection`: true for oldest first.
+fn ascending(sort: Option<&str>) -> ServerResult<bool> {
+    match sort.map(str::to_ascii_uppercase).as_deref() {
+        None | Some("DESC") | Some("DESCEND") | Some("DESCENDING") => Ok(false),
+        Some("ASC") | Some("ASCEND") | Some("ASCENDING") => Ok(true),
+        Some(_) => Err(ServerError::invalid(JobQuery::sort_direction, "expected ASC (ASCEND) or DESC (DESCEND)")),
+    }
+}
+
+fn list_jobs(state: &AppState, kind: JobKind, q: JobQuery, source_type: Option<&str>) -> ServerResult<(Page, Vec<JobRow>)> {
     let (page_number, page_size) = q.paging.resolve(10);
     let job_id = q.job_id.or(q.restore_id);
-    let f = JobFilter { job_id: job_id.as_deref(), vault_id: q.vault_id.as_deref(), client_id: q.client_id.as_deref(), status: q.status.as_deref() };
+    let conditions = q.filters.iter().map(job_condition).filter_map(Result::transpose).collect::<ServerResult<Vec<_>>>()?;
+    let source_type = source_type.map(stored_source_type);
+    let f = JobFilter {
+        job_id: job_id.as_deref(),
+        vault_id: q.vault_id.as_deref(),
+        client_id: q.client_id.as_deref(),
+        status: q.status.as_deref(),
+        source_type: source_type.as_deref(),
+        conditions,
+        ascending: ascending(q.sort_direction.as_deref())?,
+    };
     let (total, rows) = state.catalog.list_jobs(kind, &f, page_number, page_size)?;
     Ok((Page { total_count: total, page_number, page_size }, rows))
 }
 
 pub fn describe_backup_jobs(state: &AppState, r: DescribeBackupJobsRequest) -> ServerResult<DescribeBackupJobsResponse> {
-    let (page, rows) = list_jobs(state, JobKind::Backup, r.query)?;
+    let (page, rows) = list_jobs(state, JobKind::Backup, r.query, r.source_type.as_deref())?;
     let backup_job = rows
         .iter()
         .map(|j| {
@@ -259,7 +340,7 @@ pub async fn create_restore_job(state: &AppState, r: CreateRestoreJobRequest) ->
 }
 
 pub fn describe_restore_jobs(state: &AppState, r: DescribeRestoreJobsRequest) -> ServerResult<DescribeRestoreJobsResponse> {
-    let (page, rows) = list_jobs(state, JobKind::Restore, r.query)?;
+    let (page, rows) = list_jobs(state, JobKind::Restore, r.query, r.restore_type.as_deref())?;
     let restore_job = rows
         .iter()
         .map(|j| {
@@ -302,7 +383,7 @@ pub async fn create_verify_job(state: &AppState, r: CreateVerifyJobRequest) -> S
 }
 
 pub fn describe_verify_jobs(state: &AppState, r: DescribeVerifyJobsRequest) -> ServerResult<DescribeVerifyJobsResponse> {
-    let (page, rows) = list_jobs(state, JobKind::Verify, r.query)?;
+    let (page, rows) = list_jobs(state, JobKind::Verify, r.query, None)?;
     let verify_job = rows
         .iter()
         .map(|j| {
