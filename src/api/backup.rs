@@ -111,6 +111,9 @@ pub struct RestoreJob {
     pub snapshot_id: String,
     pub restore_type: String,
     pub target_path: String,
+    /// The backup client named by `CreateRestoreJob`'s `TargetInstanceId` (empty without one).
+    #[serde(default)]
+    pub target_instance_id: String,
     pub failed_files: Vec<String>,
     #[serde(flatten)]
     pub job: JobProgress,
@@ -209,13 +212,20 @@ crate::param_group! {
 crate::action! {
     pub struct CreateBackupJobRequest: "CreateBackupJob" -> JobIdResponse {
         vault_id: String = "VaultId" required,
-        client_id: String = "ClientId" required,
-        /// Empty or FILE.
+        /// The backup client; the Tea model names it `InstanceId` (one of the two is required).
+        client_id: String = "ClientId" text,
+        /// Empty, FILE (any case), File or ECS_FILE.
         source_type: String = "SourceType" text,
         /// Absolute paths on the backend host; at least one.
         include: Vec<String> = "Include" list,
         /// Glob patterns.
         exclude: Vec<String> = "Exclude" list,
+        /// The Tea model's name for `ClientId`.
+        instance_id: String = "InstanceId" text,
+        /// Not supported yet (snapshots are kept until deleted): refused with 400, never ignored.
+        retention: Option<String> = "Retention" optional,
+        /// Not supported yet: refused with 400, never ignored.
+        speed_limit: Option<String> = "SpeedLimit" optional,
     }
 }
 
@@ -253,6 +263,12 @@ crate::action! {
         /// Absolute paths inside the snapshot; empty = all.
         include: Vec<String> = "Include" list,
         overwrite: bool = "Overwrite" flag_or(false),
+        /// The Tea model's other name for `RestoreType`.
+        source_type: String = "SourceType" text,
+        /// The backup client the restore is for (must exist); the job runs in the backend.
+        target_instance_id: Option<String> = "TargetInstanceId" optional,
+        /// Not supported yet: a non-empty list is refused (400), never ignored.
+        exclude: Vec<String> = "Exclude" list,
     }
 }
 

@@ -86,6 +86,7 @@ impl Client {
             vault_name: name.map(str::to_string),
             description: description.map(str::to_string),
             replication_rate_limit: rate_limit,
+            ..Default::default()
         })
         .await
     }
@@ -100,6 +101,7 @@ impl Client {
             description: description.into(),
             vault_region_id: region_id.into(),
             source: MirrorSource { replication_source_vault_id: source_vault_id.into(), replication_source_region_id: Some(source_region_id.into()), encrypt_type: None },
+            ..Default::default()
         })
         .await
     }
@@ -137,6 +139,7 @@ impl Client {
             source_type: "FILE".into(),
             include: include.to_vec(),
             exclude: exclude.to_vec(),
+            ..Default::default()
         })
         .await
     }
@@ -161,6 +164,7 @@ impl Client {
             target_path: target_path.into(),
             include: include.to_vec(),
             overwrite,
+            ..Default::default()
         })
         .await
     }

@@ -63,9 +63,18 @@ pub(crate) fn storage_error(e: StorageError) -> ServerError {
 
 pub async fn create_backup_job(state: &AppState, r: CreateBackupJobRequest) -> ServerResult<JobIdResponse> {
     type R = CreateBackupJobRequest;
+    let client_id = if r.client_id.is_empty() { r.instance_id } else { r.client_id };
+    if client_id.is_empty() {
+        return Err(ServerError::missing(R::client_id));
+    }
+    if r.retention.is_some() {
+        return Err(ServerError::invalid(R::retention, "retention is not supported yet: snapshots are kept until deleted, so a retention period is refused rather than ignored"));
+    }
+    if r.speed_limit.is_some() {
+        return Err(ServerError::invalid(R::speed_limit, "backup speed limits are not supported yet; a limit is refused rather than ignored"));
+    }
     let vault = settled_vault(state, &r.vault_id).await?;
     check_backup_target(state, &vault)?;
-    let client_id = r.client_id;
     let client = state
         .catalog
         .client(&client_id)?
@@ -288,7 +297,8 @@ pub(crate) fn snapshot_wire(s: SnapshotRow) -> Snapshot {
 pub fn describe_snapshots(state: &AppState, r: DescribeSnapshotsRequest) -> ServerResult<DescribeSnapshotsResponse> {
     let vault = vault_row(state, &r.vault_id)?;
     let (page_number, page_size) = r.paging.resolve(50);
-    let mut rows = state.catalog.list_snapshots(&vault.vault_id, r.client_id.as_deref(), r.source_type.as_deref())?;
+    let source_type = r.source_type.as_deref().map(stored_source_type);
+    let mut rows = state.catalog.list_snapshots(&vault.vault_id, r.client_id.as_deref(), source_type.as_deref())?;
     rows.reverse(); // newest first
     let total = rows.len() as i64;
     let snapshot = rows.into_iter().skip(Params::offset(page_number, page_size)).take(page_size as usize).map(snapshot_wire).collect();
@@ -309,9 +319,21 @@ pub async fn create_restore_job(state: &AppState, r: CreateRestoreJobRequest) ->
         .catalog
         .snapshot(&vault.vault_id, &snapshot_id)?
         .ok_or_else(|| ServerError::not_found(codes::SNAPSHOT_NOT_FOUND, format!("The snapshot {snapshot_id} is not in the vault {}.", vault.vault_id)))?;
-    if (!r.restore_type.is_empty() && r.restore_type != "FILE") || snap.source_type != "FILE" {
-        return Err(ServerError::invalid(R::restore_type, "file restores take FILE snapshots; SQL Server databases use CreateSqlServerRestore"));
+    for (wire, t) in [(R::restore_type, &r.restore_type), (R::source_type, &r.source_type)] {
+        if (!t.is_empty() && !is_file_source(t)) || snap.source_type != "FILE" {
+            return Err(ServerError::invalid(wire, "file restores take FILE snapshots; SQL Server databases use CreateSqlServerRestore"));
+        }
     }
+    if !r.exclude.is_empty() {
+        return Err(ServerError::invalid(R::exclude, "excluding paths from a restore is not supported yet; name the paths to restore in Include"));
+    }
+    let target_client = match &r.target_instance_id {
+        Some(id) => {
+            state.catalog.client(id)?.ok_or_else(|| ServerError::not_found(codes::CLIENT_NOT_FOUND, format!("The backup client {id} does not exist.")))?;
+            id.clone()
+        }
+        None => String::new(),
+    };
     let target = clean_absolute(R::target_path, &r.target_path)?;
     let include = r.include;
     for i in &include {
@@ -328,7 +350,7 @@ pub async fn create_restore_job(state: &AppState, r: CreateRestoreJobRequest) ->
         }
     }
     let job_id = new_id("r");
-    state.catalog.insert_job(JobKind::Restore, &job_id, &vault.vault_id, "", "FILE", &snapshot_id, &serde_json::json!({"TargetPath": target, "Include": include, "Overwrite": overwrite}).to_string())?;
+    state.catalog.insert_job(JobKind::Restore, &job_id, &vault.vault_id, &target_client, "FILE", &snapshot_id, &serde_json::json!({"TargetPath": target, "Include": include, "Overwrite": overwrite}).to_string())?;
     let st = state.clone();
     state.jobs.spawn(state, job_id.clone(), vault.vault_id.clone(), move |progress| async move {
         let repo = st.hub.repo(&vault.region_id, &vault.vault_id).await?;
@@ -352,6 +374,7 @@ pub fn describe_restore_jobs(state: &AppState, r: DescribeRestoreJobsRequest) ->
                 snapshot_id: j.snapshot_id.clone(),
                 restore_type: j.source_type.clone(),
                 target_path: params["TargetPath"].as_str().unwrap_or_default().to_string(),
+                target_instance_id: j.client_id.clone(),
                 failed_files: serde_json::from_value(result["failed_files"].clone()).unwrap_or_default(),
                 job: progress_of(j),
             }

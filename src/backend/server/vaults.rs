@@ -36,6 +36,17 @@ pub(crate) fn check_not_blank(wire: &str, name: &str) -> ServerResult<()> {
     Ok(())
 }
 
+/// `WormEnabled=true` is refused until WORM exists (never accepted without protection).
+pub(crate) fn check_no_worm(worm_enabled: Option<bool>) -> ServerResult<()> {
+    if worm_enabled == Some(true) {
+        return Err(ServerError::bad_request(
+            codes::WORM_NOT_SUPPORTED,
+            "WormEnabled=true is not supported yet: this backend cannot yet keep snapshots from deletion, so it refuses rather than promise it. Send WormEnabled=false or leave it out.",
+        ));
+    }
+    Ok(())
+}
+
 /// The region exists.
 pub(crate) fn check_region(state: &AppState, region: &str) -> ServerResult<()> {
     if state.hub.region(region).is_none() {
@@ -107,6 +118,7 @@ pub(crate) enum KeySource {
 pub async fn create_vault(state: &AppState, r: CreateVaultRequest) -> ServerResult<CreateVaultResponse> {
     type R = CreateVaultRequest;
     check_not_blank(R::vault_name, &r.vault_name)?;
+    check_no_worm(r.worm_enabled)?;
     check_region(state, &r.vault_region_id)?;
     let (name, description, region) = (r.vault_name, r.description, r.vault_region_id);
     if !r.vault_type.is_empty() && r.vault_type != "STANDARD" {
@@ -176,6 +188,9 @@ fn one_mirror_conflict(source_id: &str) -> ServerError {
 
 pub async fn create_replication_vault(state: &AppState, r: CreateReplicationVaultRequest) -> ServerResult<CreateReplicationVaultResponse> {
     check_not_blank(CreateReplicationVaultRequest::vault_name, &r.vault_name)?;
+    if let Some(t) = r.redundancy_type.as_deref().filter(|t| !t.eq_ignore_ascii_case("LRS")) {
+        return Err(ServerError::invalid(CreateReplicationVaultRequest::redundancy_type, format!("{t:?} is not offered: a mirror vault is one copy (LRS) in its region's location")));
+    }
     check_region(state, &r.vault_region_id)?;
     let (name, description, region) = (r.vault_name, r.description, r.vault_region_id);
     let source = check_mirror_source(state, &r.source, &region).await?;
@@ -286,6 +301,7 @@ pub fn update_vault(state: &AppState, r: UpdateVaultRequest) -> ServerResult<ser
     type R = UpdateVaultRequest;
     let vault_id = r.vault_id;
     let v = vault_row(state, &vault_id)?;
+    check_no_worm(r.worm_enabled)?;
     let (name, description, rate) = (r.vault_name, r.description, r.replication_rate_limit);
     if let Some(r) = rate {
         if r < 0 {
