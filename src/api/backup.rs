@@ -39,6 +39,8 @@ pub struct BackupJob {
     pub snapshot_id: String,
     /// FILE jobs: the `Include` paths; SQL Server jobs: the database names.
     pub include: Vec<String>,
+    /// The Tea model's name for `ClientId`.
+    pub instance_id: String,
     #[serde(flatten)]
     pub job: JobProgress,
 }

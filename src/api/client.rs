@@ -86,6 +86,9 @@ crate::action! {
         paging: crate::api::Paging = "paging" group,
         vault_id: Option<String> = "VaultId" optional,
         client_id: Option<String> = "ClientId" optional,
+        /// The Tea model's filters: only these clients (`InstanceIds` are our client ids too).
+        client_ids: Vec<String> = "ClientIds" list,
+        instance_ids: Vec<String> = "InstanceIds" list,
     }
 }
 

@@ -125,7 +125,7 @@ impl Client {
     }
 
     pub async fn describe_backup_clients(&self, vault_id: Option<&str>) -> R<DescribeBackupClientsResponse> {
-        self.send(&DescribeBackupClientsRequest { paging: Paging::size(1000), vault_id: vault_id.map(str::to_string), client_id: None }).await
+        self.send(&DescribeBackupClientsRequest { paging: Paging::size(1000), vault_id: vault_id.map(str::to_string), client_id: None, ..Default::default() }).await
     }
 
     pub async fn delete_backup_client(&self, client_id: &str) -> R<Value> {

@@ -254,6 +254,7 @@ pub fn describe_backup_jobs(state: &AppState, r: DescribeBackupJobsRequest) -> S
                 job_id: j.job_id.clone(),
                 vault_id: j.vault_id.clone(),
                 client_id: j.client_id.clone(),
+                instance_id: j.client_id.clone(),
                 source_type: j.source_type.clone(),
                 snapshot_id: j.snapshot_id.clone(),
                 include: serde_json::from_value(include).unwrap_or_default(),

@@ -74,6 +74,10 @@ pub fn describe_clients(state: &AppState, r: DescribeBackupClientsRequest) -> Se
     if let Some(id) = r.client_id {
         rows.retain(|c| c.client_id == id);
     }
+    let named: Vec<&String> = r.client_ids.iter().chain(&r.instance_ids).collect();
+    if !named.is_empty() {
+        rows.retain(|c| named.contains(&&c.client_id));
+    }
     let total = rows.len() as i64;
     let rows: Vec<ClientRow> = rows.into_iter().skip(Params::offset(page_number, page_size)).take(page_size as usize).collect();
     let (host, version, t) = (host_name(), env!("CARGO_PKG_VERSION"), now());
