@@ -48,6 +48,8 @@ pub struct BackupJob {
     /// FILE jobs: files stored although they changed while read ("path: changed during backup").
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub changed_entries: Vec<String>,
+    /// The Tea model's name for `ClientId`.
+    pub instance_id: String,
     #[serde(flatten)]
     pub job: JobProgress,
 }
@@ -120,6 +122,9 @@ pub struct RestoreJob {
     pub snapshot_id: String,
     pub restore_type: String,
     pub target_path: String,
+    /// The backup client named by `CreateRestoreJob`'s `TargetInstanceId` (empty without one).
+    #[serde(default)]
+    pub target_instance_id: String,
     pub failed_files: Vec<String>,
     /// Entries restored without all their metadata, or skipped (sockets; devices when not
     /// privileged): "path: what was not applied and why".
@@ -178,6 +183,25 @@ pub struct DescribeVerifyJobsResponse {
     pub verify_jobs: VerifyJobs,
 }
 
+/// Whether a `SourceType` / `RestoreType` / `ClientType` value means a file backup, matched
+/// case-insensitively: ours (`FILE`) and the SDKs' (`File`, `ECS_FILE`). Stored as `FILE`.
+pub fn is_file_source(s: &str) -> bool {
+    let s = s.trim();
+    s.eq_ignore_ascii_case("FILE") || s.eq_ignore_ascii_case("ECS_FILE")
+}
+
+/// The stored spelling of a source type a request names: the file aliases become `FILE`,
+/// `SQLSERVER` any case; anything else as sent.
+pub fn stored_source_type(s: &str) -> String {
+    if is_file_source(s) {
+        "FILE".into()
+    } else if s.trim().eq_ignore_ascii_case("SQLSERVER") {
+        "SQLSERVER".into()
+    } else {
+        s.trim().to_string()
+    }
+}
+
 // Requests.
 
 crate::param_group! {
@@ -190,25 +214,40 @@ crate::param_group! {
         vault_id: Option<String> = "VaultId" optional,
         client_id: Option<String> = "ClientId" optional,
         status: Option<String> = "Status" optional,
+        /// Keys `JobId`, `PlanId`, `VaultId`, `InstanceId` (the client), `Status`,
+        /// `CreatedTime`, `CompleteTime`; operators `EQUAL`, `NOT_EQUAL`, `GREATER_THAN`,
+        /// `GREATER_THAN_OR_EQUAL`, `LESS_THAN`, `LESS_THAN_OR_EQUAL`, `BETWEEN`, `IN` (default).
+        filters: Vec<crate::api::Filter> = "Filters" filters,
+        /// By `CreatedTime`: `DESC`/`DESCEND` (default) or `ASC`/`ASCEND`.
+        sort_direction: Option<String> = "SortDirection" optional,
     }
 }
 
 crate::action! {
     pub struct CreateBackupJobRequest: "CreateBackupJob" -> JobIdResponse {
         vault_id: String = "VaultId" required,
-        client_id: String = "ClientId" required,
-        /// Empty or FILE.
+        /// The backup client; the Tea model names it `InstanceId` (one of the two is required).
+        client_id: String = "ClientId" text,
+        /// Empty, FILE (any case), File or ECS_FILE.
         source_type: String = "SourceType" text,
         /// Absolute paths on the backend host; at least one.
         include: Vec<String> = "Include" list,
         /// Glob patterns.
         exclude: Vec<String> = "Exclude" list,
+        /// The Tea model's name for `ClientId`.
+        instance_id: String = "InstanceId" text,
+        /// Not supported yet (snapshots are kept until deleted): refused with 400, never ignored.
+        retention: Option<String> = "Retention" optional,
+        /// Not supported yet: refused with 400, never ignored.
+        speed_limit: Option<String> = "SpeedLimit" optional,
     }
 }
 
 crate::action! {
     pub struct DescribeBackupJobsRequest: "DescribeBackupJobs2" -> DescribeBackupJobsResponse {
         query: JobQuery = "query" group,
+        /// FILE (any case), File, ECS_FILE or SQLSERVER.
+        source_type: Option<String> = "SourceType" optional,
     }
 }
 
@@ -238,12 +277,20 @@ crate::action! {
         /// Absolute paths inside the snapshot; empty = all.
         include: Vec<String> = "Include" list,
         overwrite: bool = "Overwrite" flag_or(false),
+        /// The Tea model's other name for `RestoreType`.
+        source_type: String = "SourceType" text,
+        /// The backup client the restore is for (must exist); the job runs in the backend.
+        target_instance_id: Option<String> = "TargetInstanceId" optional,
+        /// Not supported yet: a non-empty list is refused (400), never ignored.
+        exclude: Vec<String> = "Exclude" list,
     }
 }
 
 crate::action! {
     pub struct DescribeRestoreJobsRequest: "DescribeRestoreJobs2" -> DescribeRestoreJobsResponse {
         query: JobQuery = "query" group,
+        /// FILE (any case), File or ECS_FILE.
+        restore_type: Option<String> = "RestoreType" optional,
     }
 }
 

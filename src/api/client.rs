@@ -30,12 +30,38 @@ pub struct BackupClients {
     pub backup_client: Vec<BackupClient>,
 }
 
+/// A backup client as the real API's top-level `Clients[]` names its fields (the Tea model's
+/// `DescribeBackupClientsResponseBodyClients`). Our clients run inside the backend, so
+/// `Hostname` is the backend's host, `ClientVersion` the backend's version and
+/// `LastHeartBeatTime` the time of the answer; `InstanceId` is the `ClientId`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct ClientInfo {
+    pub client_id: String,
+    /// FILE or SQLSERVER.
+    pub client_type: String,
+    pub status: String,
+    pub hostname: String,
+    pub client_version: String,
+    pub max_client_version: String,
+    pub last_heart_beat_time: i64,
+    pub created_time: i64,
+    pub updated_time: i64,
+    pub instance_id: String,
+    pub instance_name: String,
+    /// PROTECTED once the client has a snapshot in its vault, else UNPROTECTED.
+    pub backup_status: String,
+}
+
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct DescribeBackupClientsResponse {
     #[serde(flatten)]
     pub page: Page,
     pub backup_clients: BackupClients,
+    /// The same page in the real API's shape.
+    #[serde(default)]
+    pub clients: Vec<ClientInfo>,
 }
 
 // Requests.
@@ -60,6 +86,9 @@ crate::action! {
         paging: crate::api::Paging = "paging" group,
         vault_id: Option<String> = "VaultId" optional,
         client_id: Option<String> = "ClientId" optional,
+        /// The Tea model's filters: only these clients (`InstanceIds` are our client ids too).
+        client_ids: Vec<String> = "ClientIds" list,
+        instance_ids: Vec<String> = "InstanceIds" list,
     }
 }
 

@@ -40,5 +40,8 @@ pub const JOB_NOT_CANCELABLE: &str = "JobNotCancelable";
 pub const WRONG_REGION: &str = "InstanceNotInMirrorRegion";
 pub const SQLSERVER_ERROR: &str = "SqlServerError";
 pub const KMS_KEY_NOT_FOUND: &str = "KmsKeyNotFound";
+/// 400: `WormEnabled=true` (write once, read many) is not implemented yet, so it is refused
+/// rather than accepted without protecting anything.
+pub const WORM_NOT_SUPPORTED: &str = "WormNotSupported";
 pub const INTERNAL_ERROR: &str = "InternalError";
 pub const REQUEST_TOO_LARGE: &str = "RequestTooLarge";

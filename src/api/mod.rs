@@ -57,6 +57,21 @@ pub struct Page {
     pub page_size: i64,
 }
 
+/// One entry of a list request's `Filters` (`DescribeBackupJobs2`, `DescribeRestoreJobs2`):
+/// `Key`, `Operator` (empty = `IN`) and `Values`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Filter {
+    pub key: String,
+    pub operator: String,
+    pub values: Vec<String>,
+}
+
+impl Filter {
+    pub fn new(key: &str, operator: &str, values: &[&str]) -> Filter {
+        Filter { key: key.into(), operator: operator.into(), values: values.iter().map(|v| v.to_string()).collect() }
+    }
+}
+
 crate::param_group! {
     /// Paging of a list request; absent values take the action's defaults (`resolve`).
     pub struct Paging {

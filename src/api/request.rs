@@ -24,6 +24,7 @@
 //! | `raw_text`                | `String`        | the raw value (untrimmed; the handler bounds it) | when non-empty     |
 //! | `group`                   | a `ParamGroup`  | the group's own fields (flat on the wire)        | the group's fields |
 //! | `group_unless(wire)`      | `Option<G>`     | the group, unless parameter `wire` is present    | the group, when `Some` |
+//! | `filters`                 | `Vec<Filter>`   | `Name.N.Key`/`.Operator`/`.Values.M`, or a JSON array of `{Key, Operator, Values}` | flattened, `Name.N.…` |
 //!
 //! Fields are read in declaration order with the same getters the handlers used before, so a
 //! request with one bad parameter gets the same code and message; checks that need the
@@ -48,6 +49,8 @@ pub trait ParamReader {
     /// The raw value, bounded in characters.
     fn bounded(&self, name: &str, min: usize, max: usize) -> Result<Option<String>, Self::Error>;
     fn list(&self, name: &str) -> Result<Vec<String>, Self::Error>;
+    /// Every parameter name present (for the indexed `Name.N.…` forms).
+    fn names(&self) -> Vec<String>;
     /// `MissingParameter` for `name`.
     fn missing(&self, name: &str) -> Self::Error;
     /// `InvalidParameter` for `name`.
@@ -248,6 +251,69 @@ pub mod field {
         pub fn put<G: ParamGroup>(out: &mut Out, _label: &str, v: &Option<G>) {
             if let Some(v) = v {
                 v.put(out)
+            }
+        }
+    }
+
+    /// `Filters.N.Key`, `Filters.N.Operator`, `Filters.N.Values.M` (as the Tea SDK flattens
+    /// them), or the whole list as one JSON string. A filter without `Key` is MissingParameter.
+    pub mod filters {
+        use super::*;
+        use crate::api::Filter;
+        pub fn get<R: ParamReader>(r: &R, name: &str) -> Result<Vec<Filter>, R::Error> {
+            if let Some(raw) = r.opt(name) {
+                return from_json(r, name, &raw);
+            }
+            let prefix = format!("{name}.");
+            let mut ns = std::collections::BTreeSet::new();
+            for k in r.names() {
+                if let Some(rest) = k.strip_prefix(&prefix) {
+                    let n: u32 = rest.split('.').next().unwrap_or("").parse().map_err(|_| r.invalid(&k, "expected Filters.N.Key, Filters.N.Operator or Filters.N.Values.M".into()))?;
+                    ns.insert(n);
+                }
+            }
+            ns.into_iter()
+                .map(|n| {
+                    let key = format!("{name}.{n}.Key");
+                    Ok(Filter {
+                        key: r.opt(&key).ok_or_else(|| r.missing(&key))?,
+                        operator: r.opt(&format!("{name}.{n}.Operator")).unwrap_or_default(),
+                        values: r.list(&format!("{name}.{n}.Values"))?,
+                    })
+                })
+                .collect()
+        }
+        fn from_json<R: ParamReader>(r: &R, name: &str, raw: &str) -> Result<Vec<Filter>, R::Error> {
+            let items: Vec<serde_json::Value> = serde_json::from_str(raw).map_err(|e| r.invalid(name, format!("not a JSON array of {{Key, Operator, Values}}: {e}")))?;
+            items
+                .into_iter()
+                .map(|item| {
+                    let text = |v: &serde_json::Value| match v {
+                        serde_json::Value::String(s) => Some(s.clone()),
+                        serde_json::Value::Number(n) => Some(n.to_string()),
+                        _ => None,
+                    };
+                    let key = item.get("Key").and_then(text).filter(|k| !k.trim().is_empty()).ok_or_else(|| r.missing(&format!("{name}.Key")))?;
+                    let operator = item.get("Operator").and_then(text).unwrap_or_default();
+                    let values = match item.get("Values") {
+                        None | Some(serde_json::Value::Null) => Vec::new(),
+                        Some(serde_json::Value::Array(a)) => a.iter().map(|v| text(v).ok_or_else(|| r.invalid(&format!("{name}.Values"), "items must be strings or numbers".into()))).collect::<Result<_, _>>()?,
+                        Some(v) => vec![text(v).ok_or_else(|| r.invalid(&format!("{name}.Values"), "expected a list of strings".into()))?],
+                    };
+                    Ok(Filter { key: key.trim().to_string(), operator: operator.trim().to_string(), values })
+                })
+                .collect()
+        }
+        pub fn put(out: &mut Out, name: &str, v: &[Filter]) {
+            for (i, f) in v.iter().enumerate() {
+                let n = i + 1;
+                push(out, &format!("{name}.{n}.Key"), &f.key);
+                if !f.operator.is_empty() {
+                    push(out, &format!("{name}.{n}.Operator"), &f.operator);
+                }
+                for (j, value) in f.values.iter().enumerate() {
+                    push(out, &format!("{name}.{n}.Values.{}", j + 1), value);
+                }
             }
         }
     }

@@ -154,6 +154,8 @@ crate::action! {
         /// An empty replication-type vault, to become a mirror with `CreateVaultReplication`.
         replication: bool = "Replication" flag_or(false),
         encryption: Encryption = "encryption" group,
+        /// `true` is refused (400 `WormNotSupported`) until WORM exists; `false` is accepted.
+        worm_enabled: Option<bool> = "WormEnabled" flag,
     }
 }
 
@@ -176,6 +178,8 @@ crate::action! {
         description: Option<String> = "Description" bounded(0, crate::api::DESCRIPTION_MAX),
         /// Bytes/s, 0 = no limit; on a source it applies to its mirror.
         replication_rate_limit: Option<i64> = "ReplicationRateLimit" int,
+        /// `true` is refused (400 `WormNotSupported`) until WORM exists; `false` is accepted.
+        worm_enabled: Option<bool> = "WormEnabled" flag,
     }
 }
 
@@ -192,6 +196,9 @@ crate::action! {
         description: String = "Description" bounded_text(0, crate::api::DESCRIPTION_MAX),
         vault_region_id: String = "VaultRegionId" required,
         source: MirrorSource = "source" group,
+        /// Empty or `LRS` (one copy in the region's location); `ZRS` is refused (400), as
+        /// zone-redundant storage is not offered.
+        redundancy_type: Option<String> = "RedundancyType" optional,
     }
 }
 

@@ -140,6 +140,9 @@ impl ParamReader for Params {
     fn list(&self, name: &str) -> ServerResult<Vec<String>> {
         Params::list(self, name)
     }
+    fn names(&self) -> Vec<String> {
+        self.0.keys().cloned().collect()
+    }
     fn missing(&self, name: &str) -> ServerError {
         ServerError::missing(name)
     }
@@ -181,6 +184,25 @@ mod tests {
         req.encryption.kms_key_id = Some("k".into());
         let back = CreateVaultRequest::from_params(&Params::from_pairs(req.to_params())).unwrap();
         assert_eq!(back, req);
+    }
+
+    /// `Filters` are written flattened (`Filters.N.Key`, `.Operator`, `.Values.M`, as the Tea
+    /// SDK sends them) and read back the same, also from one JSON string.
+    #[test]
+    fn filters_survive_their_own_parameters_and_the_json_form() {
+        use crate::api::backup::DescribeBackupJobsRequest;
+        use crate::api::Filter;
+        let mut req = DescribeBackupJobsRequest { source_type: Some("ECS_FILE".into()), ..Default::default() };
+        req.query.filters = vec![Filter::new("JobId", "IN", &["a", "b"]), Filter::new("CreatedTime", "", &["1"])];
+        let wire = req.to_params();
+        assert!(wire.contains(&("Filters.1.Values.2".to_string(), "b".to_string())), "{wire:?}");
+        assert_eq!(DescribeBackupJobsRequest::from_params(&Params::from_pairs(wire)).unwrap(), req);
+        let json = params(&[("Filters", r#"[{"Key":"JobId","Operator":"IN","Values":["a","b"]},{"Key":"CreatedTime","Values":[1]}]"#)]);
+        assert_eq!(DescribeBackupJobsRequest::from_params(&json).unwrap().query.filters, req.query.filters);
+        let err = DescribeBackupJobsRequest::from_params(&params(&[("Filters.1.Operator", "IN")])).unwrap_err();
+        assert_eq!(err.message, "The parameter Filters.1.Key is required.");
+        let err = DescribeBackupJobsRequest::from_params(&params(&[("Filters.x.Key", "JobId")])).unwrap_err();
+        assert_eq!(err.code, codes::INVALID_PARAMETER);
     }
 
     #[test]

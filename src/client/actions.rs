@@ -86,6 +86,7 @@ impl Client {
             vault_name: name.map(str::to_string),
             description: description.map(str::to_string),
             replication_rate_limit: rate_limit,
+            ..Default::default()
         })
         .await
     }
@@ -100,6 +101,7 @@ impl Client {
             description: description.into(),
             vault_region_id: region_id.into(),
             source: MirrorSource { replication_source_vault_id: source_vault_id.into(), replication_source_region_id: Some(source_region_id.into()), encrypt_type: None },
+            ..Default::default()
         })
         .await
     }
@@ -123,7 +125,7 @@ impl Client {
     }
 
     pub async fn describe_backup_clients(&self, vault_id: Option<&str>) -> R<DescribeBackupClientsResponse> {
-        self.send(&DescribeBackupClientsRequest { paging: Paging::size(1000), vault_id: vault_id.map(str::to_string), client_id: None }).await
+        self.send(&DescribeBackupClientsRequest { paging: Paging::size(1000), vault_id: vault_id.map(str::to_string), client_id: None, ..Default::default() }).await
     }
 
     pub async fn delete_backup_client(&self, client_id: &str) -> R<Value> {
@@ -137,12 +139,13 @@ impl Client {
             source_type: "FILE".into(),
             include: include.to_vec(),
             exclude: exclude.to_vec(),
+            ..Default::default()
         })
         .await
     }
 
     pub async fn describe_backup_jobs(&self, vault_id: Option<&str>, job_id: Option<&str>) -> R<DescribeBackupJobsResponse> {
-        self.send(&DescribeBackupJobsRequest { query: job_query(vault_id, job_id) }).await
+        self.send(&DescribeBackupJobsRequest { query: job_query(vault_id, job_id), ..Default::default() }).await
     }
 
     pub async fn cancel_backup_job(&self, job_id: &str) -> R<Value> {
@@ -161,12 +164,13 @@ impl Client {
             target_path: target_path.into(),
             include: include.to_vec(),
             overwrite,
+            ..Default::default()
         })
         .await
     }
 
     pub async fn describe_restore_jobs(&self, vault_id: Option<&str>, restore_id: Option<&str>) -> R<DescribeRestoreJobsResponse> {
-        self.send(&DescribeRestoreJobsRequest { query: job_query(vault_id, restore_id) }).await
+        self.send(&DescribeRestoreJobsRequest { query: job_query(vault_id, restore_id), ..Default::default() }).await
     }
 
     pub async fn create_verify_job(&self, vault_id: &str, snapshot_id: Option<&str>, read_data: bool) -> R<JobIdResponse> {

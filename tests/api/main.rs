@@ -10,6 +10,7 @@ mod demo_content;
 mod encryption;
 mod panic;
 mod sdk;
+mod sdk_compat;
 mod sqlserver;
 mod sqlserver_demo;
 mod sqlserver_tds;

@@ -2,7 +2,9 @@
 and access key changed. Usage: official_sdks.py ENDPOINT(host:port) KEY_ID KEY_SECRET
 Exits non-zero (with the reason) when any expectation fails."""
 import json
+import os
 import sys
+import tempfile
 import time
 
 from alibabacloud_hbr20170908.client import Client as HbrClient
@@ -109,3 +111,80 @@ for action, params, code in [
 common("DeleteVault", VaultId=mir["VaultId"])
 common("DeleteVault", VaultId=src["VaultId"])
 print("aliyun-python-sdk-core (RPC HMAC-SHA1): ok")
+
+# --- issue 16: SDK users' scripts, through the Tea SDK's typed models ---
+data = tempfile.mkdtemp(prefix="mv-sdk-")
+for i in range(3):
+    with open(os.path.join(data, f"f{i}.txt"), "w") as f:
+        f.write(f"file {i}\n" * (i + 1))
+
+
+def wait_job(job_id):
+    for _ in range(600):
+        r = tea.describe_backup_jobs_2(hbr.DescribeBackupJobs2Request(filters=[hbr.DescribeBackupJobs2RequestFilters(key="JobId", operator="EQUAL", values=[job_id])])).body
+        if r.backup_jobs.backup_job and r.backup_jobs.backup_job[0].status in ("COMPLETE", "FAILED", "CANCELED"):
+            return r.backup_jobs.backup_job[0]
+        time.sleep(0.05)
+    raise AssertionError(f"job {job_id} did not end")
+
+
+# 1. A vault is usable when the call that made it answers: create, then back up at once.
+clients, jobs = [], []
+for i in range(5):
+    v = tea.create_vault(hbr.CreateVaultRequest(vault_region_id="cn-hangzhou", vault_name=f"sdk-quick-{i}")).body
+    c = common("CreateBackupClient", ClientName=f"sdk-quick-{i}", VaultId=v.vault_id, VaultRegionId="cn-hangzhou")
+    job = tea.create_backup_job(hbr.CreateBackupJobRequest(vault_id=v.vault_id, instance_id=c["ClientId"], source_type="File", include=json.dumps([data]))).body
+    assert job.success and job.job_id, job.to_map()
+    clients.append((v.vault_id, c["ClientId"]))
+    jobs.append(job.job_id)
+    time.sleep(1.05 if i < 2 else 0)  # distinct CreatedTime seconds for the first three
+for j in jobs:
+    assert wait_job(j).status == "COMPLETE", j
+
+# 2. DescribeBackupJobs2 Filters / SortDirection / SourceType.
+F = hbr.DescribeBackupJobs2RequestFilters
+r = tea.describe_backup_jobs_2(hbr.DescribeBackupJobs2Request(filters=[F(key="InstanceId", operator="IN", values=[clients[0][1], clients[1][1]])], sort_direction="ASCEND", source_type="ECS_FILE")).body
+assert [b.job_id for b in r.backup_jobs.backup_job] == jobs[:2] and r.total_count == 2, r.to_map()
+r = tea.describe_backup_jobs_2(hbr.DescribeBackupJobs2Request(filters=[F(key="VaultId", operator="EQUAL", values=[clients[2][0]]), F(key="Status", values=["COMPLETE"])])).body
+assert [b.job_id for b in r.backup_jobs.backup_job] == [jobs[2]], r.to_map()
+first = tea.describe_backup_jobs_2(hbr.DescribeBackupJobs2Request(filters=[F(key="JobId", operator="EQUAL", values=[jobs[0]])])).body.backup_jobs.backup_job[0]
+r = tea.describe_backup_jobs_2(hbr.DescribeBackupJobs2Request(filters=[F(key="CreatedTime", operator="GREATER_THAN", values=[str(first.created_time)]), F(key="JobId", operator="IN", values=jobs)], sort_direction="DESCEND")).body
+assert jobs[0] not in [b.job_id for b in r.backup_jobs.backup_job] and r.total_count == 4, r.to_map()
+r = tea.describe_backup_jobs_2(hbr.DescribeBackupJobs2Request(filters=[F(key="PlanId", operator="EQUAL", values=["po-none"])])).body
+assert r.total_count == 0, r.to_map()
+expect_error(lambda: tea.describe_backup_jobs_2(hbr.DescribeBackupJobs2Request(filters=[F(key="Colour", operator="EQUAL", values=["x"])])), "InvalidParameter")
+expect_error(lambda: tea.describe_backup_jobs_2(hbr.DescribeBackupJobs2Request(filters=[F(key="JobId", operator="LIKE", values=["x"])])), "InvalidParameter")
+
+# 4. CreateRestoreJob in the Tea model's shape, then DescribeRestoreJobs2 by Filters.
+vault_id, client_id = clients[0]
+snap = common("DescribeSnapshots", method="GET", VaultId=vault_id)["Snapshots"]["Snapshot"][0]["SnapshotId"]
+target = tempfile.mkdtemp(prefix="mv-sdk-restore-")
+rj = tea.create_restore_job(hbr.CreateRestoreJobRequest(vault_id=vault_id, snapshot_id=snap, restore_type="ECS_FILE", source_type="ECS_FILE",
+                                                         target_instance_id=client_id, target_path=target, include=json.dumps([data]))).body
+assert rj.success and rj.restore_id, rj.to_map()
+RF = hbr.DescribeRestoreJobs2RequestFilters
+for _ in range(600):
+    rr = tea.describe_restore_jobs_2(hbr.DescribeRestoreJobs2Request(filters=[RF(key="JobId", operator="EQUAL", values=[rj.restore_id])], restore_type="ECS_FILE")).body
+    if rr.restore_jobs.restore_job and rr.restore_jobs.restore_job[0].status in ("COMPLETE", "FAILED"):
+        break
+    time.sleep(0.05)
+assert rr.restore_jobs.restore_job[0].status == "COMPLETE", rr.to_map()
+with open(os.path.join(target, data.lstrip("/"), "f2.txt")) as f:
+    assert f.read() == "file 2\n" * 3
+rr = tea.describe_restore_jobs_2(hbr.DescribeRestoreJobs2Request(filters=[RF(key="InstanceId", operator="IN", values=[client_id])])).body
+assert rr.total_count == 1, rr.to_map()
+expect_error(lambda: tea.create_restore_job(hbr.CreateRestoreJobRequest(vault_id=vault_id, snapshot_id=snap, restore_type="ECS_FILE",
+                                                                        target_instance_id="c-nosuchclient", target_path=target + "-x")), "ClientNotFound")
+
+# 5. DescribeBackupClients: the real top-level Clients[].
+bc = tea.describe_backup_clients(hbr.DescribeBackupClientsRequest(client_type="ECS_CLIENT", page_size=100)).body
+ours = [c for c in bc.clients if c.client_id == client_id]
+assert bc.total_count >= 5 and len(bc.clients) >= 5 and ours, bc.to_map()
+assert ours[0].hostname and ours[0].client_version and ours[0].last_heart_beat_time > 0 and ours[0].status == "ACTIVATED", ours[0].to_map()
+
+# 6. No silent WORM.
+expect_error(lambda: tea.update_vault(hbr.UpdateVaultRequest(vault_id=vault_id, worm_enabled=True)), "WormNotSupported")
+expect_error(lambda: tea.create_vault(hbr.CreateVaultRequest(vault_region_id="cn-hangzhou", vault_name="worm", worm_enabled=True)), "WormNotSupported")
+assert tea.update_vault(hbr.UpdateVaultRequest(vault_id=vault_id, worm_enabled=False, description="no worm")).body.success
+expect_error(lambda: tea.create_backup_job(hbr.CreateBackupJobRequest(vault_id=vault_id, instance_id=client_id, source_type="File", include=json.dumps([data]), retention=7)), "InvalidParameter")
+print("tea sdk typed models (issue 16): ok")

@@ -78,6 +78,81 @@ pub struct JobFilter<'a> {
     pub vault_id: Option<&'a str>,
     pub client_id: Option<&'a str>,
     pub status: Option<&'a str>,
+    pub source_type: Option<&'a str>,
+    /// Every condition must hold (the wire's `Filters`).
+    pub conditions: Vec<JobCondition>,
+    /// Oldest first (by `created_time`) instead of newest first.
+    pub ascending: bool,
+}
+
+/// What a job condition compares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JobColumn {
+    JobId,
+    /// Jobs carry no plan yet: every job's plan id is empty.
+    PlanId,
+    VaultId,
+    ClientId,
+    Status,
+    CreatedTime,
+    CompleteTime,
+}
+
+impl JobColumn {
+    fn sql(self) -> &'static str {
+        match self {
+            JobColumn::JobId => "job_id",
+            JobColumn::PlanId => "''",
+            JobColumn::VaultId => "vault_id",
+            JobColumn::ClientId => "client_id",
+            JobColumn::Status => "status",
+            JobColumn::CreatedTime => "created_time",
+            JobColumn::CompleteTime => "complete_time",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JobOp {
+    Eq,
+    Ne,
+    Gt,
+    Ge,
+    Lt,
+    Le,
+    /// Two values, inclusive.
+    Between,
+    In,
+    NotIn,
+}
+
+/// `column op values`, with the value count the operator takes (checked by the caller).
+#[derive(Clone, Debug, PartialEq)]
+pub struct JobCondition {
+    pub column: JobColumn,
+    pub op: JobOp,
+    pub values: Vec<rusqlite::types::Value>,
+}
+
+impl JobCondition {
+    fn push_sql(&self, sql: &mut String, args: &mut Vec<rusqlite::types::Value>) {
+        let col = self.column.sql();
+        let marks = |n: usize| vec!["?"; n].join(", ");
+        let clause = match self.op {
+            JobOp::Eq => format!("{col} = ?"),
+            JobOp::Ne => format!("{col} <> ?"),
+            JobOp::Gt => format!("{col} > ?"),
+            JobOp::Ge => format!("{col} >= ?"),
+            JobOp::Lt => format!("{col} < ?"),
+            JobOp::Le => format!("{col} <= ?"),
+            JobOp::Between => format!("{col} BETWEEN ? AND ?"),
+            JobOp::In => format!("{col} IN ({})", marks(self.values.len())),
+            JobOp::NotIn => format!("{col} NOT IN ({})", marks(self.values.len())),
+        };
+        sql.push_str(" AND ");
+        sql.push_str(&clause);
+        args.extend(self.values.iter().cloned());
+    }
 }
 
 /// A snapshot as catalogued (the location holds the manifest itself).
@@ -139,17 +214,30 @@ impl Catalog {
         Ok(stmt.query_row([job_id], from_row).optional()?)
     }
 
+    /// One page of the jobs of a kind that match every filter, in SQL (indexed by kind and
+    /// creation time, vault or client).
     pub fn list_jobs(&self, kind: JobKind, f: &JobFilter<'_>, page: i64, size: i64) -> CatalogResult<(i64, Vec<JobRow>)> {
+        use rusqlite::types::Value;
         let conn = self.conn();
-        let where_sql = "WHERE kind = ?1 AND (?2 IS NULL OR job_id = ?2) AND (?3 IS NULL OR vault_id = ?3) \
-                         AND (?4 IS NULL OR client_id = ?4) AND (?5 IS NULL OR status = ?5)";
-        let args = params![kind.as_str(), f.job_id, f.vault_id, f.client_id, f.status];
-        let total: i64 = conn.query_row(&format!("SELECT COUNT(*) FROM jobs {where_sql}"), args, |r| r.get(0))?;
+        let mut where_sql = String::from("WHERE kind = ?");
+        let mut args: Vec<Value> = vec![Value::Text(kind.as_str().into())];
+        let equal = [("job_id", f.job_id), ("vault_id", f.vault_id), ("client_id", f.client_id), ("status", f.status), ("source_type", f.source_type)];
+        for (col, v) in equal {
+            if let Some(v) = v {
+                where_sql.push_str(&format!(" AND {col} = ?"));
+                args.push(Value::Text(v.into()));
+            }
+        }
+        for c in &f.conditions {
+            c.push_sql(&mut where_sql, &mut args);
+        }
+        let total: i64 = conn.query_row(&format!("SELECT COUNT(*) FROM jobs {where_sql}"), rusqlite::params_from_iter(args.iter()), |r| r.get(0))?;
+        let order = if f.ascending { "created_time ASC, job_id ASC" } else { "created_time DESC, job_id" };
         let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {COLS} FROM jobs {where_sql} ORDER BY created_time DESC, job_id LIMIT {size} OFFSET {}",
+            "SELECT {COLS} FROM jobs {where_sql} ORDER BY {order} LIMIT {size} OFFSET {}",
             (page - 1).saturating_mul(size)
         ))?;
-        let rows = stmt.query_map(args, from_row)?.collect::<Result<Vec<_>, _>>()?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), from_row)?.collect::<Result<Vec<_>, _>>()?;
         Ok((total, rows))
     }
 

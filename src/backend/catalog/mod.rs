@@ -14,7 +14,7 @@ use std::sync::{Mutex, MutexGuard};
 use rusqlite::Connection;
 
 pub use clients::ClientRow;
-pub use jobs::{JobFilter, JobKind, JobRow, SnapshotRow};
+pub use jobs::{JobColumn, JobCondition, JobFilter, JobKind, JobOp, JobRow, SnapshotRow};
 pub use replication::HistoryRow;
 pub use sqlserver::InstanceRow;
 pub use tasks::TaskRow;

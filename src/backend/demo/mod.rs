@@ -47,6 +47,7 @@ fn mirror_request(source: &str, region: &str, name: &str, description: &str) -> 
         description: description.into(),
         vault_region_id: region.into(),
         source: MirrorSource { replication_source_vault_id: source.into(), ..Default::default() },
+        ..Default::default()
     }
 }
 

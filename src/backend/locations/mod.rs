@@ -5,7 +5,7 @@
 //! (`writer_lock.rs`).
 mod writer_lock;
 
-pub use writer_lock::{LocationLocks, LockError, WriterLock, HEARTBEAT_INTERVAL, LOCK_KEY, STALE_AFTER};
+pub use writer_lock::{host_name, LocationLocks, LockError, WriterLock, HEARTBEAT_INTERVAL, LOCK_KEY, STALE_AFTER};
 
 use crate::backend::catalog::LogFailure;
 use crate::backend::jobs::catalog_snapshot;

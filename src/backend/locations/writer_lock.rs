@@ -79,7 +79,8 @@ pub struct LocationLocks {
     locations: Mutex<Vec<Location>>,
 }
 
-fn host_name() -> String {
+/// This host's name (also `DescribeBackupClients`' `Hostname`: the clients run in the backend).
+pub fn host_name() -> String {
     ["HOSTNAME", "COMPUTERNAME"]
         .iter()
         .find_map(|k| std::env::var(k).ok().filter(|h| !h.trim().is_empty()))

@@ -5,7 +5,7 @@ use crate::api::backup::*;
 use crate::api::error as codes;
 use crate::api::vault::STATUS_CREATED;
 use crate::api::Page;
-use crate::backend::catalog::{JobFilter, JobKind, JobRow, SnapshotRow, VaultRow};
+use crate::backend::catalog::{JobColumn, JobCondition, JobFilter, JobKind, JobOp, JobRow, SnapshotRow, VaultRow};
 use crate::backend::error::{ServerError, ServerResult};
 use crate::backend::catalog::LogFailure;
 use crate::backend::jobs::{catalog_snapshot, percent, Outcome};
@@ -14,6 +14,7 @@ use crate::backend::state::AppState;
 use crate::backend::storage::{BackupRequest, RestoreRequest, StorageError};
 
 use super::clients::mirror_refusal;
+use super::vaults::settled_vault;
 use super::{new_id, vault_row};
 
 /// The one place that decides whether a vault may receive a backup.
@@ -62,9 +63,18 @@ pub(crate) fn storage_error(e: StorageError) -> ServerError {
 
 pub async fn create_backup_job(state: &AppState, r: CreateBackupJobRequest) -> ServerResult<JobIdResponse> {
     type R = CreateBackupJobRequest;
-    let vault = vault_row(state, &r.vault_id)?;
+    let client_id = if r.client_id.is_empty() { r.instance_id } else { r.client_id };
+    if client_id.is_empty() {
+        return Err(ServerError::missing(R::client_id));
+    }
+    if r.retention.is_some() {
+        return Err(ServerError::invalid(R::retention, "retention is not supported yet: snapshots are kept until deleted, so a retention period is refused rather than ignored"));
+    }
+    if r.speed_limit.is_some() {
+        return Err(ServerError::invalid(R::speed_limit, "backup speed limits are not supported yet; a limit is refused rather than ignored"));
+    }
+    let vault = settled_vault(state, &r.vault_id).await?;
     check_backup_target(state, &vault)?;
-    let client_id = r.client_id;
     let client = state
         .catalog
         .client(&client_id)?
@@ -72,7 +82,7 @@ pub async fn create_backup_job(state: &AppState, r: CreateBackupJobRequest) -> S
     if client.vault_id != vault.vault_id {
         return Err(ServerError::invalid(R::client_id, format!("the client {client_id} is attached to {}, not {}", client.vault_id, vault.vault_id)));
     }
-    if !r.source_type.is_empty() && r.source_type != "FILE" {
+    if !r.source_type.is_empty() && !is_file_source(&r.source_type) {
         return Err(ServerError::invalid(R::source_type, "only FILE here; SQL Server databases use CreateSqlServerBackupJob"));
     }
     let include = r.include;
@@ -146,16 +156,97 @@ fn progress_of(j: &JobRow) -> JobProgress {
     }
 }
 
-fn list_jobs(state: &AppState, kind: JobKind, q: JobQuery) -> ServerResult<(Page, Vec<JobRow>)> {
+/// The keys `Filters` takes, matched case-insensitively.
+const FILTER_KEYS: &str = "JobId, PlanId, VaultId, InstanceId, Status, CreatedTime, CompleteTime";
+const FILTER_OPERATORS: &str = "EQUAL, NOT_EQUAL, GREATER_THAN, GREATER_THAN_OR_EQUAL, LESS_THAN, LESS_THAN_OR_EQUAL, BETWEEN, IN";
+
+/// A wire filter as a catalog condition; `None` for a filter without values (no constraint).
+/// An unknown key or operator, a value count the operator does not take, or a time that is not
+/// an integer is 400 InvalidParameter.
+pub(crate) fn job_condition(f: &crate::api::Filter) -> ServerResult<Option<JobCondition>> {
+    use rusqlite::types::Value;
+    let column = match f.key.to_ascii_lowercase().as_str() {
+        "jobid" => JobColumn::JobId,
+        "planid" => JobColumn::PlanId,
+        "vaultid" => JobColumn::VaultId,
+        "instanceid" | "clientid" => JobColumn::ClientId,
+        "status" => JobColumn::Status,
+        "createdtime" => JobColumn::CreatedTime,
+        "completetime" => JobColumn::CompleteTime,
+        _ => return Err(ServerError::invalid("Filters.N.Key", format!("unknown key {:?}; expected one of {FILTER_KEYS}", f.key))),
+    };
+    let op_name = if f.operator.is_empty() { "IN".to_string() } else { f.operator.to_ascii_uppercase() };
+    let n = f.values.len();
+    let op = match op_name.as_str() {
+        "EQUAL" if n > 1 => JobOp::In,
+        "NOT_EQUAL" if n > 1 => JobOp::NotIn,
+        "EQUAL" => JobOp::Eq,
+        "NOT_EQUAL" => JobOp::Ne,
+        "GREATER_THAN" => JobOp::Gt,
+        "GREATER_THAN_OR_EQUAL" => JobOp::Ge,
+        "LESS_THAN" => JobOp::Lt,
+        "LESS_THAN_OR_EQUAL" => JobOp::Le,
+        "BETWEEN" => JobOp::Between,
+        "IN" => JobOp::In,
+        _ => return Err(ServerError::invalid("Filters.N.Operator", format!("unknown operator {:?}; expected one of {FILTER_OPERATORS}", f.operator))),
+    };
+    if n == 0 {
+        return Ok(None);
+    }
+    let wanted = match op {
+        JobOp::Between => Some(2),
+        JobOp::Gt | JobOp::Ge | JobOp::Lt | JobOp::Le => Some(1),
+        _ => None,
+    };
+    if let Some(w) = wanted {
+        if n != w {
+            return Err(ServerError::invalid("Filters.N.Values", format!("{op_name} on {} takes {w} value(s), got {n}", f.key)));
+        }
+    }
+    let values = f
+        .values
+        .iter()
+        .map(|v| match column {
+            JobColumn::CreatedTime | JobColumn::CompleteTime => v
+                .trim()
+                .parse::<i64>()
+                .map(Value::Integer)
+                .map_err(|_| ServerError::invalid("Filters.N.Values", format!("{} takes UNIX seconds, got {v:?}", f.key))),
+            _ => Ok(Value::Text(v.trim().to_string())),
+        })
+        .collect::<ServerResult<Vec<_>>>()?;
+    Ok(Some(JobCondition { column, op, values }))
+}
+
+/// `SortDirection`: true for oldest first.
+fn ascending(sort: Option<&str>) -> ServerResult<bool> {
+    match sort.map(str::to_ascii_uppercase).as_deref() {
+        None | Some("DESC") | Some("DESCEND") | Some("DESCENDING") => Ok(false),
+        Some("ASC") | Some("ASCEND") | Some("ASCENDING") => Ok(true),
+        Some(_) => Err(ServerError::invalid(JobQuery::sort_direction, "expected ASC (ASCEND) or DESC (DESCEND)")),
+    }
+}
+
+fn list_jobs(state: &AppState, kind: JobKind, q: JobQuery, source_type: Option<&str>) -> ServerResult<(Page, Vec<JobRow>)> {
     let (page_number, page_size) = q.paging.resolve(10);
     let job_id = q.job_id.or(q.restore_id);
-    let f = JobFilter { job_id: job_id.as_deref(), vault_id: q.vault_id.as_deref(), client_id: q.client_id.as_deref(), status: q.status.as_deref() };
+    let conditions = q.filters.iter().map(job_condition).filter_map(Result::transpose).collect::<ServerResult<Vec<_>>>()?;
+    let source_type = source_type.map(stored_source_type);
+    let f = JobFilter {
+        job_id: job_id.as_deref(),
+        vault_id: q.vault_id.as_deref(),
+        client_id: q.client_id.as_deref(),
+        status: q.status.as_deref(),
+        source_type: source_type.as_deref(),
+        conditions,
+        ascending: ascending(q.sort_direction.as_deref())?,
+    };
     let (total, rows) = state.catalog.list_jobs(kind, &f, page_number, page_size)?;
     Ok((Page { total_count: total, page_number, page_size }, rows))
 }
 
 pub fn describe_backup_jobs(state: &AppState, r: DescribeBackupJobsRequest) -> ServerResult<DescribeBackupJobsResponse> {
-    let (page, rows) = list_jobs(state, JobKind::Backup, r.query)?;
+    let (page, rows) = list_jobs(state, JobKind::Backup, r.query, r.source_type.as_deref())?;
     let backup_job = rows
         .iter()
         .map(|j| {
@@ -166,6 +257,7 @@ pub fn describe_backup_jobs(state: &AppState, r: DescribeBackupJobsRequest) -> S
                 job_id: j.job_id.clone(),
                 vault_id: j.vault_id.clone(),
                 client_id: j.client_id.clone(),
+                instance_id: j.client_id.clone(),
                 source_type: j.source_type.clone(),
                 snapshot_id: j.snapshot_id.clone(),
                 include: serde_json::from_value(include).unwrap_or_default(),
@@ -211,7 +303,8 @@ pub(crate) fn snapshot_wire(s: SnapshotRow) -> Snapshot {
 pub fn describe_snapshots(state: &AppState, r: DescribeSnapshotsRequest) -> ServerResult<DescribeSnapshotsResponse> {
     let vault = vault_row(state, &r.vault_id)?;
     let (page_number, page_size) = r.paging.resolve(50);
-    let mut rows = state.catalog.list_snapshots(&vault.vault_id, r.client_id.as_deref(), r.source_type.as_deref())?;
+    let source_type = r.source_type.as_deref().map(stored_source_type);
+    let mut rows = state.catalog.list_snapshots(&vault.vault_id, r.client_id.as_deref(), source_type.as_deref())?;
     rows.reverse(); // newest first
     let total = rows.len() as i64;
     let snapshot = rows.into_iter().skip(Params::offset(page_number, page_size)).take(page_size as usize).map(snapshot_wire).collect();
@@ -225,16 +318,28 @@ pub(crate) fn rerooted(target: &Path, original: &str) -> PathBuf {
 
 pub async fn create_restore_job(state: &AppState, r: CreateRestoreJobRequest) -> ServerResult<CreateRestoreJobResponse> {
     type R = CreateRestoreJobRequest;
-    let vault = vault_row(state, &r.vault_id)?;
+    let vault = settled_vault(state, &r.vault_id).await?;
     check_usable(state, &vault)?;
     let snapshot_id = r.snapshot_id;
     let snap = state
         .catalog
         .snapshot(&vault.vault_id, &snapshot_id)?
         .ok_or_else(|| ServerError::not_found(codes::SNAPSHOT_NOT_FOUND, format!("The snapshot {snapshot_id} is not in the vault {}.", vault.vault_id)))?;
-    if (!r.restore_type.is_empty() && r.restore_type != "FILE") || snap.source_type != "FILE" {
-        return Err(ServerError::invalid(R::restore_type, "file restores take FILE snapshots; SQL Server databases use CreateSqlServerRestore"));
+    for (wire, t) in [(R::restore_type, &r.restore_type), (R::source_type, &r.source_type)] {
+        if (!t.is_empty() && !is_file_source(t)) || snap.source_type != "FILE" {
+            return Err(ServerError::invalid(wire, "file restores take FILE snapshots; SQL Server databases use CreateSqlServerRestore"));
+        }
     }
+    if !r.exclude.is_empty() {
+        return Err(ServerError::invalid(R::exclude, "excluding paths from a restore is not supported yet; name the paths to restore in Include"));
+    }
+    let target_client = match &r.target_instance_id {
+        Some(id) => {
+            state.catalog.client(id)?.ok_or_else(|| ServerError::not_found(codes::CLIENT_NOT_FOUND, format!("The backup client {id} does not exist.")))?;
+            id.clone()
+        }
+        None => String::new(),
+    };
     let target = clean_absolute(R::target_path, &r.target_path)?;
     let include = r.include;
     for i in &include {
@@ -251,7 +356,7 @@ pub async fn create_restore_job(state: &AppState, r: CreateRestoreJobRequest) ->
         }
     }
     let job_id = new_id("r");
-    state.catalog.insert_job(JobKind::Restore, &job_id, &vault.vault_id, "", "FILE", &snapshot_id, &serde_json::json!({"TargetPath": target, "Include": include, "Overwrite": overwrite}).to_string())?;
+    state.catalog.insert_job(JobKind::Restore, &job_id, &vault.vault_id, &target_client, "FILE", &snapshot_id, &serde_json::json!({"TargetPath": target, "Include": include, "Overwrite": overwrite}).to_string())?;
     let st = state.clone();
     state.jobs.spawn(state, job_id.clone(), vault.vault_id.clone(), move |progress| async move {
         let repo = st.hub.repo(&vault.region_id, &vault.vault_id).await?;
@@ -263,7 +368,7 @@ pub async fn create_restore_job(state: &AppState, r: CreateRestoreJobRequest) ->
 }
 
 pub fn describe_restore_jobs(state: &AppState, r: DescribeRestoreJobsRequest) -> ServerResult<DescribeRestoreJobsResponse> {
-    let (page, rows) = list_jobs(state, JobKind::Restore, r.query)?;
+    let (page, rows) = list_jobs(state, JobKind::Restore, r.query, r.restore_type.as_deref())?;
     let restore_job = rows
         .iter()
         .map(|j| {
@@ -275,6 +380,7 @@ pub fn describe_restore_jobs(state: &AppState, r: DescribeRestoreJobsRequest) ->
                 snapshot_id: j.snapshot_id.clone(),
                 restore_type: j.source_type.clone(),
                 target_path: params["TargetPath"].as_str().unwrap_or_default().to_string(),
+                target_instance_id: j.client_id.clone(),
                 failed_files: serde_json::from_value(result["failed_files"].clone()).unwrap_or_default(),
                 metadata_not_applied: serde_json::from_value(result["metadata_not_applied"].clone()).unwrap_or_default(),
                 job: progress_of(j),
@@ -285,7 +391,7 @@ pub fn describe_restore_jobs(state: &AppState, r: DescribeRestoreJobsRequest) ->
 }
 
 pub async fn create_verify_job(state: &AppState, r: CreateVerifyJobRequest) -> ServerResult<JobIdResponse> {
-    let vault = vault_row(state, &r.vault_id)?;
+    let vault = settled_vault(state, &r.vault_id).await?;
     check_usable(state, &vault)?;
     let snapshot_id = r.snapshot_id;
     if let Some(s) = &snapshot_id {
@@ -307,7 +413,7 @@ pub async fn create_verify_job(state: &AppState, r: CreateVerifyJobRequest) -> S
 }
 
 pub fn describe_verify_jobs(state: &AppState, r: DescribeVerifyJobsRequest) -> ServerResult<DescribeVerifyJobsResponse> {
-    let (page, rows) = list_jobs(state, JobKind::Verify, r.query)?;
+    let (page, rows) = list_jobs(state, JobKind::Verify, r.query, None)?;
     let verify_job = rows
         .iter()
         .map(|j| {

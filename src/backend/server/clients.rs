@@ -4,7 +4,8 @@ use crate::api::client::*;
 use crate::api::error as codes;
 use crate::api::vault::STATUS_INITIALIZING;
 use crate::api::{Page, DESCRIPTION_MAX};
-use crate::backend::catalog::{ClientRow, NewVault};
+use crate::backend::catalog::{now, ClientRow, NewVault};
+use crate::backend::locations::host_name;
 use crate::backend::error::{ServerError, ServerResult};
 use crate::backend::params::{check_bounded, Params};
 use crate::backend::state::AppState;
@@ -15,7 +16,7 @@ use super::{new_id, vault_row};
 pub async fn create_client(state: &AppState, r: CreateBackupClientRequest) -> ServerResult<CreateBackupClientResponse> {
     type R = CreateBackupClientRequest;
     let name = r.client_name;
-    let client_type = if r.client_type.is_empty() { "FILE".to_string() } else { r.client_type };
+    let client_type = if r.client_type.is_empty() { "FILE".to_string() } else { crate::api::backup::stored_source_type(&r.client_type) };
     if client_type != "FILE" && client_type != "SQLSERVER" {
         return Err(ServerError::invalid(R::client_type, "expected FILE or SQLSERVER"));
     }
@@ -56,7 +57,7 @@ pub async fn create_client(state: &AppState, r: CreateBackupClientRequest) -> Se
     };
     let row = ClientRow { client_id: client_id.clone(), client_name: name, vault_id: vault_id.clone(), client_type, status: "ACTIVATED".into(), ..Default::default() };
     state.catalog.insert_client(&row, Some(&vault))?;
-    spawn_init(state, vault_id.clone(), region, KeySource::Key(key), encrypt_type, kms_key_id)?;
+    spawn_init(state, vault_id.clone(), region, KeySource::Key(key), encrypt_type, kms_key_id).await?;
     Ok(CreateBackupClientResponse { client_id, vault_id })
 }
 
@@ -73,11 +74,33 @@ pub fn describe_clients(state: &AppState, r: DescribeBackupClientsRequest) -> Se
     if let Some(id) = r.client_id {
         rows.retain(|c| c.client_id == id);
     }
+    let named: Vec<&String> = r.client_ids.iter().chain(&r.instance_ids).collect();
+    if !named.is_empty() {
+        rows.retain(|c| named.contains(&&c.client_id));
+    }
     let total = rows.len() as i64;
+    let rows: Vec<ClientRow> = rows.into_iter().skip(Params::offset(page_number, page_size)).take(page_size as usize).collect();
+    let (host, version, t) = (host_name(), env!("CARGO_PKG_VERSION"), now());
+    let mut clients = Vec::with_capacity(rows.len());
+    for c in &rows {
+        let protected = state.catalog.latest_snapshot_for_client(&c.vault_id, &c.client_id, &c.client_type)?.is_some();
+        clients.push(ClientInfo {
+            client_id: c.client_id.clone(),
+            client_type: c.client_type.clone(),
+            status: c.status.clone(),
+            hostname: host.clone(),
+            client_version: version.into(),
+            max_client_version: version.into(),
+            last_heart_beat_time: t,
+            created_time: c.created_time,
+            updated_time: c.created_time,
+            instance_id: c.client_id.clone(),
+            instance_name: c.client_name.clone(),
+            backup_status: if protected { "PROTECTED" } else { "UNPROTECTED" }.into(),
+        });
+    }
     let backup_client = rows
         .into_iter()
-        .skip(Params::offset(page_number, page_size))
-        .take(page_size as usize)
         .map(|c| BackupClient {
             client_id: c.client_id,
             client_name: c.client_name,
@@ -88,7 +111,7 @@ pub fn describe_clients(state: &AppState, r: DescribeBackupClientsRequest) -> Se
             created_time: c.created_time,
         })
         .collect();
-    Ok(DescribeBackupClientsResponse { page: Page { total_count: total, page_number, page_size }, backup_clients: BackupClients { backup_client } })
+    Ok(DescribeBackupClientsResponse { page: Page { total_count: total, page_number, page_size }, backup_clients: BackupClients { backup_client }, clients })
 }
 
 pub fn delete_client(state: &AppState, r: DeleteBackupClientRequest) -> ServerResult<serde_json::Value> {

@@ -513,7 +513,7 @@ fn restore_wire(j: &JobRow) -> Restore {
 
 pub fn describe_restores(state: &AppState, r: DescribeSqlServerRestoresRequest) -> ServerResult<DescribeRestoresResponse> {
     let (page_number, page_size) = r.paging.resolve(10);
-    let f = crate::backend::catalog::JobFilter { job_id: r.restore_id.as_deref(), vault_id: r.vault_id.as_deref(), client_id: r.cluster_id.as_deref(), status: r.status.as_deref() };
+    let f = crate::backend::catalog::JobFilter { job_id: r.restore_id.as_deref(), vault_id: r.vault_id.as_deref(), client_id: r.cluster_id.as_deref(), status: r.status.as_deref(), ..Default::default() };
     let (total, rows) = state.catalog.list_jobs(JobKind::SqlRestore, &f, page_number, page_size)?;
     Ok(DescribeRestoresResponse { page: Page { total_count: total, page_number, page_size }, restores: Restores { restore: rows.iter().map(restore_wire).collect() } })
 }

@@ -9,10 +9,40 @@ use crate::backend::storage::DataKey;
 
 use super::{new_id, vault_row};
 
+/// How long a call that creates a vault waits for its initialisation before answering (a
+/// reachable location takes milliseconds), and how long a job aimed at a vault that is still
+/// `INITIALIZING` waits for it. After that the call answers as before (`INITIALIZING`,
+/// `VaultNotReady`).
+pub(crate) const INIT_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The vault's row once it is no longer `INITIALIZING`, or as it is after `INIT_WAIT`; 404 when
+/// it does not exist.
+pub(crate) async fn settled_vault(state: &AppState, vault_id: &str) -> ServerResult<VaultRow> {
+    let deadline = tokio::time::Instant::now() + INIT_WAIT;
+    loop {
+        let v = vault_row(state, vault_id)?;
+        if v.status != STATUS_INITIALIZING || tokio::time::Instant::now() >= deadline {
+            return Ok(v);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+}
+
 /// A new vault's name must not be blank.
 pub(crate) fn check_not_blank(wire: &str, name: &str) -> ServerResult<()> {
     if name.trim().is_empty() {
         return Err(ServerError::invalid(wire, "must not be blank"));
+    }
+    Ok(())
+}
+
+/// `WormEnabled=true` is refused until WORM exists (never accepted without protection).
+pub(crate) fn check_no_worm(worm_enabled: Option<bool>) -> ServerResult<()> {
+    if worm_enabled == Some(true) {
+        return Err(ServerError::bad_request(
+            codes::WORM_NOT_SUPPORTED,
+            "WormEnabled=true is not supported yet: this backend cannot yet keep snapshots from deletion, so it refuses rather than promise it. Send WormEnabled=false or leave it out.",
+        ));
     }
     Ok(())
 }
@@ -43,14 +73,15 @@ pub(crate) fn encryption(state: &AppState, e: Encryption) -> ServerResult<(Strin
     }
 }
 
-/// Initialises a vault's repository in its region's location in the background:
-/// `INITIALIZING` → `CREATED`, or `ERROR` with the reason; the task reports the same.
-pub(crate) fn spawn_init(state: &AppState, vault_id: String, region: String, key: KeySource, encrypt_type: String, kms_key_id: String) -> ServerResult<String> {
+/// Initialises a vault's repository in its region's location: `INITIALIZING` → `CREATED`, or
+/// `ERROR` with the reason; the task reports the same. Waits for it up to `INIT_WAIT`, so the
+/// vault is usable when the creating call answers; a slower location finishes in the background.
+pub(crate) async fn spawn_init(state: &AppState, vault_id: String, region: String, key: KeySource, encrypt_type: String, kms_key_id: String) -> ServerResult<String> {
     let task_id = new_id("t");
     state.catalog.insert_task(&task_id, &format!("initialize vault {vault_id}"))?;
     let st = state.clone();
     let tid = task_id.clone();
-    tokio::spawn(async move {
+    let init = tokio::spawn(async move {
         let result = async {
             let data_key = match key {
                 KeySource::Key(k) => k,
@@ -72,6 +103,9 @@ pub(crate) fn spawn_init(state: &AppState, vault_id: String, region: String, key
         }
         st.replicator.wake();
     });
+    if tokio::time::timeout(INIT_WAIT, init).await.is_err() {
+        tracing::info!(task_id = %task_id, "vault initialisation still running; answering with INITIALIZING");
+    }
     Ok(task_id)
 }
 
@@ -84,6 +118,7 @@ pub(crate) enum KeySource {
 pub async fn create_vault(state: &AppState, r: CreateVaultRequest) -> ServerResult<CreateVaultResponse> {
     type R = CreateVaultRequest;
     check_not_blank(R::vault_name, &r.vault_name)?;
+    check_no_worm(r.worm_enabled)?;
     check_region(state, &r.vault_region_id)?;
     let (name, description, region) = (r.vault_name, r.description, r.vault_region_id);
     if !r.vault_type.is_empty() && r.vault_type != "STANDARD" {
@@ -104,14 +139,15 @@ pub async fn create_vault(state: &AppState, r: CreateVaultRequest) -> ServerResu
         historical_start_time: 0,
         status: STATUS_INITIALIZING,
     })?;
-    let task_id = spawn_init(state, vault_id.clone(), region, KeySource::Key(key), encrypt_type, kms_key_id)?;
+    let task_id = spawn_init(state, vault_id.clone(), region, KeySource::Key(key), encrypt_type, kms_key_id).await?;
     Ok(CreateVaultResponse { vault_id, task_id })
 }
 
 /// Checks the rules a mirror must satisfy against its source; returns the source row.
-fn check_mirror_source(state: &AppState, m: &MirrorSource, target_region: &str) -> ServerResult<VaultRow> {
+/// A source still `INITIALIZING` is waited for (`settled_vault`).
+async fn check_mirror_source(state: &AppState, m: &MirrorSource, target_region: &str) -> ServerResult<VaultRow> {
     let source_id = &m.replication_source_vault_id;
-    let source = vault_row(state, source_id)?;
+    let source = settled_vault(state, source_id).await?;
     if let Some(r) = &m.replication_source_region_id {
         if *r != source.region_id {
             return Err(ServerError::invalid(MirrorSource::replication_source_region_id, format!("the vault {source_id} is in {}, not {r}", source.region_id)));
@@ -152,9 +188,12 @@ fn one_mirror_conflict(source_id: &str) -> ServerError {
 
 pub async fn create_replication_vault(state: &AppState, r: CreateReplicationVaultRequest) -> ServerResult<CreateReplicationVaultResponse> {
     check_not_blank(CreateReplicationVaultRequest::vault_name, &r.vault_name)?;
+    if let Some(t) = r.redundancy_type.as_deref().filter(|t| !t.eq_ignore_ascii_case("LRS")) {
+        return Err(ServerError::invalid(CreateReplicationVaultRequest::redundancy_type, format!("{t:?} is not offered: a mirror vault is one copy (LRS) in its region's location")));
+    }
     check_region(state, &r.vault_region_id)?;
     let (name, description, region) = (r.vault_name, r.description, r.vault_region_id);
-    let source = check_mirror_source(state, &r.source, &region)?;
+    let source = check_mirror_source(state, &r.source, &region).await?;
     let vault_id = new_id("v");
     let start = now() + state.settings.historical_sync_delay.as_secs() as i64;
     let inserted = state.catalog.insert_vault(&NewVault {
@@ -189,7 +228,8 @@ pub async fn create_replication_vault(state: &AppState, r: CreateReplicationVaul
         KeySource::SourceVault { region: source.region_id.clone(), vault_id: source.vault_id.clone() },
         source.encrypt_type.clone(),
         source.kms_key_id.clone(),
-    )?;
+    )
+    .await?;
     tracing::info!(source = %source.vault_id, mirror = %vault_id, "mirror vault created");
     Ok(CreateReplicationVaultResponse { vault_id, task_id })
 }
@@ -198,8 +238,8 @@ pub async fn create_replication_vault(state: &AppState, r: CreateReplicationVaul
 /// the source's mirror.
 pub async fn create_vault_replication(state: &AppState, r: CreateVaultReplicationRequest) -> ServerResult<TaskIdResponse> {
     let target_id = r.replication_target_vault_id;
-    let target = vault_row(state, &target_id)?;
-    let source = check_mirror_source(state, &r.source, &target.region_id)?;
+    let target = settled_vault(state, &target_id).await?;
+    let source = check_mirror_source(state, &r.source, &target.region_id).await?;
     if !target.is_mirror {
         return Err(ServerError::invalid(CreateVaultReplicationRequest::replication_target_vault_id, "the target must be created with CreateVault Replication=true"));
     }
@@ -239,7 +279,8 @@ pub async fn create_vault_replication(state: &AppState, r: CreateVaultReplicatio
         KeySource::SourceVault { region: source.region_id, vault_id: source.vault_id },
         source.encrypt_type,
         source.kms_key_id,
-    )?;
+    )
+    .await?;
     Ok(TaskIdResponse { task_id })
 }
 
@@ -260,6 +301,7 @@ pub fn update_vault(state: &AppState, r: UpdateVaultRequest) -> ServerResult<ser
     type R = UpdateVaultRequest;
     let vault_id = r.vault_id;
     let v = vault_row(state, &vault_id)?;
+    check_no_worm(r.worm_enabled)?;
     let (name, description, rate) = (r.vault_name, r.description, r.replication_rate_limit);
     if let Some(r) = rate {
         if r < 0 {
