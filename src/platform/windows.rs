@@ -228,3 +228,14 @@ pub fn data_extents(_file: &File, len: u64) -> io::Result<Vec<(u64, u64)>> {
 pub fn hard_link(original: &Path, link: &Path) -> io::Result<()> {
     std::fs::hard_link(original, link)
 }
+
+/// File flags are not recorded on Windows (the attributes hidden, system, archive are not
+/// kept yet): always none.
+pub fn file_flags(_path: &Path, _md: &Metadata) -> io::Result<u32> {
+    Ok(0)
+}
+
+/// File flags cannot be set on Windows: `Unsupported` (noted in the restore's not-applied list).
+pub fn set_file_flags(_path: &Path, _flags: u32) -> io::Result<()> {
+    Err(io::Error::new(io::ErrorKind::Unsupported, "file flags are not supported on Windows"))
+}
