@@ -19,7 +19,7 @@
 //! | `free_disk` (bench) | `statvfs` | same | `None` (not reported) |
 //! | `terminate` (bench's child server) | `kill(SIGTERM)` | same | `Child::kill` (TerminateProcess: no graceful shutdown) |
 //! | `shutdown_requested` (`serve`) | Ctrl-C or SIGTERM | same | Ctrl-C |
-//! | `special_kind` / `unix_meta` (FIFOs, sockets, devices; uid, gid, rdev, links, allocated bytes, atime) | `FileTypeExt` / `MetadataExt` | same | `None` / all zero: no special files, no owner ids; hard links are not detected (inode 0) |
+//! | `special_kind` / `unix_meta` (FIFOs, sockets, devices; uid, gid, rdev, links, allocated bytes, atime) | `FileTypeExt` / `MetadataExt` | same | `None` / all zero but the atime (`accessed()`): no special files, no owner ids; hard links are not detected (inode 0) |
 //! | `user_name` / `group_name` / `uid_of` / `gid_of` (owner names, for restoring on another host) | `getpwuid_r`, `getgrgid_r`, `getpwnam_r`, `getgrnam_r` | same | `None` |
 //! | `privileged` / `process_owner` (may set any owner, create devices; the owner new files get) | effective uid 0 / `geteuid`, `getegid` | same | `false` / `None` |
 //! | `lchown` (restore owner, not following symlinks) | `lchown` | same | `Unsupported` (noted in the restore's not-applied list); the security descriptor is not recorded yet |

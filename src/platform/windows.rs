@@ -163,9 +163,11 @@ pub fn special_kind(_md: &Metadata) -> Option<super::SpecialKind> {
     None
 }
 
-/// Nothing recorded: no owner ids, no link count, no allocated bytes (all zero).
-pub fn unix_meta(_md: &Metadata) -> super::UnixMeta {
-    super::UnixMeta::default()
+/// Only the access time; no owner ids, no link count, no allocated bytes (zero). (All zero, the
+/// restore would set every atime to 1970.)
+pub fn unix_meta(md: &Metadata) -> super::UnixMeta {
+    let (atime, atime_nsec) = md.accessed().map(unix_time).unwrap_or((0, 0));
+    super::UnixMeta { atime, atime_nsec, ..super::UnixMeta::default() }
 }
 
 /// No unix user names.
