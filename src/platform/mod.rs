@@ -20,7 +20,7 @@
 //! | `terminate` (bench's child server) | `kill(SIGTERM)` | same | `Child::kill` (TerminateProcess: no graceful shutdown) |
 //! | `shutdown_requested` (`serve`) | Ctrl-C or SIGTERM | same | Ctrl-C |
 //! | `process_alive` (location writer lock: is the holder on this host still running) | `kill(pid, 0)` | same | always false: a lock of the same data dir is taken over as after a crash |
-//! | `special_kind` / `unix_meta` (FIFOs, sockets, devices; uid, gid, rdev, links, allocated bytes, atime) | `FileTypeExt` / `MetadataExt` | same | `None` / all zero: no special files, no owner ids; hard links are not detected (inode 0) |
+//! | `special_kind` / `unix_meta` (FIFOs, sockets, devices; uid, gid, rdev, links, allocated bytes, atime) | `FileTypeExt` / `MetadataExt` | same | `None` / all zero but the atime (`accessed()`): no special files, no owner ids; hard links are not detected (inode 0) |
 //! | `user_name` / `group_name` / `uid_of` / `gid_of` (owner names, for restoring on another host) | `getpwuid_r`, `getgrgid_r`, `getpwnam_r`, `getgrnam_r` | same | `None` |
 //! | `privileged` / `process_owner` (may set any owner, create devices; the owner new files get) | effective uid 0 / `geteuid`, `getegid` | same | `false` / `None` |
 //! | `lchown` (restore owner, not following symlinks) | `lchown` | same | `Unsupported` (noted in the restore's not-applied list); the security descriptor is not recorded yet |
@@ -28,8 +28,8 @@
 //! | `make_special` (restore FIFOs and device nodes; a socket is never recreated) | `mkfifo` / `mknod` (devices need privilege) | same | `Unsupported` |
 //! | `data_extents` (sparse files: backup reads only the data ranges) | `lseek(SEEK_DATA/SEEK_HOLE)`; a filesystem without them: the whole file is data | same (APFS has them) | the whole file is data |
 //! | `hard_link` (restore files that shared an inode) | `link` | same | `std::fs::hard_link` (NTFS) |
+//! | `file_flags` / `set_file_flags` (the `flags` bits: `S i a d A D T`, restored last) | `FS_IOC_GETFLAGS`/`FS_IOC_SETFLAGS` on regular files and directories (`i`, `a` need `CAP_LINUX_IMMUTABLE`); a filesystem without flags: none | `st_flags` / `lchflags`, `UF_NODUMP`, `UF_IMMUTABLE`, `UF_APPEND` only | none recorded / `Unsupported` (file attributes are not kept) |
 //!
-//! File flags (`chattr`/`chflags`) are not recorded on any platform yet.
 //!
 //! `copy_file_range` is not used (the local mirror copy reads pieces with plain `read`). The
 //! bench's `/proc` readings (`proc_rss`, `machine`, dropping caches) are plain file reads that
@@ -89,6 +89,29 @@ pub struct UnixMeta {
     pub allocated: u64,
     pub atime: i64,
     pub atime_nsec: u32,
+}
+
+/// The file flags a snapshot records (`file_flags` / `set_file_flags`), as the Linux `FS_*_FL`
+/// bits (`chattr` letter in brackets); macOS maps `UF_NODUMP`, `UF_IMMUTABLE`, `UF_APPEND` to
+/// them. Other flags (compression, no-COW, encryption, casefold, the ext4 extent flag, …) are
+/// not recorded.
+pub mod flags {
+    /// Synchronous updates (`S`).
+    pub const SYNC: u32 = 0x0000_0008;
+    /// Immutable (`i`); setting it needs `CAP_LINUX_IMMUTABLE`.
+    pub const IMMUTABLE: u32 = 0x0000_0010;
+    /// Append only (`a`); setting it needs `CAP_LINUX_IMMUTABLE`.
+    pub const APPEND: u32 = 0x0000_0020;
+    /// Not to be dumped (`d`).
+    pub const NODUMP: u32 = 0x0000_0040;
+    /// No atime updates (`A`).
+    pub const NOATIME: u32 = 0x0000_0080;
+    /// Synchronous directory updates (`D`).
+    pub const DIRSYNC: u32 = 0x0001_0000;
+    /// Top of a directory hierarchy, for the block allocator (`T`).
+    pub const TOPDIR: u32 = 0x0002_0000;
+    /// Every bit above.
+    pub const RECORDED: u32 = SYNC | IMMUTABLE | APPEND | NODUMP | NOATIME | DIRSYNC | TOPDIR;
 }
 
 /// Writes a file readable by its owner only (0600 where there are mode bits, see

@@ -334,6 +334,129 @@ pub fn hard_link(original: &Path, link: &Path) -> io::Result<()> {
     std::fs::hard_link(original, link)
 }
 
+/// The file flags of `path` (lstat `md`) that a snapshot records (`super::flags::RECORDED`, as
+/// Linux `FS_*_FL` bits): on Linux from `FS_IOC_GETFLAGS` on regular files and directories (a
+/// filesystem without flags gives none); on macOS the `st_flags` `UF_NODUMP`, `UF_IMMUTABLE`,
+/// `UF_APPEND` mapped to those bits; none elsewhere.
+pub fn file_flags(path: &Path, md: &Metadata) -> io::Result<u32> {
+    #[cfg(target_os = "linux")]
+    {
+        if !(md.is_file() || md.is_dir()) {
+            return Ok(0);
+        }
+        let f = open_for_flags(path)?;
+        match get_flags(&f) {
+            Ok(v) => Ok(v & super::flags::RECORDED),
+            Err(e) if flags_unsupported(&e) => Ok(0),
+            Err(e) => Err(e),
+        }
+    }
+    #[cfg(target_os = "macos")]
+    {
+        let _ = path;
+        use std::os::macos::fs::MetadataExt as _;
+        Ok(mac_flags::to_recorded(md.st_flags()))
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "macos")))]
+    {
+        let _ = (path, md);
+        Ok(0)
+    }
+}
+
+/// Sets the recorded file flags (`super::flags::RECORDED` bits) of `path` to `flags`, keeping
+/// its other flags. `FS_IMMUTABLE_FL` and `FS_APPEND_FL` need `CAP_LINUX_IMMUTABLE` (root).
+/// Call it last: an immutable or append-only file refuses every later change.
+pub fn set_file_flags(path: &Path, flags: u32) -> io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        let f = open_for_flags(path)?;
+        let current = match get_flags(&f) {
+            Ok(v) => v,
+            Err(e) if flags_unsupported(&e) && flags == 0 => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        let want = (current & !super::flags::RECORDED) | (flags & super::flags::RECORDED);
+        if want == current {
+            return Ok(());
+        }
+        use std::os::fd::AsRawFd;
+        let v = want as libc::c_int;
+        // SAFETY: FS_IOC_SETFLAGS reads one int from a pointer valid for the call, on a
+        // descriptor owned by `f`.
+        if unsafe { libc::ioctl(f.as_raw_fd(), libc::FS_IOC_SETFLAGS, &v as *const libc::c_int) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+    #[cfg(target_os = "macos")]
+    {
+        use std::os::macos::fs::MetadataExt as _;
+        let current = std::fs::symlink_metadata(path)?.st_flags();
+        let want = (current & !mac_flags::MASK) | mac_flags::from_recorded(flags);
+        if want == current {
+            return Ok(());
+        }
+        let c = std::ffi::CString::new(path.as_os_str().as_bytes()).map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "path holds a NUL byte"))?;
+        // SAFETY: `c` is a NUL-terminated path that lives for the call.
+        if unsafe { libc::lchflags(c.as_ptr(), want as _) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "macos")))]
+    {
+        let _ = path;
+        if flags == 0 {
+            Ok(())
+        } else {
+            Err(io::Error::new(io::ErrorKind::Unsupported, "file flags are not supported on this system"))
+        }
+    }
+}
+
+/// Opens a regular file or directory for the flags ioctls: read-only, not following a
+/// symlink, not blocking.
+#[cfg(target_os = "linux")]
+fn open_for_flags(path: &Path) -> io::Result<File> {
+    OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY).open(path)
+}
+
+#[cfg(target_os = "linux")]
+fn get_flags(f: &File) -> io::Result<u32> {
+    use std::os::fd::AsRawFd;
+    let mut v: libc::c_int = 0;
+    // SAFETY: FS_IOC_GETFLAGS writes one int through a pointer valid for the call, on a
+    // descriptor owned by `f`.
+    if unsafe { libc::ioctl(f.as_raw_fd(), libc::FS_IOC_GETFLAGS, &mut v as *mut libc::c_int) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(v as u32)
+}
+
+/// A filesystem without inode flags (ENOTTY, EOPNOTSUPP, EINVAL).
+#[cfg(target_os = "linux")]
+fn flags_unsupported(e: &io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(libc::ENOTTY) | Some(libc::EOPNOTSUPP) | Some(libc::EINVAL))
+}
+
+/// macOS `chflags` user flags and the recorded (Linux) bits they stand for.
+#[cfg(target_os = "macos")]
+mod mac_flags {
+    use super::super::flags;
+
+    const PAIRS: [(u32, u32); 3] = [(libc::UF_NODUMP as u32, flags::NODUMP), (libc::UF_IMMUTABLE as u32, flags::IMMUTABLE), (libc::UF_APPEND as u32, flags::APPEND)];
+    pub const MASK: u32 = libc::UF_NODUMP as u32 | libc::UF_IMMUTABLE as u32 | libc::UF_APPEND as u32;
+
+    pub fn to_recorded(st_flags: u32) -> u32 {
+        PAIRS.iter().filter(|(m, _)| st_flags & m != 0).fold(0, |acc, (_, r)| acc | r)
+    }
+
+    pub fn from_recorded(recorded: u32) -> u32 {
+        PAIRS.iter().filter(|(_, r)| recorded & r != 0).fold(0, |acc, (m, _)| acc | m)
+    }
+}
+
 #[cfg(test)]
 mod fidelity_tests {
     use super::super::SpecialKind;
@@ -384,5 +507,25 @@ mod fidelity_tests {
             assert_eq!(special_kind(&m), Some(SpecialKind::CharDevice));
             assert_eq!(unix_meta(&m).rdev, libc::makedev(1, 3));
         }
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn file_flags_roundtrip_on_ext4_like_filesystems() {
+        use super::super::flags;
+        let d = tempfile::tempdir_in(env!("CARGO_MANIFEST_DIR")).unwrap();
+        let p = d.path().join("f");
+        std::fs::write(&p, b"x").unwrap();
+        let md = std::fs::symlink_metadata(&p).unwrap();
+        assert_eq!(file_flags(&p, &md).unwrap(), 0, "a new file has no recorded flags (the extent flag is not one)");
+        match set_file_flags(&p, flags::NODUMP | flags::NOATIME) {
+            Ok(()) => assert_eq!(file_flags(&p, &md).unwrap(), flags::NODUMP | flags::NOATIME),
+            Err(e) => assert!(flags_unsupported(&e), "{e}"),
+        }
+        set_file_flags(&p, 0).unwrap();
+        assert_eq!(file_flags(&p, &md).unwrap(), 0);
+        let fifo = d.path().join("fifo");
+        make_special(&fifo, SpecialKind::Fifo, 0o600, 0).unwrap();
+        assert_eq!(file_flags(&fifo, &std::fs::symlink_metadata(&fifo).unwrap()).unwrap(), 0, "FIFOs are not opened");
     }
 }

@@ -169,9 +169,11 @@ pub fn special_kind(_md: &Metadata) -> Option<super::SpecialKind> {
     None
 }
 
-/// Nothing recorded: no owner ids, no link count, no allocated bytes (all zero).
-pub fn unix_meta(_md: &Metadata) -> super::UnixMeta {
-    super::UnixMeta::default()
+/// Only the access time; no owner ids, no link count, no allocated bytes (zero). (All zero, the
+/// restore would set every atime to 1970.)
+pub fn unix_meta(md: &Metadata) -> super::UnixMeta {
+    let (atime, atime_nsec) = md.accessed().map(unix_time).unwrap_or((0, 0));
+    super::UnixMeta { atime, atime_nsec, ..super::UnixMeta::default() }
 }
 
 /// No unix user names.
@@ -233,4 +235,15 @@ pub fn data_extents(_file: &File, len: u64) -> io::Result<Vec<(u64, u64)>> {
 /// Creates `link` as a hard link to `original` (NTFS).
 pub fn hard_link(original: &Path, link: &Path) -> io::Result<()> {
     std::fs::hard_link(original, link)
+}
+
+/// File flags are not recorded on Windows (the attributes hidden, system, archive are not
+/// kept yet): always none.
+pub fn file_flags(_path: &Path, _md: &Metadata) -> io::Result<u32> {
+    Ok(0)
+}
+
+/// File flags cannot be set on Windows: `Unsupported` (noted in the restore's not-applied list).
+pub fn set_file_flags(_path: &Path, _flags: u32) -> io::Result<()> {
+    Err(io::Error::new(io::ErrorKind::Unsupported, "file flags are not supported on Windows"))
 }

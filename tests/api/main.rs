@@ -8,6 +8,7 @@ mod auth;
 mod backup;
 mod demo_content;
 mod encryption;
+mod fidelity;
 mod panic;
 mod sdk;
 mod sdk_compat;

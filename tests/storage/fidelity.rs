@@ -321,3 +321,68 @@ async fn snapshots_of_release_1_2_still_restore() {
     }
     assert!(restored > 0, "no FILE snapshot restored from the fixture");
 }
+
+// ---- File flags (chattr) ----
+
+/// The inode flags of `path` straight from `FS_IOC_GETFLAGS` (not through the crate).
+fn ioctl_flags(path: &Path) -> u32 {
+    use std::os::fd::AsRawFd;
+    let f = fs::File::open(path).unwrap();
+    let mut v: libc::c_int = 0;
+    // SAFETY: FS_IOC_GETFLAGS writes one int through a valid pointer, on an open descriptor.
+    assert_eq!(unsafe { libc::ioctl(f.as_raw_fd(), libc::FS_IOC_GETFLAGS, &mut v as *mut libc::c_int) }, 0, "{}", std::io::Error::last_os_error());
+    v as u32
+}
+
+fn chattr(arg: &str, path: &Path) {
+    let status = std::process::Command::new("chattr").arg(arg).arg(path).status().unwrap();
+    assert!(status.success(), "chattr {arg} {}", path.display());
+}
+
+const FS_IMMUTABLE_FL: u32 = 0x10;
+const FS_NODUMP_FL: u32 = 0x40;
+const FS_NOATIME_FL: u32 = 0x80;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn file_flags_are_backed_up_and_restored_last() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    let (nodump, dir, plain) = (src.join("nodump.txt"), src.join("d"), src.join("d/plain.txt"));
+    write(&nodump, b"not for dump");
+    write(&plain, b"plain");
+    chattr("+d", &nodump);
+    chattr("+A", &dir);
+    assert_eq!(ioctl_flags(&nodump) & FS_NODUMP_FL, FS_NODUMP_FL, "ext4 here keeps the nodump flag");
+    // As root, an immutable file with a second link: its times and the link are restored
+    // before the flag is set (the flag refuses both).
+    let (frozen, frozen_link) = (src.join("frozen.txt"), src.join("d/frozen-link.txt"));
+    if is_root() {
+        write(&frozen, b"frozen");
+        fs::hard_link(&frozen, &frozen_link).unwrap();
+        filetime::set_file_mtime(&frozen, filetime::FileTime::from_unix_time(1_000_000_000, 5)).unwrap();
+        chattr("+i", &frozen);
+    }
+    let (_repo, target, stats) = backup_restore(&src, tmp.path()).await;
+    let restored = |p: &Path| rerooted(&target, p);
+    let unfreeze = || {
+        for p in [frozen.clone(), restored(&frozen)] {
+            if p.exists() {
+                chattr("-i", &p);
+            }
+        }
+    };
+    if is_root() {
+        let (r, rl) = (restored(&frozen), restored(&frozen_link));
+        let (flags, m, ml) = (ioctl_flags(&r), fs::metadata(&r).unwrap(), fs::metadata(&rl).unwrap());
+        unfreeze();
+        assert_eq!(flags & FS_IMMUTABLE_FL, FS_IMMUTABLE_FL, "immutable restored");
+        assert_eq!((m.mtime(), m.mtime_nsec()), (1_000_000_000, 5), "times set before the flag");
+        assert_eq!((m.nlink(), m.ino()), (2, ml.ino()), "the hard link made before the flag");
+    }
+    assert!(stats.failed_files.is_empty(), "{:?}", stats.failed_files);
+    assert!(stats.metadata_not_applied.is_empty(), "{:?}", stats.metadata_not_applied);
+    assert_eq!(ioctl_flags(&restored(&nodump)) & (FS_NODUMP_FL | FS_NOATIME_FL), FS_NODUMP_FL);
+    assert_eq!(ioctl_flags(&restored(&dir)) & (FS_NODUMP_FL | FS_NOATIME_FL), FS_NOATIME_FL);
+    assert_eq!(ioctl_flags(&restored(&plain)) & (FS_NODUMP_FL | FS_NOATIME_FL), 0);
+    assert_eq!(fs::read(restored(&nodump)).unwrap(), b"not for dump");
+}

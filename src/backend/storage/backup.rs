@@ -3,7 +3,7 @@
 //! the size of the tree. Write order: packs, then their index files, then the manifest.
 //!
 //! What each entry records (format revision 1.3): kind (file, dir, symlink, FIFO, socket, device),
-//! mode, mtime (ns), atime, owner ids and names, xattrs (POSIX ACLs among them), device number,
+//! mode, mtime (ns), atime, owner ids and names, xattrs (POSIX ACLs among them), file flags, device number,
 //! the data extents of a sparse file (only they are read), and for a second path to an inode
 //! already in this backup, a link to the first (its data is not read again). An entry that
 //! cannot be read is left out and listed in the manifest's `skipped`; a file whose size or
@@ -485,6 +485,12 @@ impl ScanCtx {
                         Err(other) => return Err(other),
                     }
                 }
+            }
+        }
+        if matches!(kind, Kind::File | Kind::Dir) {
+            match platform::file_flags(path, md) {
+                Ok(f) => e.flags = f,
+                Err(err) => notes.skip(path, format!("file flags not recorded: {err}")),
             }
         }
         Ok(Some(e))

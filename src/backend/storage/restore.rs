@@ -182,7 +182,8 @@ impl Repo {
             }
         }
 
-        // Directory owners, xattrs, modes and times last (after their contents), deepest first.
+        // Directory owners, xattrs, modes and times last (after their contents), deepest first;
+        // then every entry's file flags.
         let (p2, c2) = (plan.clone(), ctx.clone());
         tokio::task::spawn_blocking(move || {
             let mut dirs: Vec<&(TreeEntry, PathBuf)> = p2.iter().filter(|(e, _)| e.kind == Kind::Dir).collect();
@@ -191,7 +192,10 @@ impl Repo {
                 let m = EntryMeta::of(e);
                 c2.apply_path(&m, dest);
                 c2.set_times(&m, dest);
+                c2.defer_flags(&m, dest);
             }
+            // File flags last of all: an immutable or append-only entry refuses later changes.
+            c2.apply_flags();
         })
         .await?;
         stats.failed_files.sort();
@@ -439,6 +443,7 @@ impl Finish {
         drop(file);
         std::fs::rename(&self.tmp, &self.dest)?;
         self.ctx.set_times(&self.meta, &self.dest);
+        self.ctx.defer_flags(&self.meta, &self.dest);
         Ok(())
     }
 }

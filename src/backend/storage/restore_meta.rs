@@ -5,11 +5,12 @@
 //!
 //! Order per entry: owner first (changing it clears set-uid bits), then xattrs (an ACL sets
 //! the group bits, which the mode then sets to the same mask), then the mode, then the times —
-//! for directories after their contents. ctime cannot be set by any call and is not restored.
+//! for directories after their contents; file flags at the very end of the restore (`i` and `a`
+//! would refuse the rest). ctime cannot be set by any call and is not restored.
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use filetime::FileTime;
@@ -30,6 +31,7 @@ pub(crate) struct EntryMeta {
     user: Option<String>,
     group: Option<String>,
     xattrs: Vec<(String, String)>,
+    flags: u32,
 }
 
 impl EntryMeta {
@@ -44,6 +46,7 @@ impl EntryMeta {
             user: e.user.clone(),
             group: e.group.clone(),
             xattrs: e.xattrs.clone(),
+            flags: e.flags,
         }
     }
 }
@@ -55,11 +58,13 @@ pub(crate) struct MetaCtx {
     users: Mutex<HashMap<String, Option<u32>>>,
     groups: Mutex<HashMap<String, Option<u32>>>,
     notes: Mutex<Vec<String>>,
+    /// File flags to set at the very end: (name, path, flags).
+    flags: Mutex<Vec<(String, PathBuf, u32)>>,
 }
 
 impl MetaCtx {
     pub(crate) fn new() -> MetaCtx {
-        MetaCtx { privileged: platform::privileged(), me: platform::process_owner(), users: Mutex::default(), groups: Mutex::default(), notes: Mutex::default() }
+        MetaCtx { privileged: platform::privileged(), me: platform::process_owner(), users: Mutex::default(), groups: Mutex::default(), notes: Mutex::default(), flags: Mutex::default() }
     }
 
     pub(crate) fn note(&self, name: &str, what: impl std::fmt::Display) {
@@ -124,6 +129,25 @@ impl MetaCtx {
         };
         if let Err(e) = res {
             self.note(&m.name, format_args!("times not applied: {e}"));
+        }
+    }
+
+    /// Remembers `m`'s file flags (if any) for `apply_flags`: they are set after everything
+    /// else, since an immutable or append-only entry refuses later changes (times, hard links).
+    pub(crate) fn defer_flags(&self, m: &EntryMeta, path: &Path) {
+        if m.flags != 0 {
+            self.flags.lock().unwrap_or_else(|p| p.into_inner()).push((m.name.clone(), path.to_path_buf(), m.flags));
+        }
+    }
+
+    /// Sets every deferred file flag; what cannot be set (`i`/`a` without
+    /// `CAP_LINUX_IMMUTABLE`, a filesystem without flags) is noted.
+    pub(crate) fn apply_flags(&self) {
+        let todo = std::mem::take(&mut *self.flags.lock().unwrap_or_else(|p| p.into_inner()));
+        for (name, path, flags) in todo {
+            if let Err(e) = platform::set_file_flags(&path, flags) {
+                self.note(&name, format_args!("file flags {flags:#x} not applied: {e}"));
+            }
         }
     }
 

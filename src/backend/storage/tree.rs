@@ -3,7 +3,7 @@
 //! names need not be UTF-8), base64-encoded.
 //!
 //! Format revision 1.3 (docs/design.md, "Format versions") adds optional fields — owner, xattrs,
-//! device number, atime, data extents of sparse files, hard links — and the special kinds;
+//! device number, atime, data extents of sparse files, hard links, file flags — and the special kinds;
 //! each defaults to "not recorded", so a revision-1 tree reads as before.
 
 use std::path::{Component, Path, PathBuf};
@@ -98,6 +98,10 @@ pub(crate) struct TreeEntry {
     /// as a copy when the first one is not restored.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,
+    /// File flags of a regular file or directory (`platform::flags`: Linux `FS_*_FL` bits,
+    /// `chattr` letters `S i a d A D T`), only when any is set; restored last.
+    #[serde(default, skip_serializing_if = "is_zero32")]
+    pub flags: u32,
 }
 
 /// A sparse file's data ranges, `(offset, length)`.
@@ -108,6 +112,10 @@ pub(crate) type Extents = Vec<(u64, u64)>;
 type XattrBytes = Vec<(Vec<u8>, Vec<u8>)>;
 
 fn is_zero(v: &u64) -> bool {
+    *v == 0
+}
+
+fn is_zero32(v: &u32) -> bool {
     *v == 0
 }
 
@@ -268,10 +276,12 @@ mod tests {
         // A revision-1 entry reads with every revision-2 field "not recorded"; a revision-2
         // entry keeps them.
         let old = deserialize(br#"[{"path":"","kind":"file","mode":33188,"mtime":0,"mtime_nsec":0,"size":3}]"#).unwrap();
-        assert!(old[0].uid.is_none() && old[0].xattrs.is_empty() && old[0].extents.is_none() && old[0].link.is_none());
+        assert!(old[0].uid.is_none() && old[0].xattrs.is_empty() && old[0].extents.is_none() && old[0].link.is_none() && old[0].flags == 0);
         assert_eq!(old[0].data_len(), 3);
-        let e = TreeEntry { kind: Kind::Chardev, rdev: 259, uid: Some(1234), xattrs: vec![(encode_bytes(b"user.a"), encode_bytes(b"v"))], extents: Some(vec![(4096, 10)]), size: 1 << 20, ..TreeEntry::default() };
+        let e = TreeEntry { kind: Kind::Chardev, rdev: 259, uid: Some(1234), xattrs: vec![(encode_bytes(b"user.a"), encode_bytes(b"v"))], extents: Some(vec![(4096, 10)]), size: 1 << 20, flags: 0x40, ..TreeEntry::default() };
         let back = deserialize(&serialize(&[e]).unwrap()).unwrap();
+        assert_eq!(back[0].flags, 0x40);
+        assert!(!String::from_utf8(serialize(&[TreeEntry::default()]).unwrap()).unwrap().contains("flags"), "no flags: no field");
         assert_eq!((back[0].kind, back[0].rdev, back[0].uid, back[0].data_len()), (Kind::Chardev, 259, Some(1234), 10));
         assert_eq!(back[0].xattr_bytes().unwrap(), vec![(b"user.a".to_vec(), b"v".to_vec())]);
     }
