@@ -64,9 +64,15 @@ impl From<CatalogError> for ServerError {
 }
 
 /// The dialect's error body: `RequestId`, `Success: false`, `Code`, `Message`.
-pub fn error_body(status: StatusCode, code: &str, message: &str) -> Response {
+/// A new `RequestId`: every response carries one, and a logged failure names it, so an
+/// administrator can find the log line of an answer a client saw.
+pub fn new_request_id() -> String {
+    uuid::Uuid::new_v4().to_string().to_uppercase()
+}
+
+pub fn error_body(status: StatusCode, code: &str, message: &str, request_id: &str) -> Response {
     let body = serde_json::json!({
-        "RequestId": uuid::Uuid::new_v4().to_string().to_uppercase(),
+        "RequestId": request_id,
         "Success": false,
         "Code": code,
         "Message": message,
@@ -76,14 +82,15 @@ pub fn error_body(status: StatusCode, code: &str, message: &str) -> Response {
 
 impl IntoResponse for ServerError {
     fn into_response(self) -> Response {
+        let request_id = new_request_id();
         if self.status.is_server_error() {
             match &self.cause {
-                Some(cause) => tracing::error!(code = %self.code, %cause, "request failed"),
-                None => tracing::warn!(code = %self.code, message = %self.message, "request failed"),
+                Some(cause) => tracing::error!(%request_id, code = %self.code, %cause, "request failed"),
+                None => tracing::warn!(%request_id, code = %self.code, message = %self.message, "request failed"),
             }
         } else {
-            tracing::debug!(code = %self.code, message = %self.message, "request refused");
+            tracing::debug!(%request_id, code = %self.code, message = %self.message, "request refused");
         }
-        error_body(self.status, &self.code, &self.message)
+        error_body(self.status, &self.code, &self.message, &request_id)
     }
 }

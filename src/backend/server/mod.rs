@@ -45,7 +45,7 @@ async fn health() -> Json<Value> {
 async fn handle(State(state): State<AppState>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
     match serve(&state, &method, &uri, &headers, &body).await {
         Ok(mut fields) => {
-            fields.insert("RequestId".into(), Value::String(uuid::Uuid::new_v4().to_string().to_uppercase()));
+            fields.insert("RequestId".into(), Value::String(super::error::new_request_id()));
             fields.insert("Success".into(), Value::Bool(true));
             (StatusCode::OK, Json(Value::Object(fields))).into_response()
         }

@@ -1,6 +1,6 @@
 //! No panic reaches a connection: a handler that panics answers HTTP 500 with the dialect's
 //! error body (`Code` `InternalError`, `Message`, `RequestId`), and the panic is logged once,
-//! with its message, location and backtrace.
+//! with that request id, its message, location and backtrace.
 //!
 //! How: `CatchPanicLayer` (tower-http) turns the unwinding into [`panic_response`]. The
 //! backtrace must be taken while the stack still holds the panic, so a panic hook, installed
@@ -23,7 +23,7 @@ use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::api::error as codes;
-use crate::backend::error::{error_body, INTERNAL_MESSAGE};
+use crate::backend::error::{error_body, new_request_id, INTERNAL_MESSAGE};
 
 thread_local! {
     /// Set while this thread polls a request's future.
@@ -85,15 +85,16 @@ fn panic_response(payload: Box<dyn Any + Send + 'static>) -> Response {
         .map(|s| s.to_string())
         .or_else(|| payload.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "a non-string panic payload".to_string());
+    let request_id = new_request_id();
     match LAST_PANIC.with(|p| p.borrow_mut().take()) {
         Some((location, backtrace)) => {
             #[cfg(test)]
             tests::CAPTURED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            tracing::error!(%message, %location, %backtrace, "a request handler panicked")
+            tracing::error!(%request_id, %message, %location, %backtrace, "a request handler panicked")
         }
-        None => tracing::error!(%message, "a request handler panicked (no backtrace captured)"),
+        None => tracing::error!(%request_id, %message, "a request handler panicked (no backtrace captured)"),
     }
-    error_body(StatusCode::INTERNAL_SERVER_ERROR, codes::INTERNAL_ERROR, INTERNAL_MESSAGE)
+    error_body(StatusCode::INTERNAL_SERVER_ERROR, codes::INTERNAL_ERROR, INTERNAL_MESSAGE, &request_id)
 }
 
 #[cfg(test)]
