@@ -1,7 +1,7 @@
 //! Metadata objects (snapshot manifests, index files, pack headers): JSON, zstd-compressed
 //! before encryption. Their bulk is hex chunk ids and repeated field names, which zstd halves;
 //! each incremental snapshot writes one of each, so this is a large part of what a small
-//! backup adds. Objects written before 2026-11-26 are plain JSON; a reader tells the two apart
+//! backup adds. Objects of format revisions 1.0 and 1.1 are plain JSON; a reader tells the two apart
 //! by the zstd frame magic (JSON never starts with byte 0x28).
 
 use serde::de::DeserializeOwned;

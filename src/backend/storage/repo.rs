@@ -40,8 +40,8 @@ pub(crate) struct VaultConfig {
     pub kms_key_id: Option<String>,
     pub chunker: ChunkerParams,
     /// Files smaller than `below` bytes are cut with finer parameters, so an edit to a small
-    /// file stores the chunks around it, not the whole file. Absent in vaults created before
-    /// 2026-11-26 (their small files stay one chunk).
+    /// file stores the chunks around it, not the whole file. Absent in vaults of format revision
+    /// 1.0 (docs/design.md, "Format versions"): their small files stay one chunk.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub small_files: Option<SmallFiles>,
     pub pack_size: u64,
