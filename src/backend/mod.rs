@@ -18,6 +18,7 @@ pub mod jobs;
 pub mod locations;
 pub mod params;
 pub mod replication;
+pub mod retention;
 pub mod server;
 pub mod sqlserver;
 pub mod state;
