@@ -5,6 +5,8 @@ use super::Page;
 pub const STATUS_INITIALIZING: &str = "INITIALIZING";
 pub const STATUS_CREATED: &str = "CREATED";
 pub const STATUS_ERROR: &str = "ERROR";
+/// A `DeleteVault` in progress (finished after a crash by the next start).
+pub const STATUS_DELETING: &str = "DELETING";
 
 pub const ENCRYPT_HBR_PRIVATE: &str = "HBR_PRIVATE";
 pub const ENCRYPT_KMS: &str = "KMS";

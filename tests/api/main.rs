@@ -16,4 +16,5 @@ mod sqlserver;
 mod sqlserver_demo;
 mod sqlserver_tds;
 mod upgrade;
+mod vault_lifecycle;
 mod vaults;

@@ -254,6 +254,33 @@ impl Catalog {
 
     /// Deletes a vault row. Refused by the schema (a constraint error) while a mirror or a client
     /// still references it.
+    /// Marks a vault `DELETING` unless a mirror, a backup client or a SQL Server instance still
+    /// references it (then 0 rows change). Returns the status it had.
+    pub fn mark_vault_deleting(&self, vault_id: &str) -> CatalogResult<Option<String>> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let before: Option<String> = tx
+            .query_row("SELECT status FROM vaults WHERE vault_id = ?1", [vault_id], |r| r.get(0))
+            .optional()?;
+        let n = tx.execute(
+            "UPDATE vaults SET status = ?2, status_message = 'Being deleted', updated_time = ?3 WHERE vault_id = ?1 \
+             AND NOT EXISTS (SELECT 1 FROM vaults m WHERE m.replication_source_vault_id = ?1) \
+             AND NOT EXISTS (SELECT 1 FROM clients WHERE vault_id = ?1) \
+             AND NOT EXISTS (SELECT 1 FROM sql_instances WHERE vault_id = ?1)",
+            params![vault_id, crate::api::vault::STATUS_DELETING, now()],
+        )?;
+        tx.commit()?;
+        Ok(if n == 1 { before } else { None })
+    }
+
+    /// Vaults whose delete began (`DELETING`): id and region.
+    pub fn deleting_vaults(&self) -> CatalogResult<Vec<(String, String)>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached("SELECT vault_id, region_id FROM vaults WHERE status = ?1 ORDER BY vault_id")?;
+        let rows = stmt.query_map([crate::api::vault::STATUS_DELETING], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
     pub fn delete_vault(&self, vault_id: &str) -> CatalogResult<usize> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;

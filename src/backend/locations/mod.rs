@@ -3,7 +3,10 @@
 //! while running (a vault whose data vanished is marked `ERROR`, and back when it reappears), and
 //! the writer lock that keeps a second backend from writing a location this one writes
 //! (`writer_lock.rs`).
+mod identity;
 mod writer_lock;
+
+pub use identity::{finish_delete, finish_deletes, record_identity};
 
 pub use writer_lock::{host_name, LocationLocks, LockError, WriterLock, HEARTBEAT_INTERVAL, LOCK_KEY, STALE_AFTER};
 
@@ -15,6 +18,7 @@ use crate::backend::state::AppState;
 /// but not catalogued (a crash between the two), and whole vaults found in a location but unknown
 /// to the catalog (a lost or wiped catalog: the locations are self-describing).
 pub async fn reconcile(st: &AppState) {
+    finish_deletes(st).await;
     adopt_unknown_vaults(st).await;
     let vaults = match st.catalog.vault_ids() {
         Ok(v) => v,
@@ -38,44 +42,63 @@ pub async fn reconcile(st: &AppState) {
     }
 }
 
+/// Adopts the vaults a location holds but the catalog does not know, under the name,
+/// description and mirror relationship recorded in the location (`identity.rs`; vaults written
+/// before it are named `recovered-<id>`). Sources first, so a mirror finds its source's row.
 pub async fn adopt_unknown_vaults(st: &AppState) {
-    let known: std::collections::HashSet<String> = match st.catalog.vault_ids() {
+    let mut known: std::collections::HashSet<String> = match st.catalog.vault_ids() {
         Ok(v) => v.into_iter().map(|(id, _)| id).collect(),
         Err(e) => return tracing::error!(%e, "reconcile: cannot list vaults to adopt"),
     };
+    let mut found = Vec::new();
     for region in st.hub.regions() {
         if region.location.is_offline() {
             continue;
         }
-        let Ok(found) = region.location.list_vaults().await else { continue };
-        for vault_id in found.into_iter().filter(|v| !known.contains(v)) {
-            let (status, message, encrypt_type) = match st.hub.repo(&region.region_id, &vault_id).await {
-                Ok(repo) => (crate::api::vault::STATUS_CREATED, String::new(), repo.encrypt_type()),
-                Err(e) => (crate::api::vault::STATUS_ERROR, format!("Found in the storage location but cannot be opened: {e}"), String::new()),
+        let Ok(ids) = region.location.list_vaults().await else { continue };
+        for vault_id in ids.into_iter().filter(|v| !known.contains(v)) {
+            let (status, message, encrypt_type, who) = match st.hub.repo(&region.region_id, &vault_id).await {
+                Ok(repo) => (crate::api::vault::STATUS_CREATED, String::new(), repo.encrypt_type(), identity::adopted(&repo, &vault_id).await),
+                Err(e) => (
+                    crate::api::vault::STATUS_ERROR,
+                    format!("Found in the storage location but cannot be opened: {e}"),
+                    String::new(),
+                    identity::Adopted { name: format!("recovered-{vault_id}"), description: "Recovered from its storage location".into(), is_mirror: false, source_vault_id: None },
+                ),
             };
-            let name = format!("recovered-{vault_id}");
-            let inserted = st.catalog.insert_vault(&crate::backend::catalog::NewVault {
-                vault_id: &vault_id,
-                vault_name: &name,
-                description: "Recovered from its storage location",
-                region_id: &region.region_id,
-                encrypt_type: &encrypt_type,
-                kms_key_id: "",
-                is_mirror: false,
-                source_vault_id: None,
-                historical_start_time: 0,
-                status,
-            });
-            match inserted {
-                Ok(()) => {
-                    if !message.is_empty() {
-                        st.catalog.set_vault_status(&vault_id, status, &message).or_log_vault(&vault_id, "adopted vault status");
-                    }
-                    tracing::info!(%vault_id, region = %region.region_id, status, "vault recovered from its storage location");
+            found.push((region.region_id.clone(), vault_id, status, message, encrypt_type, who));
+        }
+    }
+    found.sort_by_key(|f| f.5.source_vault_id.is_some());
+    for (region_id, vault_id, status, message, encrypt_type, who) in found {
+        let source = who.source_vault_id.as_deref().filter(|s| known.contains(*s));
+        let new = |source_vault_id| crate::backend::catalog::NewVault {
+            vault_id: &vault_id,
+            vault_name: &who.name,
+            description: &who.description,
+            region_id: &region_id,
+            encrypt_type: &encrypt_type,
+            kms_key_id: "",
+            is_mirror: who.is_mirror,
+            source_vault_id,
+            historical_start_time: 0,
+            status,
+        };
+        let mut inserted = st.catalog.insert_vault(&new(source));
+        if source.is_some() && matches!(&inserted, Err(e) if e.is_constraint()) {
+            // The source has another mirror now: adopt this one as a standalone replica.
+            inserted = st.catalog.insert_vault(&new(None));
+        }
+        match inserted {
+            Ok(()) => {
+                known.insert(vault_id.clone());
+                if !message.is_empty() {
+                    st.catalog.set_vault_status(&vault_id, status, &message).or_log_vault(&vault_id, "adopted vault status");
                 }
-                Err(e) if e.is_constraint() => {} // created meanwhile
-                Err(e) => tracing::error!(%vault_id, %e, "cannot adopt vault"),
+                tracing::info!(%vault_id, region = %region_id, name = %who.name, status, "vault recovered from its storage location");
             }
+            Err(e) if e.is_constraint() => {} // created meanwhile
+            Err(e) => tracing::error!(%vault_id, %e, "cannot adopt vault"),
         }
     }
 }
@@ -96,7 +119,7 @@ pub async fn watch_locations(st: AppState) {
 }
 
 pub async fn check_locations(st: &AppState) {
-    use crate::api::vault::{STATUS_CREATED, STATUS_ERROR};
+    use crate::api::vault::{STATUS_CREATED, STATUS_DELETING, STATUS_ERROR};
     let vaults = match st.catalog.vault_ids() {
         Ok(v) => v,
         Err(e) => return tracing::warn!(%e, "location check: cannot list vaults"),
@@ -110,6 +133,13 @@ pub async fn check_locations(st: &AppState) {
                 continue;
             }
         };
+        if v.status == STATUS_DELETING {
+            // A delete the location refused (unreachable) is retried here.
+            if let Err(e) = finish_delete(st, &vault_id, &region).await {
+                tracing::debug!(%vault_id, %e, "vault delete still waiting for its location");
+            }
+            continue;
+        }
         let flagged = v.status == STATUS_ERROR && v.status_message.starts_with(MISSING_DATA_PREFIX);
         if v.status != STATUS_CREATED && !flagged {
             continue; // initializing, or in error for another reason

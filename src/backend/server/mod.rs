@@ -120,11 +120,11 @@ dispatch_table! { state, r;
     DescribeTaskRequest => regions::describe_task(state, r)?,
     CreateVaultRequest => vaults::create_vault(state, r).await?,
     DescribeVaultsRequest => vaults::describe_vaults(state, r)?,
-    UpdateVaultRequest => vaults::update_vault(state, r)?,
+    UpdateVaultRequest => vaults::update_vault(state, r).await?,
     DeleteVaultRequest => vaults::delete_vault(state, r).await?,
     CreateReplicationVaultRequest => vaults::create_replication_vault(state, r).await?,
     CreateVaultReplicationRequest => vaults::create_vault_replication(state, r).await?,
-    DeleteVaultReplicationRequest => vaults::delete_vault_replication(state, r)?,
+    DeleteVaultReplicationRequest => vaults::delete_vault_replication(state, r).await?,
     CreateBackupClientRequest => clients::create_client(state, r).await?,
     DescribeBackupClientsRequest => clients::describe_clients(state, r)?,
     DeleteBackupClientRequest => clients::delete_client(state, r)?,
@@ -155,9 +155,11 @@ dispatch_table! { state, r;
 
 /// Looks a vault up or answers 404.
 pub(crate) fn vault_row(state: &AppState, vault_id: &str) -> ServerResult<super::catalog::VaultRow> {
+    // A vault being deleted is gone for every action but DescribeVaults and DeleteVault.
     state
         .catalog
         .vault(vault_id)?
+        .filter(|v| v.status != crate::api::vault::STATUS_DELETING)
         .ok_or_else(|| ServerError::not_found(codes::VAULT_NOT_FOUND, format!("The vault {vault_id} does not exist.")))
 }
 

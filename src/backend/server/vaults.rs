@@ -91,6 +91,9 @@ pub(crate) async fn spawn_init(state: &AppState, vault_id: String, region: Strin
             st.hub.create(&region, &vault_id, data_key, &encrypt_type, kms).await.map(|_| ())
         }
         .await;
+        if result.is_ok() {
+            crate::backend::locations::record_identity(&st, &vault_id).await;
+        }
         let (status, message) = match &result {
             Ok(()) => (STATUS_CREATED, String::new()),
             Err(e) => (STATUS_ERROR, format!("The storage location of region {region} is not usable: {e}")),
@@ -284,20 +287,21 @@ pub async fn create_vault_replication(state: &AppState, r: CreateVaultReplicatio
     Ok(TaskIdResponse { task_id })
 }
 
-pub fn delete_vault_replication(state: &AppState, r: DeleteVaultReplicationRequest) -> ServerResult<TaskIdResponse> {
+pub async fn delete_vault_replication(state: &AppState, r: DeleteVaultReplicationRequest) -> ServerResult<TaskIdResponse> {
     let (source_id, target_id) = (r.replication_source_vault_id, r.replication_target_vault_id);
     let target = vault_row(state, &target_id)?;
     if target.source_vault_id.as_deref() != Some(source_id.as_str()) {
         return Err(ServerError::conflict(codes::NOT_A_MIRROR, format!("The vault {target_id} is not the mirror of {source_id}.")));
     }
     state.catalog.detach_mirror(&target_id)?;
+    crate::backend::locations::record_identity(state, &target_id).await;
     let task_id = new_id("t");
     state.catalog.insert_task(&task_id, &format!("stop replication {source_id} -> {target_id}"))?;
     state.catalog.finish_task(&task_id, true, "")?;
     Ok(TaskIdResponse { task_id })
 }
 
-pub fn update_vault(state: &AppState, r: UpdateVaultRequest) -> ServerResult<serde_json::Value> {
+pub async fn update_vault(state: &AppState, r: UpdateVaultRequest) -> ServerResult<serde_json::Value> {
     type R = UpdateVaultRequest;
     let vault_id = r.vault_id;
     let v = vault_row(state, &vault_id)?;
@@ -321,6 +325,9 @@ pub fn update_vault(state: &AppState, r: UpdateVaultRequest) -> ServerResult<ser
     if let (Some(r), Some(t)) = (rate, rate_target) {
         state.catalog.update_vault(&t, None, None, Some(r))?;
     }
+    if name.is_some() || description.is_some() {
+        crate::backend::locations::record_identity(state, &vault_id).await;
+    }
     Ok(serde_json::json!({}))
 }
 
@@ -339,23 +346,27 @@ pub async fn delete_vault(state: &AppState, r: DeleteVaultRequest) -> ServerResu
     if state.catalog.vault_has_instances(&vault_id)? {
         return Err(ServerError::conflict(codes::VAULT_HAS_INSTANCES, format!("SQL Server instances are registered on the vault {vault_id}; delete them first.")));
     }
-    state.jobs.ensure_vault_idle(&vault_id)?;
-    let _guard = state.replicator.lock_mirror(&vault_id).await;
-    match state.catalog.delete_vault(&vault_id) {
-        Err(e) if is_constraint(&e) => {
-            // A mirror or a client was attached meanwhile: the schema refused the delete.
-            let now_v = vault_row(state, &vault_id)?;
-            return Err(match now_v.target {
-                Some((mirror, region, _)) => source_still_mirrored(&vault_id, &mirror, &region),
-                None => ServerError::conflict(codes::VAULT_HAS_CLIENTS, format!("The vault {vault_id} is still in use.")),
-            });
-        }
-        other => other?,
+    // DELETING first: from here no mirror, client, instance or job can attach to the vault
+    // (`vault_row` answers VaultNotFound), and a crash leaves a state the next start finishes.
+    let Some(before) = state.catalog.mark_vault_deleting(&vault_id)? else {
+        // A mirror or a client was attached meanwhile.
+        let now_v = vault_row(state, &vault_id)?;
+        return Err(match now_v.target {
+            Some((mirror, region, _)) => source_still_mirrored(&vault_id, &mirror, &region),
+            None => ServerError::conflict(codes::VAULT_HAS_CLIENTS, format!("The vault {vault_id} is still in use.")),
+        });
     };
-    if let Err(e) = state.hub.delete(&v.region_id, &vault_id).await {
-        tracing::warn!(%vault_id, %e, "vault removed from the catalog; its data could not be removed from the location");
+    if let Err(e) = state.jobs.ensure_vault_idle(&vault_id) {
+        // A job started between the checks and the mark: the vault stays.
+        state.catalog.set_vault_status(&vault_id, &before, &v.status_message)?;
+        return Err(e);
     }
-    tracing::info!(%vault_id, "vault deleted");
+    let _guard = state.replicator.lock_mirror(&vault_id).await;
+    if let Err(e) = crate::backend::locations::finish_delete(state, &vault_id, &v.region_id).await {
+        // The location is unreachable: the vault stays DELETING and the location watcher
+        // finishes the delete when it is back.
+        tracing::warn!(%vault_id, %e, "vault marked DELETING; its data will be removed when its location is reachable");
+    }
     Ok(serde_json::json!({}))
 }
 

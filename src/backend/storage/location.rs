@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use bytes::Bytes;
-use futures::{StreamExt, TryStreamExt};
+use futures::TryStreamExt;
 use object_store::aws::AmazonS3Builder;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as ObjPath;
@@ -159,31 +159,22 @@ impl Location {
 
     /// Vault ids present (those with a `config` object), sorted.
     pub async fn list_vaults(&self) -> Result<Vec<String>, StorageError> {
-        self.online()?;
-        let res = self.store.list_with_delimiter(Some(&self.path("vaults"))).await?;
         let mut out = Vec::new();
-        for p in res.common_prefixes {
-            if let Some(id) = p.filename() {
-                let id = id.to_string();
-                if self.exists(&format!("vaults/{id}/config")).await? {
-                    out.push(id);
-                }
+        for id in self.vault_prefixes().await? {
+            if self.exists(&format!("vaults/{id}/config")).await? {
+                out.push(id);
             }
         }
-        out.sort();
         Ok(out)
     }
 
-    /// Remove every object under `vaults/<id>/`.
-    pub async fn delete_vault(&self, vault_id: &str) -> Result<(), StorageError> {
-        super::ids::check_name("vault id", vault_id)?;
-        let objects = self.list(&format!("vaults/{vault_id}/")).await?;
-        futures::stream::iter(objects)
-            .map(|o| async move { self.delete(&o.key).await })
-            .buffer_unordered(16)
-            .try_collect::<Vec<()>>()
-            .await?;
-        Ok(())
+    /// Every `vaults/<id>/` prefix, whatever it holds, sorted.
+    pub(crate) async fn vault_prefixes(&self) -> Result<Vec<String>, StorageError> {
+        self.online()?;
+        let res = self.store.list_with_delimiter(Some(&self.path("vaults"))).await?;
+        let mut out: Vec<String> = res.common_prefixes.iter().filter_map(|p| p.filename().map(str::to_string)).collect();
+        out.sort();
+        Ok(out)
     }
 
     fn online(&self) -> Result<(), StorageError> {

@@ -16,7 +16,8 @@
 //! - `pack.rs` (pack builder), `index.rs` (index files, in-memory index), `blob.rs` (encode and
 //!   decode one chunk), `tree.rs` (a snapshot's file tree), `snapshot.rs` (manifests),
 //!   `chunker.rs` (`ChunkerParams`, FastCDC reader), `crypto.rs` and `keystore.rs` (keys),
-//!   `ids.rs`, `meta.rs`, `progress.rs`, `error.rs`.
+//!   `ids.rs`, `meta.rs`, `progress.rs`, `error.rs`; `identity.rs` (a vault's recorded name and
+//!   mirror relationship, and the crash-safe vault delete with its tombstone).
 //!
 //! Imports point one way: operation files → `repo` → the building blocks. `repo.rs` imports no
 //! operation file, and no operation file imports another. Platform calls (positioned I/O,
@@ -29,6 +30,7 @@ mod chunker;
 mod copy;
 pub mod crypto;
 pub mod error;
+mod identity;
 mod ids;
 mod index;
 mod keystore;
@@ -47,6 +49,7 @@ pub use backup::BackupRequest;
 pub use copy::CopyStats;
 pub use crypto::{DataKey, KeyStore, MasterKey};
 pub use error::StorageError;
+pub use identity::VaultIdentity;
 pub use location::{Location, LocationConfig};
 pub use progress::Progress;
 pub use repo::Repo;
