@@ -7,6 +7,11 @@
 //! local_name = "China (Hangzhou)"
 //! # Optional; default: a directory DATA/regions/<region_id>/
 //! location = { type = "s3", endpoint = "http://127.0.0.1:9000", bucket = "backups", prefix = "hz", access_key_id = "…", secret_access_key = "…", allow_http = true }
+//!
+//! # Optional: how many jobs run at once (the rest wait as CREATED, saying so).
+//! [jobs]
+//! backup_workers = 4    # backups and prunes; default: the core count, at least 2
+//! restore_workers = 2   # restores and verifies (their own share); default: half the cores, at least 2
 //! ```
 use std::path::{Path, PathBuf};
 
@@ -25,6 +30,18 @@ pub const DEFAULT_REGIONS: &[(&str, &str)] = &[
 pub struct ConfigFile {
     #[serde(default)]
     pub regions: Option<Vec<RegionConfig>>,
+    #[serde(default)]
+    pub jobs: JobsConfig,
+}
+
+/// `[jobs]`: the sizes of the job worker pools (`None` = the default for this machine).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobsConfig {
+    #[serde(default)]
+    pub backup_workers: Option<usize>,
+    #[serde(default)]
+    pub restore_workers: Option<usize>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -19,9 +19,30 @@ struct Running {
     progress: Arc<Progress>,
 }
 
-#[derive(Default)]
 pub struct JobRunner {
     running: Mutex<HashMap<String, Running>>,
+    backups: Pool,
+    restores: Pool,
+}
+
+/// One bounded pool of job workers.
+struct Pool {
+    name: &'static str,
+    size: usize,
+    slots: Arc<tokio::sync::Semaphore>,
+}
+
+impl Pool {
+    fn new(name: &'static str, size: usize) -> Pool {
+        let size = size.max(1);
+        Pool { name, size, slots: Arc::new(tokio::sync::Semaphore::new(size)) }
+    }
+}
+
+impl Default for JobRunner {
+    fn default() -> Self {
+        JobRunner::new(&crate::backend::config::JobsConfig::default())
+    }
 }
 
 /// What a finished job reports.
@@ -37,6 +58,24 @@ pub struct Outcome {
 }
 
 impl JobRunner {
+    /// Pools sized from `[jobs]`, else from the core count.
+    pub fn new(cfg: &crate::backend::config::JobsConfig) -> JobRunner {
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        JobRunner {
+            running: Mutex::new(HashMap::new()),
+            backups: Pool::new("backup", cfg.backup_workers.unwrap_or(cores.max(2))),
+            restores: Pool::new("restore", cfg.restore_workers.unwrap_or((cores / 2).max(2))),
+        }
+    }
+
+    /// The pool a job of this kind runs in (as stored in the catalog's `kind` column).
+    fn pool(&self, kind: &str) -> &Pool {
+        match kind {
+            "RESTORE" | "VERIFY" | "SQLRESTORE" => &self.restores,
+            _ => &self.backups,
+        }
+    }
+
     fn running(&self) -> std::sync::MutexGuard<'_, HashMap<String, Running>> {
         self.running.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -70,6 +109,11 @@ impl JobRunner {
         self.running().insert(job_id.clone(), Running { vault_id, progress: progress.clone() });
         let st = state.clone();
         tokio::spawn(async move {
+            let Some(_slot) = wait_for_worker(&st, &job_id, &progress).await else {
+                st.catalog.finish_job(&job_id, JOB_CANCELED, "The job was canceled while it waited for a worker.", None, "{}").or_log_job(&job_id, "job cancel");
+                st.jobs.running().remove(&job_id);
+                return;
+            };
             st.catalog.start_job(&job_id).or_log_job(&job_id, "job start");
             let started = Instant::now();
             // The work runs as its own task, so a panic in it ends the job FAILED instead of
@@ -99,6 +143,29 @@ impl JobRunner {
             }
             st.jobs.running().remove(&job_id);
         });
+    }
+}
+
+/// Waits for a worker of the job's pool; `None` when the job was canceled meanwhile. While it
+/// waits the job's row says so.
+async fn wait_for_worker(st: &AppState, job_id: &str, progress: &Progress) -> Option<tokio::sync::OwnedSemaphorePermit> {
+    let kind = match st.catalog.job(job_id) {
+        Ok(Some(j)) => j.kind,
+        _ => String::new(),
+    };
+    let pool = st.jobs.pool(&kind);
+    if let Ok(permit) = pool.slots.clone().try_acquire_owned() {
+        return Some(permit);
+    }
+    let message = format!("Waiting for a free {} worker: all {} are busy; it starts when one is free.", pool.name, pool.size);
+    st.catalog.set_job_message(job_id, &message).or_log_job(job_id, "job waiting");
+    loop {
+        if progress.cancel.load(Ordering::SeqCst) {
+            return None;
+        }
+        if let Ok(Ok(permit)) = tokio::time::timeout(Duration::from_millis(250), pool.slots.clone().acquire_owned()).await {
+            return Some(permit);
+        }
     }
 }
 

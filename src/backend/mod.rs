@@ -167,7 +167,7 @@ pub async fn start(opts: ServeOptions, shutdown_signal: Option<std::pin::Pin<Box
         auth: auth::Authenticator::new(credentials.clone()),
         hub,
         settings: Settings { data_dir: dir.clone(), historical_sync_delay: opts.historical_sync_delay, demo: opts.demo },
-        jobs: jobs::JobRunner::default(),
+        jobs: jobs::JobRunner::new(&cfg.jobs),
         replicator: replication::Replicator::default(),
     }));
     let listener = tokio::net::TcpListener::bind(opts.listen).await.map_err(|source| StartError::Bind { addr: opts.listen, source })?;

@@ -9,5 +9,6 @@ mod corruption;
 mod crash;
 mod hostile;
 mod load;
+mod pools;
 mod races;
 mod secrets;

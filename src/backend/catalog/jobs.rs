@@ -241,10 +241,16 @@ impl Catalog {
         Ok((total, rows))
     }
 
+    /// Why a job that has not started yet waits (shown as its `ErrorMessage` while `CREATED`).
+    pub fn set_job_message(&self, job_id: &str, message: &str) -> CatalogResult<()> {
+        self.conn().execute("UPDATE jobs SET error_message = ?2, updated_time = ?3 WHERE job_id = ?1 AND status = 'CREATED'", params![job_id, message, now()])?;
+        Ok(())
+    }
+
     pub fn start_job(&self, job_id: &str) -> CatalogResult<()> {
         let t = now();
         self.conn().execute(
-            "UPDATE jobs SET status = 'RUNNING', start_time = ?2, updated_time = ?2 WHERE job_id = ?1 AND status = 'CREATED'",
+            "UPDATE jobs SET status = 'RUNNING', error_message = '', start_time = ?2, updated_time = ?2 WHERE job_id = ?1 AND status = 'CREATED'",
             params![job_id, t],
         )?;
         Ok(())
