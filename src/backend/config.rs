@@ -12,6 +12,7 @@
 //! [jobs]
 //! backup_workers = 4    # backups and prunes; default: the core count, at least 2
 //! restore_workers = 2   # restores and verifies (their own share); default: half the cores, at least 2
+//! history_days = 90     # finished jobs older than this are removed from the catalog; 0 keeps all
 //! ```
 use std::path::{Path, PathBuf};
 
@@ -42,6 +43,10 @@ pub struct JobsConfig {
     pub backup_workers: Option<usize>,
     #[serde(default)]
     pub restore_workers: Option<usize>,
+    /// Days a finished job stays in the catalog (default 90; 0 = forever). Snapshots are not
+    /// affected: they follow their retention.
+    #[serde(default)]
+    pub history_days: Option<u64>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

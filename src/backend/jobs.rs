@@ -23,7 +23,14 @@ pub struct JobRunner {
     running: Mutex<HashMap<String, Running>>,
     backups: Pool,
     restores: Pool,
+    /// Days finished jobs are kept (0 = forever).
+    history_days: u64,
 }
+
+/// Default of `[jobs] history_days`.
+pub const DEFAULT_HISTORY_DAYS: u64 = 90;
+/// How often old job history is trimmed.
+const TRIM_INTERVAL: Duration = Duration::from_secs(3600);
 
 /// One bounded pool of job workers.
 struct Pool {
@@ -65,6 +72,7 @@ impl JobRunner {
             running: Mutex::new(HashMap::new()),
             backups: Pool::new("backup", cfg.backup_workers.unwrap_or(cores.max(2))),
             restores: Pool::new("restore", cfg.restore_workers.unwrap_or((cores / 2).max(2))),
+            history_days: cfg.history_days.unwrap_or(DEFAULT_HISTORY_DAYS),
         }
     }
 
@@ -143,6 +151,33 @@ impl JobRunner {
             }
             st.jobs.running().remove(&job_id);
         });
+    }
+}
+
+/// Removes finished jobs older than `[jobs] history_days` from the catalog, at start and hourly
+/// (in batches, so requests are not held up behind one long statement).
+pub async fn trim_history(st: AppState) {
+    if st.jobs.history_days == 0 {
+        return;
+    }
+    loop {
+        let cutoff = crate::backend::catalog::now() - (st.jobs.history_days as i64) * 86_400;
+        let mut removed = 0;
+        loop {
+            match st.catalog.trim_job_history(cutoff, 5_000) {
+                Ok(0) => break,
+                Ok(n) => removed += n,
+                Err(e) => {
+                    tracing::warn!(%e, "cannot trim the job history");
+                    break;
+                }
+            }
+            tokio::task::yield_now().await;
+        }
+        if removed > 0 {
+            tracing::info!(removed, days = st.jobs.history_days, "old finished jobs removed from the catalog");
+        }
+        tokio::time::sleep(TRIM_INTERVAL).await;
     }
 }
 

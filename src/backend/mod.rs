@@ -190,6 +190,7 @@ pub async fn start(opts: ServeOptions, shutdown_signal: Option<std::pin::Pin<Box
     let mut workers = Vec::new();
     workers.push(tokio::spawn(locations::watch_locations(state.clone())));
     workers.push(tokio::spawn(locations::LocationLocks::run_heartbeat(locks.clone())));
+    workers.push(tokio::spawn(jobs::trim_history(state.clone())));
     let st = state.clone();
     workers.push(tokio::spawn(async move {
         locations::reconcile(&st).await;

@@ -1,5 +1,6 @@
 //! `mirrorvault bench`: a reproducible benchmark of the backend against restic / rustic and
 //! `cp -r`, plus the API, the console and the backend's memory. See README "Benchmarks".
+pub mod catalog_scale;
 pub mod console;
 pub mod dataset;
 pub mod error;
@@ -59,6 +60,12 @@ pub struct BenchArgs {
     /// Requests per run for the DescribeVaults latency (spread over 16 concurrent tasks).
     #[arg(long, default_value_t = 4000)]
     pub api_requests: usize,
+    /// Finished jobs in the catalog for the catalog-scale latencies (0 skips them).
+    #[arg(long, default_value_t = 1_000_000)]
+    pub catalog_jobs: usize,
+    /// Snapshots in the catalog for the catalog-scale latencies.
+    #[arg(long, default_value_t = 100_000)]
+    pub catalog_snapshots: usize,
     /// Vault cards on the console Overview for the frame time.
     #[arg(long, default_value_t = 1000)]
     pub console_vaults: usize,
@@ -86,6 +93,8 @@ impl Default for BenchArgs {
             lag_backups: 100,
             api_vaults: 10_000,
             api_requests: 4000,
+            catalog_jobs: 1_000_000,
+            catalog_snapshots: 100_000,
             console_vaults: 1000,
             console_idle_seconds: 30,
             keep: false,
@@ -167,7 +176,7 @@ fn restored_root(target: &Path, source: &Path) -> PathBuf {
     }
 }
 
-fn rm(p: &Path) {
+pub(crate) fn rm(p: &Path) {
     if p.exists() {
         let _ = std::fs::remove_dir_all(p);
     }
@@ -548,6 +557,32 @@ pub fn run(args: BenchArgs) -> BenchResult<BenchReport> {
         let p99 = Stat::of(&r.1);
         let met = p99.median < 20.0;
         report.rows.push(Row::new("API DescribeVaults p99", "ms", false, p99).vs("target", Stat::of(&[20.0])).target("<20 ms", met).note(format!("{} vaults, 16 concurrent, PageSize 10", args.api_vaults)));
+    }
+
+    // 2f'. The catalog after a year of plans: many finished jobs and snapshots.
+    if args.catalog_jobs > 0 {
+        println!("catalog: {} jobs, {} snapshots, list actions at concurrency 16 …", args.catalog_jobs, args.catalog_snapshots);
+        let c = catalog_scale::measure(&rt, &work.join("catalog-data"), &creds, args.catalog_jobs, args.catalog_snapshots, args.api_requests)?;
+        let setup = format!(
+            "{} jobs and {} snapshots over {} vaults inserted in bulk ({:.1} s); catalog file {}; 16 concurrent, PageSize 10",
+            c.jobs, c.snapshots, c.vaults, c.insert_seconds, human_bytes(c.catalog_bytes)
+        );
+        println!("  {setup}");
+        for l in &c.latencies {
+            println!("  {} p50 {:.2} ms, p99 {:.2} ms", l.action, l.p50, l.p99);
+            let what = match l.action {
+                "DescribeBackupJobs2" => "Filters VaultId + Status",
+                "DescribeSnapshots" => "one vault",
+                _ => "first page",
+            };
+            report.rows.push(
+                Row::new(format!("catalog at scale: {} p99", l.action), "ms", false, Stat::of(&[l.p99]))
+                    .vs("target", Stat::of(&[20.0]))
+                    .target("<20 ms", l.p99 < 20.0)
+                    .note(format!("{what}; p50 {:.2} ms; {setup}", l.p50)),
+            );
+        }
+        report.rows.push(Row::new("catalog at scale: file size", "MiB", false, Stat::of(&[c.catalog_bytes as f64 / MIB])).note(&setup));
     }
 
     // 2g. Console frame time.

@@ -19,6 +19,8 @@ fn bench_runs_end_to_end_and_restores_exactly() {
         lag_backups: 10,
         api_vaults: 2000,
         api_requests: 800,
+        catalog_jobs: 20_000,
+        catalog_snapshots: 2_000,
         console_vaults: 1000,
         server_exe: Some(env!("CARGO_BIN_EXE_mirrorvault").into()),
         ..BenchArgs::default()
@@ -37,6 +39,8 @@ fn bench_runs_end_to_end_and_restores_exactly() {
         "mirror sync vs cp -r",
         "real-time lag p99",
         "API DescribeVaults p99",
+        "catalog at scale: DescribeBackupJobs2 p99",
+        "catalog at scale: DescribeSnapshots p99",
         "console Overview frame time, p99",
         "backend peak RSS during backup",
     ] {

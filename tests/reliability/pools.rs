@@ -1,5 +1,6 @@
 //! Bounded job pools (`[jobs]` in config.toml): a burst of backups waits its turn, says so,
-//! can be canceled while it waits, and does not hold up a restore (its own pool).
+//! can be canceled while it waits, and does not hold up a restore (its own pool); the job
+//! history is trimmed after `history_days`.
 use std::io::Write;
 use std::time::Duration;
 
@@ -81,4 +82,39 @@ async fn backup_statuses(t: &TestServer, jobs: &[String]) -> Vec<(String, String
             (row.job.status.clone(), row.job.error_message.clone())
         })
         .collect()
+}
+
+#[tokio::test]
+async fn finished_jobs_older_than_history_days_leave_the_catalog() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("config.toml"), "[jobs]\nhistory_days = 30\n").unwrap();
+    let t = TestServer::start_in(dir, Duration::from_secs(3600)).await;
+    let src = tempfile::tempdir().unwrap();
+    make_tree(src.path(), 4, 3);
+    let c = t.client.create_backup_client("history", "cn-hangzhou", None).await.unwrap();
+    t.wait_created(&c.vault_id).await;
+    let mut jobs = Vec::new();
+    for _ in 0..3 {
+        let include = vec![src.path().display().to_string()];
+        let j = t.client.create_backup_job(&c.vault_id, &c.client_id, &include, &[]).await.unwrap().job_id;
+        wait_backup(&t.client, &j).await;
+        jobs.push(j);
+    }
+    let mut t = t;
+    t.stop().await;
+    // two of them finished 31 and 400 days ago; the third today
+    let conn = rusqlite::Connection::open(t.dir.path().join("catalog.sqlite")).unwrap();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    for (j, days) in jobs.iter().zip([400, 31]) {
+        conn.execute("UPDATE jobs SET complete_time = ?2, created_time = ?2 WHERE job_id = ?1", rusqlite::params![j, now - days * 86_400]).unwrap();
+    }
+    drop(conn);
+    let t = t.restart().await;
+    wait_until(Duration::from_secs(20), "old jobs trimmed", || async {
+        t.client.describe_backup_jobs(Some(&c.vault_id), None).await.unwrap().backup_jobs.backup_job.len() == 1
+    })
+    .await;
+    let left = t.client.describe_backup_jobs(Some(&c.vault_id), None).await.unwrap().backup_jobs.backup_job;
+    assert_eq!(left[0].job_id, jobs[2], "the recent job stays");
+    assert_eq!(t.client.describe_snapshots(&c.vault_id).await.unwrap().snapshots.snapshot.len(), 3, "snapshots are not job history");
 }

@@ -241,6 +241,15 @@ impl Catalog {
         Ok((total, rows))
     }
 
+    /// Deletes up to `limit` finished jobs that completed before `cutoff`; returns how many.
+    pub fn trim_job_history(&self, cutoff: i64, limit: i64) -> CatalogResult<usize> {
+        Ok(self.conn().execute(
+            "DELETE FROM jobs WHERE rowid IN (SELECT rowid FROM jobs WHERE complete_time > 0 AND complete_time < ?1 \
+             AND status NOT IN ('CREATED', 'RUNNING') LIMIT ?2)",
+            params![cutoff, limit],
+        )?)
+    }
+
     /// Why a job that has not started yet waits (shown as its `ErrorMessage` while `CREATED`).
     pub fn set_job_message(&self, job_id: &str, message: &str) -> CatalogResult<()> {
         self.conn().execute("UPDATE jobs SET error_message = ?2, updated_time = ?3 WHERE job_id = ?1 AND status = 'CREATED'", params![job_id, message, now()])?;

@@ -18,7 +18,7 @@ pub use jobs::{JobColumn, JobCondition, JobFilter, JobKind, JobOp, JobRow, Snaps
 pub use replication::HistoryRow;
 pub use sqlserver::InstanceRow;
 pub use tasks::TaskRow;
-pub use vaults::{NewVault, ReplState, VaultFilter, VaultRow};
+pub use vaults::{NewVault, ReplState, VaultFilter, VaultRow, VaultWatchRow};
 pub use replication::MirrorPair;
 
 pub struct Catalog {

@@ -50,6 +50,14 @@ pub struct VaultRow {
     pub target: Option<(String, String, ReplState)>,
 }
 
+/// A vault as the location watcher sees it.
+pub struct VaultWatchRow {
+    pub vault_id: String,
+    pub region_id: String,
+    pub status: String,
+    pub status_message: String,
+}
+
 pub struct NewVault<'a> {
     pub vault_id: &'a str,
     pub vault_name: &'a str,
@@ -228,6 +236,16 @@ impl Catalog {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached("SELECT vault_id, region_id FROM vaults ORDER BY vault_id")?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// What the location watcher needs of every vault, in one query.
+    pub fn vault_watch_rows(&self) -> CatalogResult<Vec<VaultWatchRow>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached("SELECT vault_id, region_id, status, status_message FROM vaults ORDER BY region_id, vault_id")?;
+        let rows = stmt
+            .query_map([], |r| Ok(VaultWatchRow { vault_id: r.get(0)?, region_id: r.get(1)?, status: r.get(2)?, status_message: r.get(3)? }))?
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }
 

@@ -1,11 +1,14 @@
 //! The catalog kept in line with the storage locations: `reconcile` at start (snapshots written
 //! but not catalogued, vaults found in a location but unknown to the catalog), `watch_locations`
-//! while running (a vault whose data vanished is marked `ERROR`, and back when it reappears), and
-//! the writer lock that keeps a second backend from writing a location this one writes
-//! (`writer_lock.rs`).
+//! while running (`watch.rs`: a vault whose data vanished is marked `ERROR`, and back when it
+//! reappears), a vault's identity recorded in its location and crash-safe vault deletes
+//! (`identity.rs`), and the writer lock that keeps a second backend from writing a location this
+//! one writes (`writer_lock.rs`).
 mod identity;
+mod watch;
 mod writer_lock;
 
+pub use watch::{check_locations, watch_locations, MISSING_DATA_PREFIX, WATCH_INTERVAL};
 pub use identity::{finish_delete, finish_deletes, record_identity};
 
 pub use writer_lock::{host_name, LocationLocks, LockError, WriterLock, HEARTBEAT_INTERVAL, LOCK_KEY, STALE_AFTER};
@@ -99,76 +102,6 @@ pub async fn adopt_unknown_vaults(st: &AppState) {
             }
             Err(e) if e.is_constraint() => {} // created meanwhile
             Err(e) => tracing::error!(%vault_id, %e, "cannot adopt vault"),
-        }
-    }
-}
-
-/// Marks a vault whose data vanished from its location (a lost or emptied region, a deleted
-/// bucket prefix) `ERROR` with a message that says so, and back to `CREATED` when it reappears.
-/// Without this a vault whose storage is gone would keep showing `CREATED`.
-pub const MISSING_DATA_PREFIX: &str = "The vault's data is missing from its storage location";
-
-/// How often `watch_locations` looks.
-pub const WATCH_INTERVAL: std::time::Duration = std::time::Duration::from_secs(3);
-
-pub async fn watch_locations(st: AppState) {
-    loop {
-        tokio::time::sleep(WATCH_INTERVAL).await;
-        check_locations(&st).await;
-    }
-}
-
-pub async fn check_locations(st: &AppState) {
-    use crate::api::vault::{STATUS_CREATED, STATUS_DELETING, STATUS_ERROR};
-    let vaults = match st.catalog.vault_ids() {
-        Ok(v) => v,
-        Err(e) => return tracing::warn!(%e, "location check: cannot list vaults"),
-    };
-    for (vault_id, region) in vaults {
-        let v = match st.catalog.vault(&vault_id) {
-            Ok(Some(v)) => v,
-            Ok(None) => continue, // deleted meanwhile
-            Err(e) => {
-                tracing::warn!(%vault_id, %e, "location check: cannot read vault");
-                continue;
-            }
-        };
-        if v.status == STATUS_DELETING {
-            // A delete the location refused (unreachable) is retried here.
-            if let Err(e) = finish_delete(st, &vault_id, &region).await {
-                tracing::debug!(%vault_id, %e, "vault delete still waiting for its location");
-            }
-            continue;
-        }
-        let flagged = v.status == STATUS_ERROR && v.status_message.starts_with(MISSING_DATA_PREFIX);
-        if v.status != STATUS_CREATED && !flagged {
-            continue; // initializing, or in error for another reason
-        }
-        let Some(r) = st.hub.region(&region) else { continue };
-        if r.location.is_offline() {
-            continue; // an outage drill is reported separately
-        }
-        match st.hub.vault_present(&region, &vault_id).await {
-            Ok(false) if !flagged => {
-                let mirror = match (&v.target, &v.source_vault_id) {
-                    (Some((m, mr, _)), _) => format!(" Restore from its mirror vault {m} in {mr}."),
-                    (None, Some(src)) => format!(" Its source vault {src} still holds the snapshots."),
-                    _ => String::new(),
-                };
-                let message = format!(
-                    "{MISSING_DATA_PREFIX} {} (vaults/{vault_id}/config not found): the region's storage was lost or emptied.{mirror}",
-                    r.location.describe()
-                );
-                tracing::error!(%vault_id, %region, "vault data missing from its location");
-                st.hub.forget(&vault_id);
-                st.catalog.set_vault_status(&vault_id, STATUS_ERROR, &message).or_log_vault(&vault_id, "missing data status");
-            }
-            Ok(true) if flagged => {
-                tracing::info!(%vault_id, %region, "vault data is back in its location");
-                st.hub.forget(&vault_id);
-                st.catalog.set_vault_status(&vault_id, STATUS_CREATED, "").or_log_vault(&vault_id, "data back status");
-            }
-            _ => {}
         }
     }
 }
