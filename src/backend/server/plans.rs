@@ -45,7 +45,7 @@ fn parse_schedule(s: &str) -> ServerResult<Schedule> {
 }
 
 fn parse_speed_limit(s: &str) -> ServerResult<String> {
-    if s.trim().eq_ignore_ascii_case("NONE") {
+    if s.trim().is_empty() || s.trim().eq_ignore_ascii_case("NONE") {
         return Ok(String::new());
     }
     let l = SpeedLimit::parse(s).map_err(|e| ServerError::invalid(CreateBackupPlanRequest::speed_limit, e))?;
