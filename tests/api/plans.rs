@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use mirrorvault::api::backup::{BackupJob, CreateBackupJobRequest};
 use mirrorvault::api::plan::*;
 use mirrorvault::api::Filter;
+use mirrorvault::backend::retention::RetentionPolicy;
 use mirrorvault::client::Client;
 
 use crate::support::fixtures::{random_bytes, write};
@@ -151,6 +152,13 @@ async fn every_plan_action_works_and_bad_input_is_refused() {
     assert_eq!(jobs.iter().map(|j| j.job_id.as_str()).collect::<Vec<_>>(), [job_id.as_str()]);
     let p = plan(&t.client, &id).await;
     assert_eq!((p.latest_execute_job_id.as_str(), p.latest_execute_job_status.as_str()), (job_id.as_str(), "COMPLETE"));
+    // The snapshot's manifest carries the plan, the trigger and the plan's retention (the
+    // contract with snapshot expiry).
+    let snap = t.running().state.catalog.snapshot(&c.vault_id, &j.snapshot_id).unwrap().expect("catalogued snapshot");
+    assert_eq!((snap.meta["plan_id"].as_str(), snap.meta["trigger"].as_str()), (Some(id.as_str()), Some("MANUAL")));
+    let policy = RetentionPolicy::from_meta(&snap.meta);
+    assert_eq!((policy.days, policy.keep_latest), (Some(30), false));
+    assert_eq!(policy.rules.iter().map(|r| (r.kind.as_str(), r.days)).collect::<Vec<_>>(), [("WEEKLY", 60)]);
     // A plain CreateBackupJob carries no plan and is MANUAL.
     let plain = t.client.create_backup_job(&c.vault_id, &c.client_id, &[data.display().to_string()], &[]).await.unwrap().job_id;
     let pj = wait_backup(&t.client, &plain).await;
