@@ -280,3 +280,49 @@ async fn schedules_survive_a_restart_and_missed_runs_are_not_made_up() {
     assert_eq!(wait_backup(&t.client, &j.job_id).await.job.status, "COMPLETE");
     assert_eq!(plan(&t.client, &later).await.next_run_time, t0 + 9 + 3600);
 }
+
+/// SQL Server databases on a plan (`SourceType=SQLSERVER`, `ClusterId`, `DatabaseNames`): a
+/// scheduled run backs each database up with the plan's id, trigger and retention.
+#[tokio::test]
+async fn sql_server_databases_on_a_plan() {
+    let t = TestServer::start().await;
+    let dir = t.dir.path().join("sql-plan");
+    mirrorvault::backend::demo::databases::seed(&dir).unwrap();
+    let c = t.client.create_backup_client("sql", "cn-hangzhou", None).await.unwrap();
+    t.wait_created(&c.vault_id).await;
+    let spec = mirrorvault::client::InstanceSpec { vault_id: c.vault_id.clone(), engine: "DEMO".into(), server_name: dir.display().to_string(), ..Default::default() };
+    let i = t.client.create_sql_server_instance(&spec).await.unwrap();
+    let sql = CreateBackupPlanRequest {
+        vault_id: c.vault_id.clone(),
+        source_type: "sqlserver".into(),
+        plan_name: "databases".into(),
+        schedule: format!("I|{}|PT1H", now() + 1),
+        cluster_id: i.cluster_id.clone(),
+        database_names: vec!["sales".into(), "inventory".into()],
+        retention: Some(14),
+        ..Default::default()
+    };
+    for (what, bad) in [
+        ("no databases", CreateBackupPlanRequest { database_names: vec![], ..sql.clone() }),
+        ("paths on a SQL plan", CreateBackupPlanRequest { path: vec![dir.display().to_string()], ..sql.clone() }),
+        ("speed limit on a SQL plan", CreateBackupPlanRequest { speed_limit: "0|24|10".into(), ..sql.clone() }),
+    ] {
+        assert_eq!(code(&t.client.send(&bad).await.unwrap_err()).1, 400, "{what}");
+    }
+    let e = t.client.send(&CreateBackupPlanRequest { cluster_id: "cl-nope".into(), ..sql.clone() }).await.unwrap_err();
+    assert_eq!(code(&e).1, 404);
+    let id = t.client.send(&sql).await.unwrap().plan_id;
+    let p = plan(&t.client, &id).await;
+    assert_eq!((p.source_type.as_str(), p.cluster_id.as_str(), p.database_names.len()), ("SQLSERVER", i.cluster_id.as_str(), 2));
+    assert!(p.paths.path.is_empty());
+    let j = wait_for(Duration::from_secs(20), "the SQL plan's scheduled run", || async { plan_jobs(&t.client, &id).await.pop() }).await;
+    let j = wait_backup(&t.client, &j.job_id).await;
+    assert_eq!((j.job.status.as_str(), j.trigger_mode.as_str(), j.source_type.as_str()), ("COMPLETE", "AUTO", "SQLSERVER"), "{}", j.job.error_message);
+    let snaps = t.running().state.catalog.list_snapshots(&c.vault_id, None, Some("SQLSERVER")).unwrap();
+    assert_eq!(snaps.len(), 2);
+    for s in &snaps {
+        assert_eq!(s.meta["plan_id"].as_str(), Some(id.as_str()));
+        assert_eq!(RetentionPolicy::from_meta(&s.meta).days, Some(14));
+        assert!(s.meta["DatabaseName"].is_string(), "the SQL Server meta stays: {}", s.meta);
+    }
+}
