@@ -243,7 +243,7 @@ pub fn schedule_words(schedule: &str) -> String {
 
 pub fn ui(ui: &mut Ui, state: &mut PlansState, data: &Data, commands: &mut Vec<UiCommand>) {
     screen_header(ui, "Backup plans", "Backups that run on a schedule, and how long their snapshots are kept.");
-    egui::ScrollArea::vertical().id_salt("plans").auto_shrink([false, false]).show(ui, |ui| {
+    egui::ScrollArea::both().id_salt("plans").auto_shrink([false, false]).show(ui, |ui| {
         list_ui(ui, state, data, commands);
         ui.add_space(10.0);
         form_ui(ui, state, data);
@@ -285,7 +285,7 @@ fn list_ui(ui: &mut Ui, state: &mut PlansState, data: &Data, commands: &mut Vec<
                 let client = data.clients.value().and_then(|cs| cs.iter().find(|c| c.client_id == p.client_id)).map(|c| c.client_name.clone());
                 ui.label(client.unwrap_or_else(|| p.client_id.clone()));
                 let what = if p.database_names.is_empty() { p.paths.path.join(", ") } else { p.database_names.join(", ") };
-                ui.add(egui::Label::new(what).truncate());
+                ui.allocate_ui(egui::vec2(200.0, 18.0), |ui| ui.add(egui::Label::new(what.as_str()).truncate())).inner.on_hover_text(what.as_str());
                 ui.label(schedule_words(&p.schedule));
                 if p.disabled {
                     ui.label(muted(ui, "disabled"));
@@ -300,27 +300,30 @@ fn list_ui(ui: &mut Ui, state: &mut PlansState, data: &Data, commands: &mut Vec<
                     other => (ui.visuals().text_color(), other.to_lowercase().replace('_', " ")),
                 };
                 ui.label(RichText::new(text).color(color)).on_hover_text(&p.latest_execute_job_id);
+                // Each button in a ui of its own id, so its id does not depend on its neighbours.
+                let button = |ui: &mut Ui, key: &str, enabled: bool, text: egui::WidgetText| ui.push_id((&p.plan_id, key), |ui| ui.add_enabled(enabled, egui::Button::new(text))).inner;
                 ui.horizontal(|ui| {
-                    if ui.add_enabled(!busy, egui::Button::new("Run now")).on_hover_text(format!("Run {} now", p.plan_name)).clicked() {
+                    if button(ui, "run", !busy, "Run now".into()).on_hover_text(format!("Run {} now", p.plan_name)).clicked() {
                         state.commands.push(PlanCommand::Run(p.plan_id.clone()));
                     }
                     let toggle = if p.disabled { "Enable" } else { "Disable" };
-                    if ui.add_enabled(!busy, egui::Button::new(toggle)).clicked() {
+                    if button(ui, "toggle", !busy, toggle.into()).clicked() {
                         state.commands.push(PlanCommand::SetEnabled(p.plan_id.clone(), p.disabled));
                     }
-                    if ui.add_enabled(!busy, egui::Button::new("Edit")).clicked() {
+                    if button(ui, "edit", !busy, "Edit".into()).clicked() {
                         state.form = PlanForm::of(p);
                         state.save.result = None;
                     }
                     if state.confirm_delete.as_deref() == Some(p.plan_id.as_str()) {
-                        let delete = egui::Button::new(RichText::new("Confirm delete").color(egui::Color32::WHITE)).fill(palette::ERROR);
-                        if ui.add_enabled(!busy, delete).clicked() {
+                        let confirm = RichText::new("Confirm delete").color(egui::Color32::WHITE);
+                        let delete = ui.push_id((&p.plan_id, "confirm"), |ui| ui.add_enabled(!busy, egui::Button::new(confirm).fill(palette::ERROR))).inner;
+                        if delete.clicked() {
                             state.commands.push(PlanCommand::Delete(p.plan_id.clone()));
                         }
-                        if ui.button("Cancel").clicked() {
+                        if button(ui, "cancel", true, "Cancel".into()).clicked() {
                             state.confirm_delete = None;
                         }
-                    } else if ui.add_enabled(!busy, egui::Button::new("Delete…")).clicked() {
+                    } else if button(ui, "delete", !busy, "Delete…".into()).clicked() {
                         state.confirm_delete = Some(p.plan_id.clone());
                     }
                 });
