@@ -116,6 +116,9 @@ crate::action! {
         /// SQL Server plans: the registered instance and its databases.
         cluster_id: String = "ClusterId" text,
         database_names: Vec<String> = "DatabaseNames" list,
+        /// The SDKs' per-rule schedules and retention (`Rule.N.Schedule`, `Rule.N.Retention`, ...):
+        /// not supported, so refused (400) rather than ignored.
+        rule: bool = "Rule" present,
     }
 }
 
@@ -159,6 +162,8 @@ crate::action! {
         /// With no `Path`/`Include`: `true` sets the paths to none, which is refused for file plans.
         update_paths: Option<bool> = "UpdatePaths" flag,
         database_names: Vec<String> = "DatabaseNames" list,
+        /// Refused (400), as on `CreateBackupPlan`.
+        rule: bool = "Rule" present,
     }
 }
 

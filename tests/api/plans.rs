@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use mirrorvault::api::backup::{BackupJob, CreateBackupJobRequest};
 use mirrorvault::api::plan::*;
-use mirrorvault::api::Filter;
+use mirrorvault::api::{Action, Filter};
 use mirrorvault::backend::retention::RetentionPolicy;
 use mirrorvault::client::Client;
 
@@ -114,6 +114,13 @@ async fn every_plan_action_works_and_bad_input_is_refused() {
     }
     let e = t.client.call::<serde_json::Value>("CreateBackupPlan", &[("VaultId", c.vault_id.clone()), ("SourceType", "FILE".into()), ("Schedule", format!("I|{start}|P1D"))]).await.unwrap_err();
     assert_eq!(code(&e), ("MissingParameter", 400));
+    // The SDKs' per-rule retention would be ignored: refused instead.
+    let mut with_rule = ok.to_params();
+    with_rule.push(("Rule.1.Retention".into(), "3".into()));
+    let with_rule: Vec<(&str, String)> = with_rule.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+    let e = t.client.call::<serde_json::Value>("CreateBackupPlan", &with_rule).await.unwrap_err();
+    assert_eq!(code(&e), ("InvalidParameter", 400));
+    assert!(e.to_string().contains("Rule"), "{e}");
     // The SDKs' other client parameter names and the Include form.
     let alt = CreateBackupPlanRequest { instance_id: String::new(), data_source_id: c.client_id.clone(), path: vec![], include: vec![data.display().to_string()], ..ok.clone() };
     let alt_id = t.client.send(&alt).await.unwrap().plan_id;

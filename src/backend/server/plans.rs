@@ -66,6 +66,14 @@ fn policy_of(p: &PlanRow) -> RetentionPolicy {
     RetentionPolicy { days: p.retention_days, keep_latest: p.keep_latest, rules: parse_rules(&p.retention_rules).unwrap_or_default() }
 }
 
+/// `Rule.N.*` would give a plan several schedules and retentions; one of each is supported.
+fn refuse_rules(sent: bool) -> ServerResult<()> {
+    if sent {
+        return Err(ServerError::invalid("Rule", "per-rule schedules and retention (Rule.N.*) are not supported; use Schedule, Retention and RetentionRules"));
+    }
+    Ok(())
+}
+
 fn plan_not_found(plan_id: &str) -> ServerError {
     ServerError::not_found(codes::PLAN_NOT_FOUND, format!("The backup plan {plan_id} does not exist."))
 }
@@ -91,6 +99,7 @@ fn name_taken(p: &PlanRow) -> ServerError {
 
 pub async fn create_plan(state: &AppState, r: CreateBackupPlanRequest) -> ServerResult<CreateBackupPlanResponse> {
     type R = CreateBackupPlanRequest;
+    refuse_rules(r.rule)?;
     let source_type = plan_source_type(&r.source_type)?;
     let schedule = parse_schedule(&r.schedule)?;
     let retention_days = check_retention(r.retention)?;
@@ -228,6 +237,7 @@ pub fn describe_plans(state: &AppState, r: DescribeBackupPlansRequest) -> Server
 
 pub fn update_plan(state: &AppState, r: UpdateBackupPlanRequest) -> ServerResult<serde_json::Value> {
     type R = UpdateBackupPlanRequest;
+    refuse_rules(r.rule)?;
     let mut p = plan_of(state, &r.plan)?;
     if let Some(name) = r.plan_name {
         p.plan_name = name;
