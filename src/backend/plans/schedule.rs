@@ -67,7 +67,7 @@ pub fn every(secs: i64) -> String {
 fn interval_secs(d: &str) -> Result<i64, String> {
     let bad = || format!("{d:?} is not an ISO 8601 duration such as P1D, PT1H or PT1M");
     let parsed = match iso8601::parsers::parse_duration(d.as_bytes()) {
-        Ok((rest, parsed)) if rest.is_empty() => parsed,
+        Ok(([], parsed)) => parsed,
         _ => return Err(bad()),
     };
     let secs: i64 = match parsed {

@@ -75,7 +75,7 @@ impl SpeedLimit {
             s.split(',').map(|w| w.split('|').collect()).collect()
         } else {
             let f: Vec<&str> = s.split('|').collect();
-            if f.len() % 3 != 0 {
+            if !f.len().is_multiple_of(3) {
                 return Err(format!("{s:?} is not {{startHour}}|{{endHour}}|{{KiB/s}}"));
             }
             f.chunks(3).map(|c| c.to_vec()).collect()
