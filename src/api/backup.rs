@@ -50,6 +50,10 @@ pub struct BackupJob {
     pub changed_entries: Vec<String>,
     /// The Tea model's name for `ClientId`.
     pub instance_id: String,
+    /// The backup plan that started the job; empty for a job started by `CreateBackupJob`.
+    pub plan_id: String,
+    /// `AUTO` (a plan's schedule) or `MANUAL` (`ExecuteBackupPlan`, `CreateBackupJob`).
+    pub trigger_mode: String,
     #[serde(flatten)]
     pub job: JobProgress,
 }
@@ -238,7 +242,8 @@ crate::action! {
         instance_id: String = "InstanceId" text,
         /// Not supported yet (snapshots are kept until deleted): refused with 400, never ignored.
         retention: Option<String> = "Retention" optional,
-        /// Not supported yet: refused with 400, never ignored.
+        /// `{startHour}|{endHour}|{KiB/s}` windows (see `storage::rate`): the backup reads no
+        /// faster than that in those hours of the backend host's local time.
         speed_limit: Option<String> = "SpeedLimit" optional,
     }
 }

@@ -20,6 +20,7 @@ pub const CLIENT_NOT_FOUND: &str = "ClientNotFound";
 pub const TASK_NOT_FOUND: &str = "TaskNotFound";
 pub const JOB_NOT_FOUND: &str = "JobNotFound";
 pub const SNAPSHOT_NOT_FOUND: &str = "SnapshotNotFound";
+pub const PLAN_NOT_FOUND: &str = "PlanNotFound";
 pub const INSTANCE_NOT_FOUND: &str = "SqlServerInstanceNotFound";
 
 pub const CANNOT_DELETE_REPLICATION_SOURCE_VAULT: &str = "CannotDeleteReplicationSourceVault";
@@ -43,5 +44,9 @@ pub const KMS_KEY_NOT_FOUND: &str = "KmsKeyNotFound";
 /// 400: `WormEnabled=true` (write once, read many) is not implemented yet, so it is refused
 /// rather than accepted without protecting anything.
 pub const WORM_NOT_SUPPORTED: &str = "WormNotSupported";
+/// 409: another plan of the vault and source type has this `PlanName`.
+pub const PLAN_NAME_EXISTS: &str = "PlanNameAlreadyExists";
+/// 409: `DeleteBackupPlan RequireNoRunningJobs=true` while a run of the plan is in progress.
+pub const PLAN_JOB_RUNNING: &str = "PlanJobRunning";
 pub const INTERNAL_ERROR: &str = "InternalError";
 pub const REQUEST_TOO_LARGE: &str = "RequestTooLarge";

@@ -22,6 +22,7 @@
 //! | `bounded_text(min, max)`  | `String`        | like `bounded`, absent = empty                   | when non-empty     |
 //! | `bounded_required(min, max)` | `String`     | like `bounded`, absent = MissingParameter        | always             |
 //! | `raw_text`                | `String`        | the raw value (untrimmed; the handler bounds it) | when non-empty     |
+//! | `present`                 | `bool`          | `Name` or any `Name.…` parameter was sent        | never (refusal checks) |
 //! | `group`                   | a `ParamGroup`  | the group's own fields (flat on the wire)        | the group's fields |
 //! | `group_unless(wire)`      | `Option<G>`     | the group, unless parameter `wire` is present    | the group, when `Some` |
 //! | `filters`                 | `Vec<Filter>`   | `Name.N.Key`/`.Operator`/`.Values.M`, or a JSON array of `{Key, Operator, Values}` | flattened, `Name.N.…` |
@@ -316,6 +317,17 @@ pub mod field {
                 }
             }
         }
+    }
+
+    /// Whether `Name` or any `Name.N…` parameter was sent: for parameters a handler refuses
+    /// rather than ignores (`CreateBackupPlan`'s per-rule `Rule.N.*`). Never written.
+    pub mod present {
+        use super::*;
+        pub fn get<R: ParamReader>(r: &R, name: &str) -> Result<bool, R::Error> {
+            let prefix = format!("{name}.");
+            Ok(r.raw(name).is_some() || r.names().iter().any(|k| k.starts_with(&prefix)))
+        }
+        pub fn put(_out: &mut Out, _name: &str, _v: &bool) {}
     }
 
     /// A nested `ParamGroup`, flat on the wire (its wire name is only a label).

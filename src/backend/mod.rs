@@ -4,8 +4,8 @@
 //! - `catalog/` is the SQLite catalog, `storage/` the repository format, `hub.rs` the opened
 //!   locations and repositories, `state.rs` what a handler sees;
 //! - background work: `jobs.rs` (backup, restore, verify as jobs), `replication/` (mirror
-//!   scheduler and planner), `locations/` (the catalog kept in line with the locations, and the
-//!   writer lock: one backend writes a location);
+//!   scheduler and planner), `plans/` (backup plans' schedules), `locations/` (the catalog
+//!   kept in line with the locations, and the writer lock: one backend writes a location);
 //! - `sqlserver/` (engines behind SQL Server backups), `demo/` (demo content seeding);
 //! - this file: `start` and the `RunningServer` it returns.
 pub mod auth;
@@ -17,6 +17,7 @@ pub mod hub;
 pub mod jobs;
 pub mod locations;
 pub mod params;
+pub mod plans;
 pub mod replication;
 pub mod retention;
 pub mod server;
@@ -191,6 +192,7 @@ pub async fn start(opts: ServeOptions, shutdown_signal: Option<std::pin::Pin<Box
     workers.push(tokio::spawn(locations::watch_locations(state.clone())));
     workers.push(tokio::spawn(locations::LocationLocks::run_heartbeat(locks.clone())));
     workers.push(tokio::spawn(jobs::trim_history(state.clone())));
+    workers.push(tokio::spawn(plans::run(state.clone())));
     let st = state.clone();
     workers.push(tokio::spawn(async move {
         locations::reconcile(&st).await;

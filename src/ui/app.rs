@@ -12,11 +12,13 @@ use super::pacing::Pacing;
 use super::request::{Net, Requested};
 use super::screens::{clients::ClientsState, jobs::JobsState, settings::SettingsState, vault_detail::VaultDetailState};
 use super::screens::overview::OverviewState;
+use super::screens::plans::PlansState;
 use super::screens::sql_wizard::SqlWizardState;
 use super::screens::sqlserver::SqlServerState;
 use super::widgets::create_mirror_dialog::CreateMirrorState;
 use super::widgets::restore_dialog::{self, RestoreDialogState};
 use crate::api::client::BackupClient;
+use crate::api::plan::BackupPlan;
 use crate::api::region::{DescribeSettingsResponse, Region};
 use crate::api::vault::Vault;
 use crate::client::{Client, Credentials};
@@ -31,6 +33,7 @@ pub enum Screen {
     /// A vault's detail view (reached from the overview).
     Vault(String),
     Clients,
+    Plans,
     SqlServer,
     Jobs,
     Settings,
@@ -59,6 +62,7 @@ pub struct Connection {
 pub struct Data {
     pub vaults: Requested<Vec<Vault>>,
     pub clients: Requested<Vec<BackupClient>>,
+    pub plans: Requested<Vec<BackupPlan>>,
     pub regions: Requested<Vec<Region>>,
     pub health: Requested<()>,
     pub settings: Requested<DescribeSettingsResponse>,
@@ -75,6 +79,12 @@ impl Data {
             Some(r) if !r.local_name.is_empty() && r.local_name != r.region_id => format!("{} · {}", r.region_id, r.local_name),
             _ => region_id.to_string(),
         }
+    }
+
+    /// The vault's next scheduled backup: (when, plan name), from its enabled plans.
+    pub fn next_plan_run(&self, vault_id: &str) -> Option<(i64, &str)> {
+        let plans = self.plans.value()?;
+        plans.iter().filter(|p| p.vault_id == vault_id && !p.disabled && p.next_run_time > 0).map(|p| (p.next_run_time, p.plan_name.as_str())).min()
     }
 
     /// Backup clients attached to a vault, sorted by name.
@@ -108,6 +118,7 @@ pub struct ConsoleApp {
     pub detail: Option<VaultDetailState>,
     pub mirror_dialog: Option<CreateMirrorState>,
     pub clients: ClientsState,
+    pub plans: PlansState,
     pub jobs: JobsState,
     pub settings: SettingsState,
     pub sqlserver: SqlServerState,
@@ -154,6 +165,7 @@ impl ConsoleApp {
             detail: None,
             mirror_dialog: None,
             clients: ClientsState::default(),
+            plans: PlansState::default(),
             jobs: JobsState::default(),
             settings,
             sqlserver: SqlServerState::default(),
@@ -245,6 +257,7 @@ impl ConsoleApp {
                 }
             },
             Screen::Clients => super::screens::clients::ui(ui, &mut self.clients, &self.data, &mut self.commands),
+            Screen::Plans => super::screens::plans::ui(ui, &mut self.plans, &self.data, &mut self.commands),
             Screen::SqlServer => super::screens::sqlserver::ui(ui, &mut self.sqlserver, &self.data, &mut self.commands),
             Screen::Jobs => super::screens::jobs::ui(ui, &mut self.jobs, &self.data, &mut self.commands),
             Screen::Settings => super::screens::settings::ui(ui, &mut self.settings, &self.connection, &self.data, &mut self.commands),
@@ -263,6 +276,7 @@ impl ConsoleApp {
         }
         let d = &mut self.data;
         d.clients.poll();
+        d.plans.poll();
         d.regions.poll();
         d.health.poll();
         d.settings.poll();
@@ -308,6 +322,10 @@ impl ConsoleApp {
         if self.clients.poll() {
             refresh = true;
         }
+        if self.plans.poll() {
+            self.data.plans.invalidate();
+            refresh = true;
+        }
         self.sqlserver.poll();
         if let Some(wizard) = &mut self.sql_wizard {
             wizard.poll();
@@ -349,6 +367,12 @@ impl ConsoleApp {
         if self.data.clients.is_stale(visible_refresh) {
             self.data.clients.request(&net, ctx, |c| async move { Ok(c.describe_backup_clients(None).await?.backup_clients.backup_client) });
         }
+        if self.data.plans.is_stale(visible_refresh) {
+            self.data.plans.request(&net, ctx, |c| async move {
+                let r = c.send(&crate::api::plan::DescribeBackupPlansRequest { paging: crate::api::Paging::size(1000), ..Default::default() }).await?;
+                Ok(r.backup_plans.backup_plan)
+            });
+        }
         if self.screen == Screen::Settings && self.data.settings.is_stale(Duration::from_secs(30)) {
             self.data.settings.request(&net, ctx, |c| async move { c.describe_settings().await });
         }
@@ -374,6 +398,7 @@ impl ConsoleApp {
     fn refresh_now(&mut self, ctx: &egui::Context) {
         self.data.vaults.invalidate();
         self.data.clients.invalidate();
+        self.data.plans.invalidate();
         if let Some(detail) = &mut self.detail {
             detail.invalidate();
         }
@@ -407,6 +432,11 @@ impl ConsoleApp {
         let commands = std::mem::take(&mut self.commands);
         for command in commands {
             self.run_command(ctx, command);
+        }
+        if !self.plans.commands.is_empty() {
+            self.pacing.hurry();
+            let clients = self.data.clients.value().cloned().unwrap_or_default();
+            self.plans.run(&self.net, ctx, |id| clients.iter().find(|c| c.client_id == id).map(|c| c.vault_id.clone()));
         }
     }
 

@@ -27,4 +27,5 @@ async fn official_python_sdks_work_with_only_the_endpoint_changed() {
     assert!(out.status.success(), "SDK script failed\nstdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stdout.contains("tea sdk (ACS3-HMAC-SHA256): ok") && stdout.contains("aliyun-python-sdk-core (RPC HMAC-SHA1): ok"), "{stdout}");
     assert!(stdout.contains("tea sdk typed models (issue 16): ok"), "{stdout}");
+    assert!(stdout.contains("tea sdk backup plans (issue 16): ok"), "{stdout}");
 }

@@ -259,12 +259,15 @@ async fn protections_that_are_not_given_are_refused() {
         speed_limit: speed.map(str::to_string),
         ..Default::default()
     };
-    for (r, s, wire) in [(Some("7"), None, "Retention"), (None, Some("0:24:1024"), "SpeedLimit")] {
+    // Retention is not given on this branch; a SpeedLimit is (tests/api/plans.rs), but not a malformed one.
+    for (r, s, wire) in [(Some("7"), None, "Retention"), (None, Some("0:25:1024"), "SpeedLimit"), (None, Some("fast"), "SpeedLimit")] {
         let e = t.client.send(&job(r, s)).await.unwrap_err();
         assert_eq!(code(&e), ("InvalidParameter", 400), "{wire}");
         assert!(e.to_string().contains(wire), "{e}");
     }
     assert_eq!(t.client.describe_backup_jobs(None, None).await.unwrap().page.total_count, 0, "a refused job is not started");
+    let limited = t.client.send(&job(None, Some("0:24:1024"))).await.unwrap();
+    assert_eq!(wait_backup(&t.client, &limited.job_id).await.job.status, "COMPLETE");
     let mut zrs = CreateReplicationVaultRequest { vault_name: "m".into(), vault_region_id: "cn-beijing".into(), redundancy_type: Some("ZRS".into()), ..Default::default() };
     zrs.source.replication_source_vault_id = c.vault_id.clone();
     assert_eq!(code(&t.client.send(&zrs).await.unwrap_err()), ("InvalidParameter", 400));

@@ -188,3 +188,91 @@ expect_error(lambda: tea.create_vault(hbr.CreateVaultRequest(vault_region_id="cn
 assert tea.update_vault(hbr.UpdateVaultRequest(vault_id=vault_id, worm_enabled=False, description="no worm")).body.success
 expect_error(lambda: tea.create_backup_job(hbr.CreateBackupJobRequest(vault_id=vault_id, instance_id=client_id, source_type="File", include=json.dumps([data]), retention=7)), "InvalidParameter")
 print("tea sdk typed models (issue 16): ok")
+
+# 7. Backup plans through the typed models: a schedule whose first slot is a few seconds away,
+# interval PT1M -> it runs -> its job found by Filters PlanId/JobId -> its snapshot -> restore;
+# disable stops runs, enable resumes, delete removes.
+def plan_of(plan_id):
+    r = tea.describe_backup_plans(hbr.DescribeBackupPlansRequest(source_type="ECS_FILE", filters=[hbr.DescribeBackupPlansRequestFilters(key="planId", values=[plan_id])])).body
+    assert r.success and r.total_count == 1, r.to_map()
+    return r.backup_plans.backup_plan[0]
+
+
+def plan_jobs(plan_id):
+    r = tea.describe_backup_jobs_2(hbr.DescribeBackupJobs2Request(filters=[F(key="PlanId", operator="EQUAL", values=[plan_id])], page_size=100)).body
+    return r.backup_jobs.backup_job
+
+
+first_slot = int(time.time()) + 3
+cp = tea.create_backup_plan(hbr.CreateBackupPlanRequest(
+    vault_id=vault_id, source_type="ECS_FILE", plan_name="sdk-plan", schedule=f"I|{first_slot}|PT1M", instance_id=client_id,
+    path=[data], exclude=json.dumps(["*.tmp"]), retention=7, keep_latest_snapshots=1, speed_limit="0:24:102400")).body
+assert cp.success and cp.plan_id, cp.to_map()
+plan_id = cp.plan_id
+expect_error(lambda: tea.create_backup_plan(hbr.CreateBackupPlanRequest(
+    vault_id=vault_id, source_type="ECS_FILE", plan_name="sdk-plan", schedule=f"I|{first_slot}|PT1M", instance_id=client_id, path=[data])), "PlanNameAlreadyExists")
+expect_error(lambda: tea.create_backup_plan(hbr.CreateBackupPlanRequest(
+    vault_id=vault_id, source_type="ECS_FILE", plan_name="bad", schedule=f"I|{first_slot}|P1M", instance_id=client_id, path=[data])), "InvalidParameter")
+p = plan_of(plan_id)
+assert p.plan_name == "sdk-plan" and p.schedule == f"I|{first_slot}|PT1M" and p.retention == 7 and p.keep_latest_snapshots == 1, p.to_map()
+assert p.paths.path == [data] and p.client_id == client_id and p.instance_id == client_id and p.disabled is False, p.to_map()
+assert common("DescribeBackupPlans", method="GET", **{"Filters.1.Key": "planId", "Filters.1.Values.1": plan_id})["BackupPlans"]["BackupPlan"][0]["NextRunTime"] == first_slot
+job_id = None
+for _ in range(400):
+    job_id = plan_of(plan_id).latest_execute_job_id
+    if job_id:
+        break
+    time.sleep(0.05)
+assert job_id, "the plan did not run on its first slot"
+done = wait_job(job_id)
+assert done.status == "COMPLETE" and done.plan_id == plan_id and done.trigger_mode == "AUTO", done.to_map()
+assert done.created_time >= first_slot, (done.created_time, first_slot)
+r = tea.describe_backup_jobs_2(hbr.DescribeBackupJobs2Request(filters=[F(key="PlanId", operator="EQUAL", values=[plan_id]), F(key="JobId", operator="IN", values=[job_id])])).body
+assert [b.job_id for b in r.backup_jobs.backup_job] == [job_id], r.to_map()
+# The Tea job model has no SnapshotId: read ours from the raw answer.
+snapshot_id = common("DescribeBackupJobs2", **{"Filters.1.Key": "JobId", "Filters.1.Values.1": job_id})["BackupJobs"]["BackupJob"][0]["SnapshotId"]
+snaps = common("DescribeSnapshots", method="GET", VaultId=vault_id)["Snapshots"]["Snapshot"]
+assert snapshot_id and snapshot_id in [x["SnapshotId"] for x in snaps], (snapshot_id, snaps)
+target = tempfile.mkdtemp(prefix="mv-sdk-plan-restore-")
+rj = tea.create_restore_job(hbr.CreateRestoreJobRequest(vault_id=vault_id, snapshot_id=snapshot_id, restore_type="ECS_FILE",
+                                                         target_instance_id=client_id, target_path=target)).body
+for _ in range(600):
+    rr = tea.describe_restore_jobs_2(hbr.DescribeRestoreJobs2Request(filters=[RF(key="JobId", operator="EQUAL", values=[rj.restore_id])])).body
+    if rr.restore_jobs.restore_job and rr.restore_jobs.restore_job[0].status in ("COMPLETE", "FAILED"):
+        break
+    time.sleep(0.05)
+assert rr.restore_jobs.restore_job[0].status == "COMPLETE", rr.to_map()
+with open(os.path.join(target, data.lstrip("/"), "f1.txt")) as f:
+    assert f.read() == "file 1\n" * 2
+# Disable: the next slot passes without a run.
+assert tea.disable_backup_plan(hbr.DisableBackupPlanRequest(plan_id=plan_id, vault_id=vault_id, source_type="ECS_FILE")).body.success
+assert plan_of(plan_id).disabled is True
+time.sleep(max(0, first_slot + 60 + 3 - time.time()))
+assert [j.job_id for j in plan_jobs(plan_id)] == [job_id], "a disabled plan ran"
+# Enable (with the first slot moved a few seconds ahead): it runs again.
+assert tea.update_backup_plan(hbr.UpdateBackupPlanRequest(plan_id=plan_id, vault_id=vault_id, source_type="ECS_FILE", schedule=f"I|{int(time.time()) + 2}|PT1M")).body.success
+assert tea.enable_backup_plan(hbr.EnableBackupPlanRequest(plan_id=plan_id, vault_id=vault_id, source_type="ECS_FILE")).body.success
+for _ in range(400):
+    if len(plan_jobs(plan_id)) >= 2:
+        break
+    time.sleep(0.05)
+assert len(plan_jobs(plan_id)) >= 2, "the enabled plan did not run again"
+# Run now (refused with PlanJobRunning while the scheduled run still runs).
+ex = None
+for _ in range(600):
+    try:
+        ex = tea.execute_backup_plan(hbr.ExecuteBackupPlanRequest(plan_id=plan_id, vault_id=vault_id, source_type="ECS_FILE")).body
+        break
+    except Exception as e:  # PlanJobRunning while the scheduled run runs
+        assert getattr(e, "code", None) == "PlanJobRunning", e
+        time.sleep(0.05)
+assert ex.success and ex.job_id, ex.to_map()
+manual = wait_job(ex.job_id)
+assert manual.status == "COMPLETE" and manual.trigger_mode == "MANUAL" and manual.plan_id == plan_id, manual.to_map()
+# Delete: the plan is gone, its jobs stay.
+assert tea.delete_backup_plan(hbr.DeleteBackupPlanRequest(plan_id=plan_id, vault_id=vault_id, source_type="ECS_FILE")).body.success
+r = tea.describe_backup_plans(hbr.DescribeBackupPlansRequest(filters=[hbr.DescribeBackupPlansRequestFilters(key="planId", values=[plan_id])])).body
+assert r.total_count == 0 and not r.backup_plans.backup_plan, r.to_map()
+expect_error(lambda: tea.execute_backup_plan(hbr.ExecuteBackupPlanRequest(plan_id=plan_id)), "PlanNotFound")
+assert len(plan_jobs(plan_id)) >= 3
+print("tea sdk backup plans (issue 16): ok")

@@ -8,5 +8,6 @@ mod connection;
 mod console;
 mod idle;
 mod jobs;
+mod plans;
 mod restore;
 mod sql_wizard;

@@ -43,10 +43,14 @@ pub struct JobRow {
     pub start_time: i64,
     pub complete_time: i64,
     pub updated_time: i64,
+    /// The backup plan that started the job (empty without one).
+    pub plan_id: String,
+    /// `AUTO` / `MANUAL` for backups; empty for other kinds.
+    pub trigger_mode: String,
 }
 
 const COLS: &str = "job_id, kind, vault_id, client_id, source_type, snapshot_id, params, status, bytes_total, bytes_done, items_total, \
-                    items_done, speed, error_message, result, created_time, start_time, complete_time, updated_time";
+                    items_done, speed, error_message, result, created_time, start_time, complete_time, updated_time, plan_id, trigger_mode";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<JobRow> {
     Ok(JobRow {
@@ -69,6 +73,8 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<JobRow> {
         start_time: r.get(16)?,
         complete_time: r.get(17)?,
         updated_time: r.get(18)?,
+        plan_id: r.get(19)?,
+        trigger_mode: r.get(20)?,
     })
 }
 
@@ -89,7 +95,7 @@ pub struct JobFilter<'a> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum JobColumn {
     JobId,
-    /// Jobs carry no plan yet: every job's plan id is empty.
+    /// The plan that started the job (empty without one).
     PlanId,
     VaultId,
     ClientId,
@@ -102,7 +108,7 @@ impl JobColumn {
     fn sql(self) -> &'static str {
         match self {
             JobColumn::JobId => "job_id",
-            JobColumn::PlanId => "''",
+            JobColumn::PlanId => "plan_id",
             JobColumn::VaultId => "vault_id",
             JobColumn::ClientId => "client_id",
             JobColumn::Status => "status",
@@ -198,12 +204,18 @@ const SNAP_COLS: &str = "vault_id, snapshot_id, client_id, source_type, paths, b
                          start_time, complete_time, meta, rowid";
 
 impl Catalog {
-    pub fn insert_job(&self, kind: JobKind, job_id: &str, vault_id: &str, client_id: &str, source_type: &str, snapshot_id: &str, params_json: &str) -> CatalogResult<()> {
+    /// A new job, `CREATED`. `plan_id` is the plan that started it (empty without one),
+    /// `trigger_mode` `AUTO`/`MANUAL` for backups (empty for other kinds).
+    #[allow(clippy::too_many_arguments)]
+    pub fn insert_job(
+        &self, kind: JobKind, job_id: &str, vault_id: &str, client_id: &str, source_type: &str, snapshot_id: &str, params_json: &str, plan_id: &str,
+        trigger_mode: &str,
+    ) -> CatalogResult<()> {
         let t = now();
         self.conn().execute(
-            "INSERT INTO jobs (job_id, kind, vault_id, client_id, source_type, snapshot_id, params, status, created_time, updated_time) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'CREATED', ?8, ?8)",
-            params![job_id, kind.as_str(), vault_id, client_id, source_type, snapshot_id, params_json, t],
+            "INSERT INTO jobs (job_id, kind, vault_id, client_id, source_type, snapshot_id, params, status, created_time, updated_time, plan_id, trigger_mode) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'CREATED', ?8, ?8, ?9, ?10)",
+            params![job_id, kind.as_str(), vault_id, client_id, source_type, snapshot_id, params_json, t, plan_id, trigger_mode],
         )?;
         Ok(())
     }

@@ -2,6 +2,7 @@
 //! transaction; rules that must hold under races are constraints, not check-then-insert.
 mod clients;
 mod jobs;
+mod plans;
 mod replication;
 mod schema;
 mod sqlserver;
@@ -15,6 +16,7 @@ use rusqlite::Connection;
 
 pub use clients::ClientRow;
 pub use jobs::{JobColumn, JobCondition, JobFilter, JobKind, JobOp, JobRow, SnapshotRow};
+pub use plans::PlanRow;
 pub use replication::HistoryRow;
 pub use sqlserver::InstanceRow;
 pub use tasks::TaskRow;

@@ -147,6 +147,40 @@ CREATE INDEX sql_instances_vault ON sql_instances(vault_id);
         // a vault's job list filtered by status (Filters VaultId + Status) counts and pages from
         // the second alone (bench: catalog at scale).
         M::up("CREATE INDEX jobs_complete_time ON jobs(complete_time); CREATE INDEX jobs_kind_vault_status ON jobs(kind, vault_id, status, created_time);"),
+        // Backup plans (catalog/plans.rs) and the plan that started a job.
+        M::up(
+            r#"
+CREATE TABLE plans (
+    plan_id TEXT PRIMARY KEY,
+    plan_name TEXT NOT NULL,
+    vault_id TEXT NOT NULL REFERENCES vaults(vault_id) ON DELETE CASCADE,
+    -- FILE or SQLSERVER
+    source_type TEXT NOT NULL,
+    -- the backup client (FILE) or the SQL Server instance (SQLSERVER)
+    client_id TEXT NOT NULL,
+    -- FILE: the paths; SQLSERVER: the database names (JSON lists)
+    paths TEXT NOT NULL DEFAULT '[]',
+    excludes TEXT NOT NULL DEFAULT '[]',
+    schedule TEXT NOT NULL,
+    start_time INTEGER NOT NULL,
+    interval_secs INTEGER NOT NULL CHECK (interval_secs > 0),
+    retention_days INTEGER,
+    keep_latest INTEGER NOT NULL DEFAULT 0,
+    retention_rules TEXT NOT NULL DEFAULT '[]',
+    speed_limit TEXT NOT NULL DEFAULT '',
+    disabled INTEGER NOT NULL DEFAULT 0,
+    -- when the scheduler next starts a run (UNIX seconds)
+    next_run_time INTEGER NOT NULL DEFAULT 0,
+    latest_execute_job_id TEXT NOT NULL DEFAULT '',
+    created_time INTEGER NOT NULL,
+    updated_time INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX plans_name ON plans(vault_id, source_type, plan_name);
+ALTER TABLE jobs ADD COLUMN plan_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE jobs ADD COLUMN trigger_mode TEXT NOT NULL DEFAULT '';
+CREATE INDEX jobs_plan ON jobs(plan_id, created_time);
+"#,
+        ),
     ])
 }
 

@@ -11,7 +11,9 @@ use crate::backend::catalog::LogFailure;
 use crate::backend::jobs::{catalog_snapshot, percent, Outcome};
 use crate::backend::params::Params;
 use crate::backend::state::AppState;
-use crate::backend::storage::{BackupRequest, RestoreRequest, StorageError};
+use crate::api::plan::TRIGGER_MANUAL;
+use crate::backend::retention::RetentionPolicy;
+use crate::backend::storage::{BackupRequest, RestoreRequest, SpeedLimit, StorageError};
 
 use super::clients::mirror_refusal;
 use super::vaults::settled_vault;
@@ -70,61 +72,129 @@ pub async fn create_backup_job(state: &AppState, r: CreateBackupJobRequest) -> S
     if r.retention.is_some() {
         return Err(ServerError::invalid(R::retention, "retention is not supported yet: snapshots are kept until deleted, so a retention period is refused rather than ignored"));
     }
-    if r.speed_limit.is_some() {
-        return Err(ServerError::invalid(R::speed_limit, "backup speed limits are not supported yet; a limit is refused rather than ignored"));
-    }
+    let speed_limit = r.speed_limit.as_deref().map(|s| SpeedLimit::parse(s).map_err(|e| ServerError::invalid(R::speed_limit, e))).transpose()?;
+    // The checks in the order they always ran (start_file_backup repeats the first three).
     let vault = settled_vault(state, &r.vault_id).await?;
     check_backup_target(state, &vault)?;
-    let client = state
-        .catalog
-        .client(&client_id)?
-        .ok_or_else(|| ServerError::not_found(codes::CLIENT_NOT_FOUND, format!("The backup client {client_id} does not exist.")))?;
-    if client.vault_id != vault.vault_id {
-        return Err(ServerError::invalid(R::client_id, format!("the client {client_id} is attached to {}, not {}", client.vault_id, vault.vault_id)));
-    }
+    file_client(state, &vault.vault_id, &client_id, R::client_id)?;
     if !r.source_type.is_empty() && !is_file_source(&r.source_type) {
         return Err(ServerError::invalid(R::source_type, "only FILE here; SQL Server databases use CreateSqlServerBackupJob"));
     }
-    let include = r.include;
-    if include.is_empty() {
+    if r.include.is_empty() {
         return Err(ServerError::missing(R::include));
     }
-    let mut paths = Vec::new();
-    for s in &include {
-        let path = clean_absolute(R::include, s)?;
-        if std::fs::symlink_metadata(&path).is_err() {
-            return Err(ServerError::invalid(R::include, format!("{s:?} does not exist on the backend host")));
-        }
-        paths.push(path);
+    let spec = FileBackup {
+        client_id,
+        include: r.include,
+        excludes: r.exclude,
+        plan_id: String::new(),
+        trigger: TRIGGER_MANUAL,
+        retention: RetentionPolicy::default(),
+        speed_limit,
+    };
+    let job_id = start_file_backup(state, &r.vault_id, spec).await?;
+    Ok(JobIdResponse { job_id })
+}
+
+/// A file backup to start: what it reads, who started it, and what its snapshot carries.
+#[derive(Clone, Debug)]
+pub(crate) struct FileBackup {
+    pub client_id: String,
+    /// Absolute paths on the backend host (checked by `start_file_backup`).
+    pub include: Vec<String>,
+    pub excludes: Vec<String>,
+    /// The plan that starts it (empty for `CreateBackupJob`).
+    pub plan_id: String,
+    /// `AUTO` or `MANUAL`.
+    pub trigger: &'static str,
+    /// Put into the snapshot's manifest meta (`RetentionPolicy::put_into`).
+    pub retention: RetentionPolicy,
+    pub speed_limit: Option<SpeedLimit>,
+}
+
+/// Absolute, clean paths that exist on the backend host (`param` names them in errors).
+pub(crate) fn check_include(param: &str, include: &[String]) -> ServerResult<Vec<PathBuf>> {
+    include
+        .iter()
+        .map(|s| {
+            let path = clean_absolute(param, s)?;
+            if std::fs::symlink_metadata(&path).is_err() {
+                return Err(ServerError::invalid(param, format!("{s:?} does not exist on the backend host")));
+            }
+            Ok(path)
+        })
+        .collect()
+}
+
+/// Valid glob patterns.
+pub(crate) fn check_excludes(param: &str, excludes: &[String]) -> ServerResult<()> {
+    for g in excludes {
+        globset::Glob::new(g).map_err(|e| ServerError::invalid(param, e))?;
     }
-    let excludes = r.exclude;
-    for g in &excludes {
-        globset::Glob::new(g).map_err(|e| ServerError::invalid(R::exclude, e))?;
+    Ok(())
+}
+
+/// The backup client `client_id`, attached to `vault_id` (404 / 400 otherwise).
+pub(crate) fn file_client(state: &AppState, vault_id: &str, client_id: &str, param: &str) -> ServerResult<crate::backend::catalog::ClientRow> {
+    let client = state
+        .catalog
+        .client(client_id)?
+        .ok_or_else(|| ServerError::not_found(codes::CLIENT_NOT_FOUND, format!("The backup client {client_id} does not exist.")))?;
+    if client.vault_id != vault_id {
+        return Err(ServerError::invalid(param, format!("the client {client_id} is attached to {}, not {vault_id}", client.vault_id)));
     }
+    Ok(client)
+}
+
+/// Starts a file backup into `vault_id` as a job (what `CreateBackupJob` and a plan's runs do):
+/// checks the vault, client, paths and excludes, records the job (with its plan and trigger)
+/// and runs it. Returns the job id.
+pub(crate) async fn start_file_backup(state: &AppState, vault_id: &str, spec: FileBackup) -> ServerResult<String> {
+    type R = CreateBackupJobRequest;
+    let vault = settled_vault(state, vault_id).await?;
+    check_backup_target(state, &vault)?;
+    let client_id = spec.client_id;
+    file_client(state, &vault.vault_id, &client_id, R::client_id)?;
+    let paths = check_include(R::include, &spec.include)?;
+    if paths.is_empty() {
+        return Err(ServerError::missing(R::include));
+    }
+    let excludes = spec.excludes;
+    check_excludes(R::exclude, &excludes)?;
     let parent = state.catalog.latest_snapshot_for_client(&vault.vault_id, &client_id, "FILE")?.map(|s| s.snapshot_id);
     let job_id = new_id("job");
     let snapshot_id = new_id("s");
-    state.catalog.insert_job(JobKind::Backup, &job_id, &vault.vault_id, &client_id, "FILE", "", &serde_json::json!({"Include": include, "Exclude": excludes}).to_string())?;
+    let mut params = serde_json::json!({"Include": spec.include, "Exclude": excludes});
+    if let Some(l) = &spec.speed_limit {
+        params["SpeedLimit"] = l.to_wire().into();
+    }
+    state.catalog.insert_job(JobKind::Backup, &job_id, &vault.vault_id, &client_id, "FILE", "", &params.to_string(), &spec.plan_id, spec.trigger)?;
+    let meta = plan_meta(&spec.plan_id, spec.trigger, &spec.retention);
+    let speed_limit = spec.speed_limit;
     let st = state.clone();
     let vault_id = vault.vault_id.clone();
     state.jobs.spawn(state, job_id.clone(), vault.vault_id.clone(), move |progress| async move {
         let repo = st.hub.repo(&vault.region_id, &vault_id).await?;
-        let req = BackupRequest {
-            snapshot_id,
-            client_id,
-            source_type: "FILE".into(),
-            paths,
-            excludes,
-            parent_snapshot_id: parent,
-            meta: serde_json::json!({}),
-        };
-        let m = repo.backup(req, progress).await?;
+        let req = BackupRequest { snapshot_id, client_id, source_type: "FILE".into(), paths, excludes, parent_snapshot_id: parent, meta };
+        let m = repo.backup_limited(req, speed_limit, progress).await?;
         committed(&st, &vault_id, &m, &repo).await;
         let partial = !m.skipped.is_empty() || !m.changed.is_empty();
         let result = serde_json::json!({"BytesAdded": m.bytes_added, "SkippedEntries": m.skipped, "ChangedEntries": m.changed});
         Ok(Outcome { snapshot_id: Some(m.snapshot_id.clone()), result, error: None, partial })
     });
-    Ok(JobIdResponse { job_id })
+    Ok(job_id)
+}
+
+/// The manifest meta a backup starts with: for a plan's run `plan_id` and `trigger`, and the
+/// retention policy (the contract with snapshot expiry, `retention::RetentionPolicy`).
+pub(crate) fn plan_meta(plan_id: &str, trigger: &str, retention: &RetentionPolicy) -> serde_json::Value {
+    let mut meta = serde_json::json!({});
+    if !plan_id.is_empty() {
+        meta["plan_id"] = plan_id.into();
+        meta["trigger"] = trigger.into();
+    }
+    retention.put_into(&mut meta);
+    meta
 }
 
 /// After a snapshot commits in a vault: catalogue it, refresh the vault's size and wake the
@@ -258,6 +328,8 @@ pub fn describe_backup_jobs(state: &AppState, r: DescribeBackupJobsRequest) -> S
                 vault_id: j.vault_id.clone(),
                 client_id: j.client_id.clone(),
                 instance_id: j.client_id.clone(),
+                plan_id: j.plan_id.clone(),
+                trigger_mode: j.trigger_mode.clone(),
                 source_type: j.source_type.clone(),
                 snapshot_id: j.snapshot_id.clone(),
                 include: serde_json::from_value(include).unwrap_or_default(),
@@ -356,7 +428,7 @@ pub async fn create_restore_job(state: &AppState, r: CreateRestoreJobRequest) ->
         }
     }
     let job_id = new_id("r");
-    state.catalog.insert_job(JobKind::Restore, &job_id, &vault.vault_id, &target_client, "FILE", &snapshot_id, &serde_json::json!({"TargetPath": target, "Include": include, "Overwrite": overwrite}).to_string())?;
+    state.catalog.insert_job(JobKind::Restore, &job_id, &vault.vault_id, &target_client, "FILE", &snapshot_id, &serde_json::json!({"TargetPath": target, "Include": include, "Overwrite": overwrite}).to_string(), "", "")?;
     let st = state.clone();
     state.jobs.spawn(state, job_id.clone(), vault.vault_id.clone(), move |progress| async move {
         let repo = st.hub.repo(&vault.region_id, &vault.vault_id).await?;
@@ -401,7 +473,7 @@ pub async fn create_verify_job(state: &AppState, r: CreateVerifyJobRequest) -> S
     }
     let read_data = r.read_data;
     let job_id = new_id("vj");
-    state.catalog.insert_job(JobKind::Verify, &job_id, &vault.vault_id, "", "", snapshot_id.as_deref().unwrap_or(""), &serde_json::json!({"ReadData": read_data}).to_string())?;
+    state.catalog.insert_job(JobKind::Verify, &job_id, &vault.vault_id, "", "", snapshot_id.as_deref().unwrap_or(""), &serde_json::json!({"ReadData": read_data}).to_string(), "", "")?;
     let st = state.clone();
     state.jobs.spawn(state, job_id.clone(), vault.vault_id.clone(), move |progress| async move {
         st.hub.forget(&vault.vault_id); // re-read the index from the location

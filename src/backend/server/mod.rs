@@ -3,6 +3,7 @@
 mod backup;
 mod clients;
 mod panic;
+pub(crate) mod plans;
 mod regions;
 mod replication;
 mod sqlserver;
@@ -22,6 +23,7 @@ use super::params::{parse, Params};
 use super::state::AppState;
 use crate::api::backup::*;
 use crate::api::client::*;
+use crate::api::plan::*;
 use crate::api::region::*;
 use crate::api::replication::*;
 use crate::api::sqlserver::*;
@@ -136,6 +138,13 @@ dispatch_table! { state, r;
     DescribeRestoreJobsRequest => backup::describe_restore_jobs(state, r)?,
     CreateVerifyJobRequest => backup::create_verify_job(state, r).await?,
     DescribeVerifyJobsRequest => backup::describe_verify_jobs(state, r)?,
+    CreateBackupPlanRequest => plans::create_plan(state, r).await?,
+    DescribeBackupPlansRequest => plans::describe_plans(state, r)?,
+    UpdateBackupPlanRequest => plans::update_plan(state, r)?,
+    DeleteBackupPlanRequest => plans::delete_plan(state, r)?,
+    EnableBackupPlanRequest => plans::enable_plan(state, r)?,
+    DisableBackupPlanRequest => plans::disable_plan(state, r)?,
+    ExecuteBackupPlanRequest => plans::execute_plan(state, r).await?,
     DescribeReplicationHistoryRequest => replication::history(state, r)?,
     SyncReplicationVaultNowRequest => replication::sync_now(state, r)?,
     RepairVaultFromMirrorRequest => replication::repair(state, r).await?,

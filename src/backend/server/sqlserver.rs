@@ -17,7 +17,9 @@ use crate::backend::sqlserver::{ConnectionSpec, Engine, EngineKind, SqlError};
 use crate::backend::state::AppState;
 use crate::backend::storage::{BackupRequest, RestoreRequest, StorageError};
 
-use super::backup::{check_backup_target, check_usable, clean_absolute, committed, rerooted, snapshot_wire};
+use super::backup::{check_backup_target, check_usable, clean_absolute, committed, plan_meta, rerooted, snapshot_wire};
+use crate::api::plan::TRIGGER_MANUAL;
+use crate::backend::retention::RetentionPolicy;
 use super::{new_id, vault_row};
 
 const PASSWORD_PURPOSE: &str = "mirrorvault sql password";
@@ -231,10 +233,42 @@ pub async fn describe_databases(state: &AppState, r: DescribeSqlServerDatabasesR
 }
 
 pub async fn create_backup_job(state: &AppState, r: CreateSqlServerBackupJobRequest) -> ServerResult<crate::api::backup::JobIdResponse> {
-    let i = instance_row(state, &r.cluster_id)?;
+    let spec = SqlBackup { cluster_id: r.cluster_id, database_names: r.database_names, plan_id: String::new(), trigger: TRIGGER_MANUAL, retention: RetentionPolicy::default() };
+    let job_id = start_sql_backup(state, spec).await?;
+    Ok(crate::api::backup::JobIdResponse { job_id })
+}
+
+/// A SQL Server backup to start: the instance, its databases, who started it and the
+/// retention its snapshots carry.
+#[derive(Clone, Debug)]
+pub(crate) struct SqlBackup {
+    pub cluster_id: String,
+    pub database_names: Vec<String>,
+    /// The plan that starts it (empty for `CreateSqlServerBackupJob`).
+    pub plan_id: String,
+    pub trigger: &'static str,
+    pub retention: RetentionPolicy,
+}
+
+/// The instance `cluster_id` and checked database names (what a SQL Server backup of them needs).
+pub(crate) fn check_sql_backup(state: &AppState, cluster_id: &str, names: &[String]) -> ServerResult<InstanceRow> {
+    let i = instance_row(state, cluster_id)?;
+    if names.is_empty() {
+        return Err(ServerError::missing(CreateSqlServerBackupJobRequest::database_names));
+    }
+    for n in names {
+        crate::backend::sqlserver::validate_name(n, i.engine == ENGINE_DEMO).map_err(sql_error)?;
+    }
+    Ok(i)
+}
+
+/// Starts a SQL Server backup job (`CreateSqlServerBackupJob` and a SQL Server plan's runs):
+/// one snapshot per database. Returns the job id.
+pub(crate) async fn start_sql_backup(state: &AppState, b: SqlBackup) -> ServerResult<String> {
+    let i = instance_row(state, &b.cluster_id)?;
     let vault = vault_row(state, &i.vault_id)?;
     check_backup_target(state, &vault)?;
-    let names = r.database_names;
+    let names = b.database_names;
     if names.is_empty() {
         return Err(ServerError::missing(CreateSqlServerBackupJobRequest::database_names));
     }
@@ -248,7 +282,8 @@ pub async fn create_backup_job(state: &AppState, r: CreateSqlServerBackupJobRequ
         None => return Err(ServerError::conflict(codes::SQLSERVER_ERROR, "The instance has no StagingDir shared with the backend; register it with one.")),
     };
     let job_id = new_id("job");
-    state.catalog.insert_job(JobKind::Backup, &job_id, &vault.vault_id, &i.cluster_id, SOURCE_SQLSERVER, "", &serde_json::json!({"DatabaseNames": names}).to_string())?;
+    state.catalog.insert_job(JobKind::Backup, &job_id, &vault.vault_id, &i.cluster_id, SOURCE_SQLSERVER, "", &serde_json::json!({"DatabaseNames": names}).to_string(), &b.plan_id, b.trigger)?;
+    let base_meta = plan_meta(&b.plan_id, b.trigger, &b.retention);
     let st = state.clone();
     let jid = job_id.clone();
     state.jobs.spawn(state, job_id.clone(), vault.vault_id.clone(), move |progress| async move {
@@ -266,7 +301,7 @@ pub async fn create_backup_job(state: &AppState, r: CreateSqlServerBackupJobRequ
                 paths: vec![artifact.file.clone()],
                 excludes: vec![],
                 parent_snapshot_id: None,
-                meta: serde_json::json!({
+                meta: with_meta(&base_meta, serde_json::json!({
                     "DatabaseName": name,
                     "BackupType": "FULL",
                     "ClusterId": i.cluster_id,
@@ -275,7 +310,7 @@ pub async fn create_backup_job(state: &AppState, r: CreateSqlServerBackupJobRequ
                     "RowCounts": artifact.table_row_counts,
                     "SourceVaultId": vault.vault_id,
                     "SourceRegionId": vault.region_id,
-                }),
+                })),
             };
             let m = repo.backup(req, progress.clone()).await;
             let _ = std::fs::remove_file(&artifact.file);
@@ -286,7 +321,17 @@ pub async fn create_backup_job(state: &AppState, r: CreateSqlServerBackupJobRequ
         let _ = std::fs::remove_dir_all(&staging);
         Ok(Outcome { snapshot_id: last, result: serde_json::json!({}), error: None, partial: false })
     });
-    Ok(crate::api::backup::JobIdResponse { job_id })
+    Ok(job_id)
+}
+
+/// `fields` with the keys of `base` (a plan's meta) added.
+fn with_meta(base: &Value, mut fields: Value) -> Value {
+    if let (Some(b), Some(f)) = (base.as_object(), fields.as_object_mut()) {
+        for (k, v) in b {
+            f.insert(k.clone(), v.clone());
+        }
+    }
+    fields
 }
 
 fn sql_snapshots(state: &AppState, vault_id: &str) -> ServerResult<Vec<SnapshotRow>> {
@@ -413,7 +458,7 @@ pub async fn create_restore(state: &AppState, r: CreateSqlServerRestoreRequest) 
         "SourceClusterId": meta_str(&snap, "ClusterId"), "SourceDatabaseName": db, "ClusterId": target.cluster_id,
         "TargetDatabaseName": target_db, "ReplaceDatabase": replace, "FileDestination": file_destination,
     });
-    state.catalog.insert_job(JobKind::SqlRestore, &restore_id, &vault.vault_id, &target.cluster_id, SOURCE_SQLSERVER, &snap.snapshot_id, &params.to_string())?;
+    state.catalog.insert_job(JobKind::SqlRestore, &restore_id, &vault.vault_id, &target.cluster_id, SOURCE_SQLSERVER, &snap.snapshot_id, &params.to_string(), "", "")?;
     let st = state.clone();
     let rid = restore_id.clone();
     state.jobs.spawn(state, restore_id.clone(), vault.vault_id.clone(), move |progress| async move {

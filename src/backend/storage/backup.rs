@@ -28,6 +28,7 @@ use super::ids::{check_name, pack_object, to_hex, Id};
 use super::index::{IndexFile, IndexPack};
 use super::pack::PackBuilder;
 use super::progress::Progress;
+use super::rate::{SpeedLimit, WindowedLimiter};
 use super::repo::{now_secs, Repo, SmallFiles};
 use super::snapshot::{snapshot_object, SnapshotManifest};
 use super::tree::{self, encode_bytes, encode_path, Extents, Kind, TreeEntry};
@@ -60,6 +61,11 @@ pub struct BackupRequest {
 impl Repo {
     /// Back up `req.paths` as a new snapshot; `Exists` if the snapshot id is taken.
     pub async fn backup(&self, req: BackupRequest, progress: Arc<Progress>) -> Result<SnapshotManifest, StorageError> {
+        self.backup_limited(req, None, progress).await
+    }
+
+    /// `backup`, reading files no faster than `limit` allows in each hour window (`SpeedLimit`).
+    pub async fn backup_limited(&self, req: BackupRequest, limit: Option<SpeedLimit>, progress: Arc<Progress>) -> Result<SnapshotManifest, StorageError> {
         check_name("snapshot id", &req.snapshot_id)?;
         match self.get(&snapshot_object(&req.snapshot_id)).await {
             Ok(_) => return Err(StorageError::Exists(format!("snapshot {}", req.snapshot_id))),
@@ -105,6 +111,7 @@ impl Repo {
             progress: progress.clone(),
             chunker: self.config().chunker.clone(),
             small_files: self.config().small_files.clone(),
+            limit: limit.filter(|l| !l.is_unlimited()).map(WindowedLimiter::new),
         };
         let reader = tokio::task::spawn_blocking(move || ctx.scan(job_tx));
         let packed = pack_and_upload(self, blob_rx).await;
@@ -240,6 +247,8 @@ struct ScanCtx {
     progress: Arc<Progress>,
     chunker: ChunkerParams,
     small_files: Option<SmallFiles>,
+    /// The backup's `SpeedLimit` on the bytes read.
+    limit: Option<WindowedLimiter>,
 }
 
 /// Chunks to store, sent to the encoders in batches of about `BATCH_BYTES` (small chunks one
@@ -550,6 +559,7 @@ impl ScanCtx {
         let mut emit = |data: Vec<u8>| {
             self.progress.check_cancel()?;
             self.progress.add_bytes(data.len() as u64);
+            self.throttle(data.len() as u64)?;
             read += data.len() as u64;
             ids.push(self.submit(data, q)?);
             Ok::<(), StorageError>(())
@@ -562,6 +572,20 @@ impl ScanCtx {
             }
         }
         Ok((ids, read))
+    }
+
+    /// Waits as the speed limit says after reading `n` bytes, in slices so that a cancel is
+    /// heard at once.
+    fn throttle(&self, n: u64) -> Result<(), StorageError> {
+        let Some(l) = &self.limit else { return Ok(()) };
+        let mut wait = l.reserve(n);
+        while !wait.is_zero() {
+            let slice = wait.min(std::time::Duration::from_millis(200));
+            std::thread::sleep(slice);
+            wait -= slice;
+            self.progress.check_cancel()?;
+        }
+        Ok(())
     }
 
     /// Hash a chunk; queue it for storage unless the vault (or this job) already has it.

@@ -4,8 +4,8 @@
 
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Instant;
 
 use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt};
@@ -15,6 +15,7 @@ use super::error::StorageError;
 use super::ids::{pack_object, parse_id, to_hex, Id};
 use super::index::{IndexFile, IndexPack};
 use super::progress::Progress;
+use super::rate::RateLimiter;
 use super::repo::Repo;
 use super::snapshot::{snapshot_object, SnapshotManifest};
 
@@ -179,33 +180,6 @@ fn packs_for(repo: &Repo, chunks: &HashSet<Id>) -> Result<HashMap<Id, u64>, Stor
         }
     }
     Ok(out)
-}
-
-/// Shared byte-rate limiter (0 = unlimited).
-struct RateLimiter {
-    rate: u64,
-    state: Mutex<(Instant, u64)>,
-}
-
-impl RateLimiter {
-    fn new(rate: u64) -> Self {
-        RateLimiter { rate, state: Mutex::new((Instant::now(), 0)) }
-    }
-
-    async fn take(&self, n: u64) {
-        if self.rate == 0 {
-            return;
-        }
-        let wait = {
-            let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
-            st.1 += n;
-            let due = Duration::from_secs_f64(st.1 as f64 / self.rate as f64);
-            due.saturating_sub(st.0.elapsed())
-        };
-        if !wait.is_zero() {
-            tokio::time::sleep(wait).await;
-        }
-    }
 }
 
 /// Stream one pack from `src` to `dest`, verifying its hash before it becomes visible in `dest`.

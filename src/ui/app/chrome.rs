@@ -15,6 +15,7 @@ impl ConsoleApp {
         let items = [
             (Screen::Overview, "Overview"),
             (Screen::Clients, "Backup clients"),
+            (Screen::Plans, "Backup plans"),
             (Screen::SqlServer, "SQL Server"),
             (Screen::Jobs, "Jobs"),
             (Screen::Settings, "Settings"),

@@ -2,6 +2,7 @@
 pub mod clients;
 pub mod jobs;
 pub mod overview;
+pub mod plans;
 pub mod settings;
 pub mod sql_wizard;
 pub mod sql_wizard_steps;

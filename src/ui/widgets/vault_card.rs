@@ -187,6 +187,12 @@ fn body_ui(ui: &mut Ui, inner: Rect, vault: &Vault, data: &Data, now: i64, comma
     });
     let clients = if vault.backup_client_names.is_empty() { "none".to_string() } else { vault.backup_client_names.join(", ") };
     ui.horizontal(|ui| {
+        // The next scheduled backup of the vault's plans first (the client names truncate).
+        if let Some((at, plan)) = data.next_plan_run(&vault.vault_id) {
+            ui.ctx().request_repaint_after(format::countdown_changes_in(at - now));
+            ui.label(super::muted(ui, "Next backup"));
+            ui.label(format!("in {}", format::duration(at - now))).on_hover_text(format!("Plan {plan}: {}", format::datetime(at)));
+        }
         ui.label(super::muted(ui, "Clients"));
         ui.add(egui::Label::new(clients).truncate());
     });
