@@ -3,7 +3,10 @@
 mod clients;
 mod jobs;
 mod replication;
+mod retention;
 mod schema;
+pub mod snapshot_search;
+mod snapshots_deleted;
 mod sqlserver;
 mod tasks;
 mod vaults;
@@ -16,6 +19,7 @@ use rusqlite::Connection;
 pub use clients::ClientRow;
 pub use jobs::{JobColumn, JobCondition, JobFilter, JobKind, JobOp, JobRow, SnapshotRow};
 pub use replication::HistoryRow;
+pub use snapshots_deleted::{REASON_DELETED, REASON_EXPIRED};
 pub use sqlserver::InstanceRow;
 pub use tasks::TaskRow;
 pub use vaults::{NewVault, ReplState, VaultFilter, VaultRow};

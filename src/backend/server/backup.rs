@@ -67,9 +67,8 @@ pub async fn create_backup_job(state: &AppState, r: CreateBackupJobRequest) -> S
     if client_id.is_empty() {
         return Err(ServerError::missing(R::client_id));
     }
-    if r.retention.is_some() {
-        return Err(ServerError::invalid(R::retention, "retention is not supported yet: snapshots are kept until deleted, so a retention period is refused rather than ignored"));
-    }
+    let mut meta = serde_json::json!({});
+    crate::backend::retention::RetentionPolicy { days: r.retention.as_deref().map(retention_days).transpose()?, ..Default::default() }.put_into(&mut meta);
     if r.speed_limit.is_some() {
         return Err(ServerError::invalid(R::speed_limit, "backup speed limits are not supported yet; a limit is refused rather than ignored"));
     }
@@ -116,7 +115,7 @@ pub async fn create_backup_job(state: &AppState, r: CreateBackupJobRequest) -> S
             paths,
             excludes,
             parent_snapshot_id: parent,
-            meta: serde_json::json!({}),
+            meta,
         };
         let m = repo.backup(req, progress).await?;
         committed(&st, &vault_id, &m, &repo).await;
@@ -127,8 +126,15 @@ pub async fn create_backup_job(state: &AppState, r: CreateBackupJobRequest) -> S
     Ok(JobIdResponse { job_id })
 }
 
+/// `Retention` in days (1..=36500).
+fn retention_days(s: &str) -> ServerResult<i64> {
+    let days = s.trim().parse::<i64>().map_err(|_| ServerError::invalid(CreateBackupJobRequest::retention, format!("{s:?} is not a number of days")))?;
+    crate::backend::retention::policy::check_days(days).map_err(|e| ServerError::invalid(CreateBackupJobRequest::retention, e))
+}
+
 /// After a snapshot commits in a vault: catalogue it, refresh the vault's size and wake the
-/// replicator, which copies it to the mirror at once (real-time sync).
+/// replicator, which copies it to the mirror at once (real-time sync); then expire what the
+/// vault's retention says is due.
 pub(crate) async fn committed(st: &AppState, vault_id: &str, m: &crate::backend::storage::SnapshotManifest, repo: &crate::backend::storage::Repo) {
     if let Err(e) = catalog_snapshot(st, vault_id, m) {
         tracing::error!(%vault_id, %e, "cannot catalogue snapshot");
@@ -137,6 +143,7 @@ pub(crate) async fn committed(st: &AppState, vault_id: &str, m: &crate::backend:
     if let Ok(size) = repo.storage_size().await {
         st.catalog.set_storage_size(vault_id, size as i64).or_log_vault(vault_id, "storage size");
     }
+    crate::backend::retention::expire_vault(st, vault_id).await;
 }
 
 fn progress_of(j: &JobRow) -> JobProgress {
@@ -297,6 +304,9 @@ pub(crate) fn snapshot_wire(s: SnapshotRow) -> Snapshot {
         start_time: s.start_time,
         complete_time: s.complete_time,
         status: JOB_COMPLETE.into(),
+        retention: s.retention_days,
+        expire_time: s.expire_time,
+        plan_id: s.plan_id,
     }
 }
 

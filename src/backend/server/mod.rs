@@ -120,7 +120,7 @@ dispatch_table! { state, r;
     DescribeTaskRequest => regions::describe_task(state, r)?,
     CreateVaultRequest => vaults::create_vault(state, r).await?,
     DescribeVaultsRequest => vaults::describe_vaults(state, r)?,
-    UpdateVaultRequest => vaults::update_vault(state, r)?,
+    UpdateVaultRequest => vaults::update_vault(state, r).await?,
     DeleteVaultRequest => vaults::delete_vault(state, r).await?,
     CreateReplicationVaultRequest => vaults::create_replication_vault(state, r).await?,
     CreateVaultReplicationRequest => vaults::create_vault_replication(state, r).await?,
