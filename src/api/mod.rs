@@ -19,6 +19,7 @@ pub mod error;
 pub mod region;
 pub mod request;
 pub mod replication;
+pub mod retention;
 pub mod sqlserver;
 pub mod task;
 pub mod vault;
@@ -113,6 +114,8 @@ pub const ACTIONS: &[&str] = &[
     backup::DescribeBackupJobsRequest::NAME,
     backup::CancelBackupJobRequest::NAME,
     backup::DescribeSnapshotsRequest::NAME,
+    retention::DeleteSnapshotRequest::NAME,
+    retention::SearchHistoricalSnapshotsRequest::NAME,
     backup::CreateRestoreJobRequest::NAME,
     backup::DescribeRestoreJobsRequest::NAME,
     backup::CreateVerifyJobRequest::NAME,
@@ -145,7 +148,7 @@ mod tests {
     fn action_names_are_the_contract() {
         let names = "DescribeRegions CreateVault DescribeVaults UpdateVault DeleteVault CreateReplicationVault \
             DescribeVaultReplicationRegions CreateVaultReplication DeleteVaultReplication DescribeTask CreateBackupClient \
-            DescribeBackupClients DeleteBackupClient CreateBackupJob DescribeBackupJobs2 CancelBackupJob DescribeSnapshots \
+            DescribeBackupClients DeleteBackupClient CreateBackupJob DescribeBackupJobs2 CancelBackupJob DescribeSnapshots DeleteSnapshot SearchHistoricalSnapshots \
             CreateRestoreJob DescribeRestoreJobs2 CreateVerifyJob DescribeVerifyJobs DescribeReplicationHistory \
             SyncReplicationVaultNow RepairVaultFromMirror SetRegionOutage DescribeSettings CreateSqlServerInstance \
             DescribeSqlServerInstances DeleteSqlServerInstance PrecheckSqlServerInstance DescribeSqlServerDatabases \
