@@ -84,3 +84,69 @@ impl Catalog {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Catalog, NewVault, SnapshotRow};
+
+    fn snap(id: &str, client: &str, plan: &str, complete: i64, expire: i64, keep_latest: bool) -> SnapshotRow {
+        SnapshotRow {
+            vault_id: "v-1".into(),
+            snapshot_id: id.into(),
+            client_id: client.into(),
+            source_type: "FILE".into(),
+            start_time: complete - 1,
+            complete_time: complete,
+            meta: serde_json::json!({}),
+            expire_time: expire,
+            plan_id: plan.into(),
+            keep_latest,
+            ..Default::default()
+        }
+    }
+
+    fn catalog() -> Catalog {
+        let c = Catalog::open_in_memory().unwrap();
+        let v = NewVault { vault_id: "v-1", vault_name: "v", description: "", region_id: "r", encrypt_type: "HBR_PRIVATE", kms_key_id: "", is_mirror: false, source_vault_id: None, historical_start_time: 0, status: "CREATED" };
+        c.insert_vault(&v).unwrap();
+        c
+    }
+
+    #[test]
+    fn expiry_keeps_the_newest_of_a_keep_latest_group_and_what_has_not_expired() {
+        let c = catalog();
+        for s in [
+            snap("a1", "c-a", "", 100, 200, true),
+            snap("a2", "c-a", "", 110, 210, true), // newest of c-a: kept although expired
+            snap("b1", "c-b", "", 100, 200, false),
+            snap("b2", "c-b", "", 120, 220, false), // newest of c-b, no keep-latest: expires
+            snap("p1", "c-a", "plan-1", 100, 200, true),
+            snap("p2", "c-b", "plan-1", 130, 900, true), // plan group: newest, not expired
+            snap("f", "c-c", "", 100, 0, false), // kept until deleted
+        ] {
+            c.insert_snapshot(&s).unwrap();
+        }
+        let ids = |at| c.expired_snapshots("v-1", at).unwrap().into_iter().map(|s| s.snapshot_id).collect::<Vec<_>>();
+        assert_eq!(ids(500), vec!["a1", "b1", "p1", "b2"]);
+        assert_eq!(ids(205), vec!["a1", "b1", "p1"]);
+        assert_eq!(ids(1000), vec!["a1", "b1", "p1", "b2"], "p2 stays: the newest of plan-1 keeps the latest");
+        assert!(c.forget_snapshot("v-1", "a1", "EXPIRED").unwrap());
+        assert!(!c.forget_snapshot("v-1", "a1", "EXPIRED").unwrap());
+        assert!(c.deleted_snapshot_ids("v-1").unwrap().contains("a1"));
+        assert!(c.last_snapshot_deletion("v-1").unwrap().is_some());
+        assert_eq!(c.last_snapshot_deletion("v-other").unwrap(), None);
+        assert_eq!(c.unexpired_snapshot_count("v-1", 500).unwrap(), 2);
+    }
+
+    #[test]
+    fn the_first_of_a_period_is_the_first_of_its_plan_or_client() {
+        let c = catalog();
+        c.insert_snapshot(&snap("a1", "c-a", "", 1000, 0, false)).unwrap();
+        c.insert_snapshot(&snap("p1", "c-a", "plan-1", 1000, 0, false)).unwrap();
+        assert!(!c.first_in_period(&snap("a2", "c-a", "", 1500, 0, false), 900).unwrap());
+        assert!(c.first_in_period(&snap("a2", "c-a", "", 1500, 0, false), 1200).unwrap(), "a1 is before the period");
+        assert!(c.first_in_period(&snap("b1", "c-b", "", 1500, 0, false), 900).unwrap(), "another client");
+        assert!(!c.first_in_period(&snap("p2", "c-z", "plan-1", 1500, 0, false), 900).unwrap(), "the same plan, any client");
+        assert!(c.first_in_period(&snap("a0", "c-a", "", 999, 0, false), 900).unwrap(), "earlier than a1");
+    }
+}
