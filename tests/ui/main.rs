@@ -9,4 +9,5 @@ mod console;
 mod idle;
 mod jobs;
 mod restore;
+mod retention;
 mod sql_wizard;
