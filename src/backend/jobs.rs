@@ -155,7 +155,7 @@ pub fn catalog_snapshot(st: &AppState, vault_id: &str, m: &SnapshotManifest) -> 
         ..Default::default()
     };
     // Retention, ExpireTime and plan from the manifest's meta (`retention::retention_of`).
-    crate::backend::retention::retention_of(st, &mut row)?;
+    crate::backend::retention::retention_of(&st.catalog, &mut row)?;
     st.catalog.insert_snapshot(&row)
 }
 
