@@ -49,7 +49,13 @@ async fn backup_retention_sets_expire_time_and_expiry_removes_what_passed_it() {
     assert_eq!((f.retention, f.expire_time), (0, 0), "no Retention: kept until deleted");
 
     for bad in ["0", "36501", "seven", "-1"] {
-        let req = CreateBackupJobRequest { vault_id: c.vault_id.clone(), client_id: c.client_id.clone(), include: vec![src.path().display().to_string()], retention: Some(bad.into()), ..Default::default() };
+        let req = CreateBackupJobRequest {
+            vault_id: c.vault_id.clone(),
+            client_id: c.client_id.clone(),
+            include: vec![src.path().display().to_string()],
+            retention: Some(bad.into()),
+            ..Default::default()
+        };
         let e = t.client.send(&req).await.unwrap_err();
         assert_eq!(code(&e), ("InvalidParameter", 400), "Retention={bad}");
         assert!(e.to_string().contains("Retention"), "{e}");
@@ -88,10 +94,12 @@ async fn delete_snapshot_removes_at_once_and_is_refused_while_a_restore_reads_it
     let src = tempfile::tempdir().unwrap();
     // Enough data that a restore still runs when the next request arrives.
     let mut rng = 7u64;
-    let big: Vec<u8> = (0..24 * 1024 * 1024).map(|_| {
-        rng = rng.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        (rng >> 33) as u8
-    }).collect();
+    let big: Vec<u8> = (0..24 * 1024 * 1024)
+        .map(|_| {
+            rng = rng.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (rng >> 33) as u8
+        })
+        .collect();
     std::fs::write(src.path().join("big.bin"), &big).unwrap();
     let c = t.client.create_backup_client("del", "cn-hangzhou", None).await.unwrap();
     let (_, first) = backup_kept(&t, &c.vault_id, &c.client_id, src.path(), None).await;
@@ -112,7 +120,13 @@ async fn delete_snapshot_removes_at_once_and_is_refused_while_a_restore_reads_it
     assert_eq!(code(&t.client.send(&wrong).await.unwrap_err()), ("InvalidParameter", 400));
 
     // The Tea model's shape: SourceType ECS_FILE, InstanceId.
-    let req = DeleteSnapshotRequest { vault_id: c.vault_id.clone(), snapshot_id: first.clone(), source_type: "ECS_FILE".into(), instance_id: c.client_id.clone(), ..Default::default() };
+    let req = DeleteSnapshotRequest {
+        vault_id: c.vault_id.clone(),
+        snapshot_id: first.clone(),
+        source_type: "ECS_FILE".into(),
+        instance_id: c.client_id.clone(),
+        ..Default::default()
+    };
     t.client.send(&req).await.unwrap();
     let ids: Vec<String> = snapshots(&t, &c.vault_id).await.into_iter().map(|s| s.snapshot_id).collect();
     assert_eq!(ids, vec![second.clone()]);
@@ -160,7 +174,10 @@ async fn search_historical_snapshots_filters_pages_and_sorts_in_sql() {
     assert_eq!(all.total_count, 4);
     assert_eq!(all.snapshots.snapshot.iter().map(|s| s.snapshot_id.clone()).collect::<Vec<_>>(), ids(&[0, 1, 2, 3]), "CompleteTime ascending by default");
     let s2 = &all.snapshots.snapshot[2];
-    assert_eq!((s2.job_id.as_str(), s2.vault_id.as_str(), s2.client_id.as_str(), s2.instance_id.as_str()), (snaps[2].0.as_str(), a.vault_id.as_str(), a.client_id.as_str(), a.client_id.as_str()));
+    assert_eq!(
+        (s2.job_id.as_str(), s2.vault_id.as_str(), s2.client_id.as_str(), s2.instance_id.as_str()),
+        (snaps[2].0.as_str(), a.vault_id.as_str(), a.client_id.as_str(), a.client_id.as_str())
+    );
     assert_eq!((s2.status.as_str(), s2.retention, s2.expire_time), ("COMPLETE", 9, s2.complete_time + 9 * 86_400));
     assert_eq!(s2.paths.path, vec![src.path().display().to_string()]);
     assert!(s2.bytes_total > 0 && s2.create_time > 0 && s2.create_time <= s2.complete_time);
@@ -187,7 +204,13 @@ async fn search_historical_snapshots_filters_pages_and_sorts_in_sql() {
     let mut token = None;
     let mut walked = Vec::new();
     for _ in 0..10 {
-        let r = SearchHistoricalSnapshotsRequest { source_type: "ECS_FILE".into(), limit: Some(3), next_token: token.clone(), order: Some("DESC".into()), ..Default::default() };
+        let r = SearchHistoricalSnapshotsRequest {
+            source_type: "ECS_FILE".into(),
+            limit: Some(3),
+            next_token: token.clone(),
+            order: Some("DESC".into()),
+            ..Default::default()
+        };
         let page = t.client.send(&r).await.unwrap();
         assert_eq!((page.total_count, page.limit), (4, 3));
         walked.extend(page.snapshots.snapshot.into_iter().map(|s| s.snapshot_id));
@@ -199,7 +222,13 @@ async fn search_historical_snapshots_filters_pages_and_sorts_in_sql() {
     assert_eq!(walked, ids(&[3, 2, 1, 0]));
     let count_only = t.client.send(&SearchHistoricalSnapshotsRequest { source_type: "ECS_FILE".into(), limit: Some(0), ..Default::default() }).await.unwrap();
     assert_eq!((count_only.total_count, count_only.snapshots.snapshot.len()), (4, 0));
-    let by_expiry = SearchHistoricalSnapshotsRequest { source_type: "FILE".into(), sort_by: Some("ExpireTime".into()), order: Some("DESC".into()), limit: Some(1), ..Default::default() };
+    let by_expiry = SearchHistoricalSnapshotsRequest {
+        source_type: "FILE".into(),
+        sort_by: Some("ExpireTime".into()),
+        order: Some("DESC".into()),
+        limit: Some(1),
+        ..Default::default()
+    };
     assert_eq!(found(&t, &by_expiry).await, ids(&[2]));
     assert!(found(&t, &SearchHistoricalSnapshotsRequest { source_type: "SQLSERVER".into(), ..Default::default() }).await.is_empty());
 

@@ -14,7 +14,11 @@ async fn worm_refuses_every_deletion_path_and_cannot_be_disabled() {
     let t = TestServer::start().await;
     let src = tempfile::tempdir().unwrap();
     make_tree(src.path(), 8, 3);
-    let created = t.client.send(&CreateVaultRequest { vault_name: "locked".into(), vault_region_id: "cn-hangzhou".into(), worm_enabled: Some(true), ..Default::default() }).await.unwrap();
+    let created = t
+        .client
+        .send(&CreateVaultRequest { vault_name: "locked".into(), vault_region_id: "cn-hangzhou".into(), worm_enabled: Some(true), ..Default::default() })
+        .await
+        .unwrap();
     let vault_id = created.vault_id;
     let v = t.client.vault(&vault_id).await.unwrap().unwrap();
     assert!(v.worm_enabled && v.status == STATUS_CREATED, "{v:?}");

@@ -12,7 +12,13 @@ use mirrorvault::backend::retention::policy::DAY;
 use crate::support::*;
 
 async fn backup_kept(t: &TestServer, vault_id: &str, client_id: &str, path: &std::path::Path, retention: Option<&str>) -> String {
-    let req = CreateBackupJobRequest { vault_id: vault_id.into(), client_id: client_id.into(), include: vec![path.display().to_string()], retention: retention.map(str::to_string), ..Default::default() };
+    let req = CreateBackupJobRequest {
+        vault_id: vault_id.into(),
+        client_id: client_id.into(),
+        include: vec![path.display().to_string()],
+        retention: retention.map(str::to_string),
+        ..Default::default()
+    };
     let job = t.client.send(&req).await.unwrap().job_id;
     let j = wait_backup(&t.client, &job).await;
     assert_eq!(j.job.status, JOB_COMPLETE, "{}", j.job.error_message);

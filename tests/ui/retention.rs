@@ -27,9 +27,16 @@ fn vault_with_two_snapshots(backend: &ConsoleFixture, name: &str) -> String {
     make_tree(&source, 4, 3);
     backend.block_on(async {
         let c = backend.client.create_backup_client(name, "cn-hangzhou", None).await.expect("backup client");
-        wait_until(WAIT, "the vault to be CREATED", || async { backend.client.vault(&c.vault_id).await.ok().flatten().is_some_and(|v| v.status == "CREATED") }).await;
+        wait_until(WAIT, "the vault to be CREATED", || async { backend.client.vault(&c.vault_id).await.ok().flatten().is_some_and(|v| v.status == "CREATED") })
+            .await;
         for retention in [Some("3"), None] {
-            let req = CreateBackupJobRequest { vault_id: c.vault_id.clone(), client_id: c.client_id.clone(), include: vec![source.display().to_string()], retention: retention.map(str::to_string), ..Default::default() };
+            let req = CreateBackupJobRequest {
+                vault_id: c.vault_id.clone(),
+                client_id: c.client_id.clone(),
+                include: vec![source.display().to_string()],
+                retention: retention.map(str::to_string),
+                ..Default::default()
+            };
             let job = backend.client.send(&req).await.expect("backup").job_id;
             assert_eq!(wait_backup(&backend.client, &job).await.job.status, "COMPLETE");
             tokio::time::sleep(Duration::from_millis(1100)).await;
@@ -43,7 +50,9 @@ fn open(backend: &ConsoleFixture, vault_id: &str) -> Harness<'static, ConsoleApp
     h.step();
     h.state_mut().push(UiCommand::OpenVault(vault_id.to_string()));
     wait(&mut h, "the vault's two snapshots", |h| {
-        h.state().detail.as_ref().is_some_and(|d| d.snapshots.value().is_some_and(|s| s.len() == 2)) && h.query_by_label("Turn on WORM…").is_some() && h.query_all_by_label("Delete…").count() == 2
+        h.state().detail.as_ref().is_some_and(|d| d.snapshots.value().is_some_and(|s| s.len() == 2))
+            && h.query_by_label("Turn on WORM…").is_some()
+            && h.query_all_by_label("Delete…").count() == 2
     });
     h
 }
@@ -58,7 +67,10 @@ fn snapshots_show_their_expiry_and_are_deleted_only_after_confirmation() {
     assert_eq!((newest.expire_time, oldest.retention), (0, 3));
     assert!(h.query_by_label("Expires").is_some());
     assert!(h.query_by_label("never").is_some(), "the snapshot kept until deleted says so");
-    assert!(h.query_all_by_label_contains(&mirrorvault::ui::widgets::format::datetime(oldest.expire_time)).next().is_some(), "the 3-day snapshot shows its ExpireTime");
+    assert!(
+        h.query_all_by_label_contains(&mirrorvault::ui::widgets::format::datetime(oldest.expire_time)).next().is_some(),
+        "the 3-day snapshot shows its ExpireTime"
+    );
 
     // Delete… asks first; "Keep it" keeps it.
     let buttons: Vec<_> = h.query_all_by_label("Delete…").collect();
@@ -104,7 +116,9 @@ fn the_worm_switch_confirms_an_irreversible_change_and_disables_protected_delete
     h.step();
     assert!(!h.get_by_label("Turn on WORM permanently").accesskit_node().is_disabled());
     h.get_by_label("Turn on WORM permanently").click();
-    wait(&mut h, "WORM on in the console", |h| h.query_all_by_label_contains("WORM is on:").next().is_some() && h.query_by_role_and_label(Role::Window, "Turn on WORM").is_none());
+    wait(&mut h, "WORM on in the console", |h| {
+        h.query_all_by_label_contains("WORM is on:").next().is_some() && h.query_by_role_and_label(Role::Window, "Turn on WORM").is_none()
+    });
     assert!(worm_on(&backend), "the backend's vault is WORM");
     assert!(h.query_by_label("Turn on WORM…").is_none(), "no switch back");
 

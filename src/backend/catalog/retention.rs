@@ -70,10 +70,7 @@ impl Catalog {
         let tx = conn.transaction()?;
         if let Some(d) = days {
             tx.execute("UPDATE vaults SET own_retention_days = ?2 WHERE vault_id = ?1", params![vault_id, d])?;
-            tx.execute(
-                "UPDATE snapshots SET retention_days = ?2, expire_time = complete_time + ?2 * 86400 WHERE vault_id = ?1",
-                params![vault_id, d],
-            )?;
+            tx.execute("UPDATE snapshots SET retention_days = ?2, expire_time = complete_time + ?2 * 86400 WHERE vault_id = ?1", params![vault_id, d])?;
         }
         if let Some(k) = keep_latest {
             tx.execute("UPDATE vaults SET own_keep_latest = ?2 WHERE vault_id = ?1", params![vault_id, k as i64])?;
@@ -107,7 +104,18 @@ mod tests {
 
     fn catalog() -> Catalog {
         let c = Catalog::open_in_memory().unwrap();
-        let v = NewVault { vault_id: "v-1", vault_name: "v", description: "", region_id: "r", encrypt_type: "HBR_PRIVATE", kms_key_id: "", is_mirror: false, source_vault_id: None, historical_start_time: 0, status: "CREATED" };
+        let v = NewVault {
+            vault_id: "v-1",
+            vault_name: "v",
+            description: "",
+            region_id: "r",
+            encrypt_type: "HBR_PRIVATE",
+            kms_key_id: "",
+            is_mirror: false,
+            source_vault_id: None,
+            historical_start_time: 0,
+            status: "CREATED",
+        };
         c.insert_vault(&v).unwrap();
         c
     }
@@ -122,7 +130,7 @@ mod tests {
             snap("b2", "c-b", "", 120, 220, false), // newest of c-b, no keep-latest: expires
             snap("p1", "c-a", "plan-1", 100, 200, true),
             snap("p2", "c-b", "plan-1", 130, 900, true), // plan group: newest, not expired
-            snap("f", "c-c", "", 100, 0, false), // kept until deleted
+            snap("f", "c-c", "", 100, 0, false),         // kept until deleted
         ] {
             c.insert_snapshot(&s).unwrap();
         }

@@ -50,16 +50,38 @@ mod tests {
     #[test]
     fn the_readme_worked_example() {
         let c = Catalog::open_in_memory().unwrap();
-        let v = NewVault { vault_id: "v-1", vault_name: "v", description: "", region_id: "r", encrypt_type: "HBR_PRIVATE", kms_key_id: "", is_mirror: false, source_vault_id: None, historical_start_time: 0, status: "CREATED" };
+        let v = NewVault {
+            vault_id: "v-1",
+            vault_name: "v",
+            description: "",
+            region_id: "r",
+            encrypt_type: "HBR_PRIVATE",
+            kms_key_id: "",
+            is_mirror: false,
+            source_vault_id: None,
+            historical_start_time: 0,
+            status: "CREATED",
+        };
         c.insert_vault(&v).unwrap();
-        let rules = super::super::policy::parse_rules(r#"[{"AdvancedRetentionType":"WEEKLY","Retention":60},{"AdvancedRetentionType":"MONTHLY","Retention":365}]"#).unwrap();
+        let rules =
+            super::super::policy::parse_rules(r#"[{"AdvancedRetentionType":"WEEKLY","Retention":60},{"AdvancedRetentionType":"MONTHLY","Retention":365}]"#)
+                .unwrap();
         let mut meta = serde_json::json!({"plan_id": "plan-daily"});
         RetentionPolicy { days: Some(7), keep_latest: false, rules }.put_into(&mut meta);
         let monday_nov_30 = 1_795_996_800 + 2 * 3600; // 2026-11-30T02:00Z
         let mut got = Vec::new();
         for day in 0..9 {
             let t = monday_nov_30 + day * 86_400;
-            let mut row = SnapshotRow { vault_id: "v-1".into(), snapshot_id: format!("s-{day}"), client_id: "c-1".into(), source_type: "FILE".into(), start_time: t - 60, complete_time: t, meta: meta.clone(), ..Default::default() };
+            let mut row = SnapshotRow {
+                vault_id: "v-1".into(),
+                snapshot_id: format!("s-{day}"),
+                client_id: "c-1".into(),
+                source_type: "FILE".into(),
+                start_time: t - 60,
+                complete_time: t,
+                meta: meta.clone(),
+                ..Default::default()
+            };
             retention_of(&c, &mut row).unwrap();
             assert_eq!(row.plan_id, "plan-daily");
             assert_eq!(row.expire_time, t + row.retention_days * 86_400);

@@ -16,8 +16,15 @@ pub fn protects(st: &AppState, v: &VaultRow, s: &SnapshotRow) -> bool {
 /// 409 `SnapshotWormProtected` when WORM keeps the snapshot.
 pub fn check_deletable(st: &AppState, v: &VaultRow, s: &SnapshotRow) -> ServerResult<()> {
     if protects(st, v, s) {
-        let until = if s.expire_time == 0 { "it is kept until deleted, so it can never be deleted".to_string() } else { format!("it can be deleted from its ExpireTime {} on", s.expire_time) };
-        return Err(ServerError::conflict(codes::SNAPSHOT_WORM_PROTECTED, format!("The vault {} is WORM and the snapshot {} has not expired: {until}.", v.vault_id, s.snapshot_id)));
+        let until = if s.expire_time == 0 {
+            "it is kept until deleted, so it can never be deleted".to_string()
+        } else {
+            format!("it can be deleted from its ExpireTime {} on", s.expire_time)
+        };
+        return Err(ServerError::conflict(
+            codes::SNAPSHOT_WORM_PROTECTED,
+            format!("The vault {} is WORM and the snapshot {} has not expired: {until}.", v.vault_id, s.snapshot_id),
+        ));
     }
     Ok(())
 }

@@ -28,7 +28,10 @@ pub async fn delete_snapshot(state: &AppState, r: DeleteSnapshotRequest) -> Serv
     }
     worm::check_deletable(state, &vault, &snap)?;
     if state.jobs.reads_snapshot(&state.catalog, &vault.vault_id, &snapshot_id) {
-        return Err(ServerError::conflict(codes::SNAPSHOT_IN_USE, format!("A restore or verify of the snapshot {snapshot_id} is running; delete it when that job has ended.")));
+        return Err(ServerError::conflict(
+            codes::SNAPSHOT_IN_USE,
+            format!("A restore or verify of the snapshot {snapshot_id} is running; delete it when that job has ended."),
+        ));
     }
     check_usable(state, &vault)?;
     let repo = state.hub.repo(&vault.region_id, &vault.vault_id).await.map_err(storage_error)?;
@@ -111,7 +114,8 @@ pub fn search_historical_snapshots(state: &AppState, r: SearchHistoricalSnapshot
     let conditions = match r.query.as_deref() {
         None => Vec::new(),
         Some(q) => {
-            let items: Vec<serde_json::Value> = serde_json::from_str(q).map_err(|e| query_error(format!("must be a JSON list of {{\"field\",\"value\",\"operation\"}}: {e}")))?;
+            let items: Vec<serde_json::Value> =
+                serde_json::from_str(q).map_err(|e| query_error(format!("must be a JSON list of {{\"field\",\"value\",\"operation\"}}: {e}")))?;
             items.iter().map(condition).collect::<ServerResult<Vec<_>>>()?
         }
     };
