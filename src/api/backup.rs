@@ -101,6 +101,13 @@ pub struct Snapshot {
     pub backup_type: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub cluster_id: String,
+    /// Days the snapshot is kept from its completion (0 = until deleted).
+    pub retention: i64,
+    /// When expiry removes it, UNIX seconds (0 = never).
+    pub expire_time: i64,
+    /// The backup plan that made it (empty for a job started by hand).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub plan_id: String,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -240,7 +247,8 @@ crate::action! {
         exclude: Vec<String> = "Exclude" list,
         /// The Tea model's name for `ClientId`.
         instance_id: String = "InstanceId" text,
-        /// Not supported yet (snapshots are kept until deleted): refused with 400, never ignored.
+        /// Days the snapshot is kept (1..=36500); absent = kept until deleted. Goes into the
+        /// manifest's meta (`RetentionPolicy::put_into`).
         retention: Option<String> = "Retention" optional,
         /// `{startHour}|{endHour}|{KiB/s}` windows (see `storage::rate`): the backup reads no
         /// faster than that in those hours of the backend host's local time.

@@ -41,12 +41,22 @@ pub const JOB_NOT_CANCELABLE: &str = "JobNotCancelable";
 pub const WRONG_REGION: &str = "InstanceNotInMirrorRegion";
 pub const SQLSERVER_ERROR: &str = "SqlServerError";
 pub const KMS_KEY_NOT_FOUND: &str = "KmsKeyNotFound";
-/// 400: `WormEnabled=true` (write once, read many) is not implemented yet, so it is refused
-/// rather than accepted without protecting anything.
+/// Formerly answered to `WormEnabled=true` before WORM existed; no longer sent (kept: wire
+/// names are never removed).
 pub const WORM_NOT_SUPPORTED: &str = "WormNotSupported";
 /// 409: another plan of the vault and source type has this `PlanName`.
 pub const PLAN_NAME_EXISTS: &str = "PlanNameAlreadyExists";
 /// 409: `DeleteBackupPlan RequireNoRunningJobs=true` while a run of the plan is in progress.
 pub const PLAN_JOB_RUNNING: &str = "PlanJobRunning";
+/// 409: `WormEnabled=false` on a WORM vault: WORM is never turned off.
+pub const WORM_CANNOT_BE_DISABLED: &str = "WormCannotBeDisabled";
+/// 409: `DeleteSnapshot` of a snapshot of a WORM vault before its `ExpireTime`.
+pub const SNAPSHOT_WORM_PROTECTED: &str = "SnapshotWormProtected";
+/// 409: `DeleteVault` of a WORM vault that holds a snapshot that has not expired.
+pub const VAULT_WORM_PROTECTED: &str = "VaultWormProtected";
+/// 409: a change that would lower the `ExpireTime` of a snapshot in a WORM vault.
+pub const WORM_RETENTION_CANNOT_BE_SHORTENED: &str = "WormRetentionCannotBeShortened";
+/// 409: `DeleteSnapshot` while a restore (or verify) of the snapshot runs.
+pub const SNAPSHOT_IN_USE: &str = "SnapshotInUse";
 pub const INTERNAL_ERROR: &str = "InternalError";
 pub const REQUEST_TOO_LARGE: &str = "RequestTooLarge";

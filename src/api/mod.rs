@@ -20,6 +20,7 @@ pub mod plan;
 pub mod region;
 pub mod request;
 pub mod replication;
+pub mod retention;
 pub mod sqlserver;
 pub mod task;
 pub mod vault;
@@ -114,6 +115,8 @@ pub const ACTIONS: &[&str] = &[
     backup::DescribeBackupJobsRequest::NAME,
     backup::CancelBackupJobRequest::NAME,
     backup::DescribeSnapshotsRequest::NAME,
+    retention::DeleteSnapshotRequest::NAME,
+    retention::SearchHistoricalSnapshotsRequest::NAME,
     backup::CreateRestoreJobRequest::NAME,
     backup::DescribeRestoreJobsRequest::NAME,
     backup::CreateVerifyJobRequest::NAME,
@@ -153,7 +156,7 @@ mod tests {
     fn action_names_are_the_contract() {
         let names = "DescribeRegions CreateVault DescribeVaults UpdateVault DeleteVault CreateReplicationVault \
             DescribeVaultReplicationRegions CreateVaultReplication DeleteVaultReplication DescribeTask CreateBackupClient \
-            DescribeBackupClients DeleteBackupClient CreateBackupJob DescribeBackupJobs2 CancelBackupJob DescribeSnapshots \
+            DescribeBackupClients DeleteBackupClient CreateBackupJob DescribeBackupJobs2 CancelBackupJob DescribeSnapshots DeleteSnapshot SearchHistoricalSnapshots \
             CreateRestoreJob DescribeRestoreJobs2 CreateVerifyJob DescribeVerifyJobs CreateBackupPlan DescribeBackupPlans \
             UpdateBackupPlan DeleteBackupPlan EnableBackupPlan DisableBackupPlan ExecuteBackupPlan DescribeReplicationHistory \
             SyncReplicationVaultNow RepairVaultFromMirror SetRegionOutage DescribeSettings CreateSqlServerInstance \

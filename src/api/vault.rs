@@ -76,6 +76,12 @@ pub struct Vault {
     pub latest_backup_time: i64,
     /// True while the vault's region is unavailable.
     pub region_outage: bool,
+    /// WORM: no snapshot leaves before its `ExpireTime`; never turned off.
+    pub worm_enabled: bool,
+    /// On a mirror: its own retention in days (0 = each copy keeps its source retention).
+    pub retention: i64,
+    /// On a mirror: 1 when its own retention keeps the newest copy of each plan/client.
+    pub keep_latest_snapshots: i64,
 }
 
 impl Vault {
@@ -156,7 +162,7 @@ crate::action! {
         /// An empty replication-type vault, to become a mirror with `CreateVaultReplication`.
         replication: bool = "Replication" flag_or(false),
         encryption: Encryption = "encryption" group,
-        /// `true` is refused (400 `WormNotSupported`) until WORM exists; `false` is accepted.
+        /// WORM from the start: no snapshot leaves before its `ExpireTime`; never turned off.
         worm_enabled: Option<bool> = "WormEnabled" flag,
     }
 }
@@ -180,8 +186,14 @@ crate::action! {
         description: Option<String> = "Description" bounded(0, crate::api::DESCRIPTION_MAX),
         /// Bytes/s, 0 = no limit; on a source it applies to its mirror.
         replication_rate_limit: Option<i64> = "ReplicationRateLimit" int,
-        /// `true` is refused (400 `WormNotSupported`) until WORM exists; `false` is accepted.
+        /// `true` turns WORM on (irreversibly); `false` on a WORM vault is 409
+        /// `WormCannotBeDisabled`.
         worm_enabled: Option<bool> = "WormEnabled" flag,
+        /// Mirrors only: their own retention in days, applied to the copies they hold and to
+        /// future copies (overrides the copies' source retention).
+        retention: Option<i64> = "Retention" int_range(1, 36_500),
+        /// Mirrors only: their own retention keeps the newest copy of each plan/client.
+        keep_latest_snapshots: Option<bool> = "KeepLatestSnapshots" flag,
     }
 }
 

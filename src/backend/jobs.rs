@@ -96,6 +96,21 @@ impl JobRunner {
         Ok(())
     }
 
+    /// True when a running job on the vault reads the snapshot: a restore of it, or a verify of
+    /// it or of every snapshot. A catalog failure counts as reading (never remove on doubt).
+    pub fn reads_snapshot(&self, catalog: &crate::backend::catalog::Catalog, vault_id: &str, snapshot_id: &str) -> bool {
+        let ids: Vec<String> = self.running().iter().filter(|(_, r)| r.vault_id == vault_id).map(|(id, _)| id.clone()).collect();
+        ids.iter().any(|id| match catalog.job(id) {
+            Ok(Some(j)) => match j.kind.as_str() {
+                "RESTORE" | "SQLRESTORE" => j.snapshot_id == snapshot_id,
+                "VERIFY" => j.snapshot_id.is_empty() || j.snapshot_id == snapshot_id,
+                _ => false,
+            },
+            Ok(None) => false,
+            Err(_) => true,
+        })
+    }
+
     /// Requests cancellation. Returns false when the job is not running.
     pub fn cancel(&self, job_id: &str) -> bool {
         match self.running().get(job_id) {
@@ -223,7 +238,10 @@ fn write_progress(st: &AppState, job_id: &str, p: &Progress, started: Instant) {
 
 /// Catalogues a snapshot written to `vault_id`'s location.
 pub fn catalog_snapshot(st: &AppState, vault_id: &str, m: &SnapshotManifest) -> CatalogResult<()> {
-    st.catalog.insert_snapshot(&SnapshotRow {
+    if st.catalog.snapshot(vault_id, &m.snapshot_id)?.is_some() {
+        return Ok(()); // catalogued before (reconcile at start walks every manifest)
+    }
+    let mut row = SnapshotRow {
         vault_id: vault_id.to_string(),
         snapshot_id: m.snapshot_id.clone(),
         client_id: m.client_id.clone(),
@@ -236,8 +254,11 @@ pub fn catalog_snapshot(st: &AppState, vault_id: &str, m: &SnapshotManifest) -> 
         start_time: m.start_time,
         complete_time: m.complete_time,
         meta: m.meta.clone(),
-        seq: 0,
-    })
+        ..Default::default()
+    };
+    // Retention, ExpireTime and plan from the manifest's meta (`retention::retention_of`).
+    crate::backend::retention::retention_of(&st.catalog, &mut row)?;
+    st.catalog.insert_snapshot(&row)
 }
 
 /// Progress percentage of a job row.

@@ -170,6 +170,7 @@ pub async fn start(opts: ServeOptions, shutdown_signal: Option<std::pin::Pin<Box
         settings: Settings { data_dir: dir.clone(), historical_sync_delay: opts.historical_sync_delay, demo: opts.demo },
         jobs: jobs::JobRunner::new(&cfg.jobs),
         replicator: replication::Replicator::default(),
+        retention: retention::Retention::default(),
     }));
     let listener = tokio::net::TcpListener::bind(opts.listen).await.map_err(|source| StartError::Bind { addr: opts.listen, source })?;
     let addr = listener.local_addr().map_err(|source| StartError::Bind { addr: opts.listen, source })?;
@@ -203,6 +204,7 @@ pub async fn start(opts: ServeOptions, shutdown_signal: Option<std::pin::Pin<Box
         }
         replication::Replicator::run(st).await;
     }));
+    workers.push(tokio::spawn(retention::run(state.clone())));
     tracing::info!(%addr, data_dir = %dir.display(), "backend started");
     Ok(RunningServer { addr, state, credentials, credentials_file, credentials_created, shutdown: Some(tx), join, workers, locks })
 }

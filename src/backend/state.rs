@@ -9,6 +9,7 @@ use super::catalog::Catalog;
 use super::hub::StorageHub;
 use super::jobs::JobRunner;
 use super::replication::Replicator;
+use super::retention::Retention;
 
 #[derive(Clone, Debug)]
 pub struct Settings {
@@ -24,6 +25,8 @@ pub struct Inner {
     pub settings: Settings,
     pub jobs: JobRunner,
     pub replicator: Replicator,
+    /// The retention clock and the lock of snapshot removals.
+    pub retention: Retention,
 }
 
 #[derive(Clone)]

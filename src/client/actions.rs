@@ -7,6 +7,7 @@ use crate::api::backup::*;
 use crate::api::client::*;
 use crate::api::region::*;
 use crate::api::replication::*;
+use crate::api::retention::*;
 use crate::api::task::{DescribeTaskRequest, DescribeTaskResponse};
 use crate::api::vault::*;
 use crate::api::Paging;
@@ -154,6 +155,21 @@ impl Client {
 
     pub async fn describe_snapshots(&self, vault_id: &str) -> R<DescribeSnapshotsResponse> {
         self.send(&DescribeSnapshotsRequest { vault_id: vault_id.into(), paging: Paging::size(1000), ..Default::default() }).await
+    }
+
+    /// Removes a snapshot from its vault at once.
+    pub async fn delete_snapshot(&self, vault_id: &str, snapshot_id: &str) -> R<Value> {
+        self.send(&DeleteSnapshotRequest { vault_id: vault_id.into(), snapshot_id: snapshot_id.into(), ..Default::default() }).await
+    }
+
+    /// Turns WORM on for a vault (irreversible).
+    pub async fn enable_worm(&self, vault_id: &str) -> R<Value> {
+        self.send(&UpdateVaultRequest { vault_id: vault_id.into(), worm_enabled: Some(true), ..Default::default() }).await
+    }
+
+    /// A mirror's own retention (days) and/or keep-latest.
+    pub async fn set_mirror_retention(&self, vault_id: &str, days: Option<i64>, keep_latest: Option<bool>) -> R<Value> {
+        self.send(&UpdateVaultRequest { vault_id: vault_id.into(), retention: days, keep_latest_snapshots: keep_latest, ..Default::default() }).await
     }
 
     pub async fn create_restore_job(&self, vault_id: &str, snapshot_id: &str, target_path: &str, include: &[String], overwrite: bool) -> R<CreateRestoreJobResponse> {

@@ -315,6 +315,7 @@ impl ConsoleApp {
                             self.screen = Screen::Overview;
                         }
                     }
+                    super::screens::vault_detail::Outcome::Changed(text) => self.notify(text, false),
                 }
                 refresh = true;
             }
@@ -496,6 +497,16 @@ impl ConsoleApp {
                         let name = self.data.vault(&vault_id).map(|v| v.vault_name.clone()).unwrap_or_else(|| vault_id.clone());
                         detail.start_delete(&self.net, ctx, name);
                     }
+                }
+            }
+            UiCommand::DeleteSnapshot { vault_id, snapshot_id } => {
+                if let Some(detail) = self.detail.as_mut().filter(|d| d.vault_id == vault_id) {
+                    detail.start_delete_snapshot(&self.net, ctx, snapshot_id);
+                }
+            }
+            UiCommand::EnableWorm { vault_id } => {
+                if let Some(detail) = self.detail.as_mut().filter(|d| d.vault_id == vault_id) {
+                    detail.start_enable_worm(&self.net, ctx);
                 }
             }
             UiCommand::CreateBackupClient { name, region_id } => self.clients.start_create(&self.net, ctx, name, region_id),

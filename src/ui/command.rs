@@ -27,6 +27,10 @@ pub enum UiCommand {
     Restore { vault_id: String, snapshot_id: Option<String>, target: PathBuf },
     SyncNow { vault_id: String },
     DeleteVault { vault_id: String },
+    /// Delete one snapshot of the open vault (after its confirmation).
+    DeleteSnapshot { vault_id: String, snapshot_id: String },
+    /// Turn WORM on for the open vault (after the irreversible-confirmation dialog).
+    EnableWorm { vault_id: String },
     CreateBackupClient { name: String, region_id: String },
     DeleteBackupClient { client_id: String, client_name: String },
     SetDarkMode(bool),

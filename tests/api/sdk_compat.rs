@@ -1,7 +1,7 @@
 //! SDK users' scripts work unchanged (issue 16): a vault is usable when the call that made it
 //! answers, `Filters` on the job lists, the SDKs' `SourceType` spellings, the Tea model's
 //! `CreateRestoreJob` fields, the top-level `Clients[]`, and no silent acceptance of a
-//! protection that is not given (WORM, retention, speed limits).
+//! protection that is not given (speed limits; WORM and retention are given now).
 use mirrorvault::api::backup::*;
 use mirrorvault::api::vault::*;
 use mirrorvault::api::client::DescribeBackupClientsResponse;
@@ -233,17 +233,17 @@ async fn source_type_spellings_restore_fields_and_the_clients_list() {
 #[tokio::test]
 async fn protections_that_are_not_given_are_refused() {
     let t = TestServer::start().await;
+    // WORM is given now: accepted, shown, never turned off (tests/api/worm.rs has the rest).
     let worm = CreateVaultRequest { vault_name: "worm".into(), vault_region_id: "cn-hangzhou".into(), worm_enabled: Some(true), ..Default::default() };
-    let e = t.client.send(&worm).await.unwrap_err();
-    assert_eq!(code(&e), ("WormNotSupported", 400));
-    assert!(e.to_string().contains("WormEnabled"), "{e}");
-    assert_eq!(t.client.describe_vaults(&Default::default()).await.unwrap().page.total_count, 0, "a refused CreateVault creates nothing");
+    let w = t.client.send(&worm).await.unwrap().vault_id;
+    assert!(t.client.vault(&w).await.unwrap().unwrap().worm_enabled);
     let plain = CreateVaultRequest { worm_enabled: Some(false), ..worm.clone() };
     let v = t.client.send(&plain).await.unwrap().vault_id;
-    let update = |worm: bool| UpdateVaultRequest { vault_id: v.clone(), description: Some("d".into()), worm_enabled: Some(worm), ..Default::default() };
-    assert_eq!(code(&t.client.send(&update(true)).await.unwrap_err()), ("WormNotSupported", 400));
-    assert_eq!(t.client.vault(&v).await.unwrap().unwrap().description, "", "a refused UpdateVault changes nothing");
-    t.client.send(&update(false)).await.unwrap();
+    assert!(!t.client.vault(&v).await.unwrap().unwrap().worm_enabled);
+    let update = |id: &str, worm: bool| UpdateVaultRequest { vault_id: id.to_string(), description: Some("d".into()), worm_enabled: Some(worm), ..Default::default() };
+    assert_eq!(code(&t.client.send(&update(&w, false)).await.unwrap_err()), ("WormCannotBeDisabled", 409));
+    assert_eq!(t.client.vault(&w).await.unwrap().unwrap().description, "", "a refused UpdateVault changes nothing");
+    t.client.send(&update(&v, false)).await.unwrap();
     // Tag/route parameters are accepted.
     let _: serde_json::Value = t.client.call("UpdateVault", &[("VaultId", v.clone()), ("ResourceGroupId", "rg-1".into()), ("Description", "e".into())]).await.unwrap();
     let _: serde_json::Value = t.client.call("DescribeBackupJobs2", &[("Edition", "STANDARD".into())]).await.unwrap();
@@ -259,13 +259,18 @@ async fn protections_that_are_not_given_are_refused() {
         speed_limit: speed.map(str::to_string),
         ..Default::default()
     };
-    // Retention is not given on this branch; a SpeedLimit is (tests/api/plans.rs), but not a malformed one.
-    for (r, s, wire) in [(Some("7"), None, "Retention"), (None, Some("0:25:1024"), "SpeedLimit"), (None, Some("fast"), "SpeedLimit")] {
+    // Retention is given now: the snapshot carries it (tests/api/retention.rs has the rest).
+    let kept = t.client.send(&job(Some("7"), None)).await.unwrap().job_id;
+    let kept = wait_backup(&t.client, &kept).await.snapshot_id;
+    let s = t.client.describe_snapshots(&c.vault_id).await.unwrap().snapshots.snapshot.into_iter().find(|s| s.snapshot_id == kept).unwrap();
+    assert_eq!((s.retention, s.expire_time), (7, s.complete_time + 7 * 86_400));
+    // a SpeedLimit is given too (tests/api/plans.rs), but not a malformed one, nor a retention out of range
+    for (r, s, wire) in [(Some("0"), None, "Retention"), (None, Some("0:25:1024"), "SpeedLimit"), (None, Some("fast"), "SpeedLimit")] {
         let e = t.client.send(&job(r, s)).await.unwrap_err();
         assert_eq!(code(&e), ("InvalidParameter", 400), "{wire}");
         assert!(e.to_string().contains(wire), "{e}");
     }
-    assert_eq!(t.client.describe_backup_jobs(None, None).await.unwrap().page.total_count, 0, "a refused job is not started");
+    assert_eq!(t.client.describe_backup_jobs(None, None).await.unwrap().page.total_count, 1, "a refused job is not started");
     let limited = t.client.send(&job(None, Some("0:24:1024"))).await.unwrap();
     assert_eq!(wait_backup(&t.client, &limited.job_id).await.job.status, "COMPLETE");
     let mut zrs = CreateReplicationVaultRequest { vault_name: "m".into(), vault_region_id: "cn-beijing".into(), redundancy_type: Some("ZRS".into()), ..Default::default() };

@@ -163,6 +163,7 @@ const MUTATING: &[&str] = &[
     "DeleteVault", "UpdateVault", "DeleteBackupClient", "CreateReplicationVault", "CreateVaultReplication",
     "DeleteVaultReplication", "RepairVaultFromMirror", "SyncReplicationVaultNow", "CancelBackupJob", "SetRegionOutage",
     "DeleteSqlServerInstance", "CancelSqlServerRestore", "CreateBackupClient", "CreateVault", "CreateSqlServerInstance",
+    "DeleteSnapshot",
 ];
 
 struct World {

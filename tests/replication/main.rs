@@ -5,3 +5,4 @@
 pub mod support;
 
 mod api;
+mod retention;

@@ -182,11 +182,41 @@ ours = [c for c in bc.clients if c.client_id == client_id]
 assert bc.total_count >= 5 and len(bc.clients) >= 5 and ours, bc.to_map()
 assert ours[0].hostname and ours[0].client_version and ours[0].last_heart_beat_time > 0 and ours[0].status == "ACTIVATED", ours[0].to_map()
 
-# 6. No silent WORM.
-expect_error(lambda: tea.update_vault(hbr.UpdateVaultRequest(vault_id=vault_id, worm_enabled=True)), "WormNotSupported")
-expect_error(lambda: tea.create_vault(hbr.CreateVaultRequest(vault_region_id="cn-hangzhou", vault_name="worm", worm_enabled=True)), "WormNotSupported")
+# 6. WORM and Retention are given: accepted, shown, WORM never turned off.
+wv = tea.create_vault(hbr.CreateVaultRequest(vault_region_id="cn-hangzhou", vault_name="worm", worm_enabled=True)).body
+assert wait_created(wv.vault_id).worm_enabled is True
+expect_error(lambda: tea.update_vault(hbr.UpdateVaultRequest(vault_id=wv.vault_id, worm_enabled=False)), "WormCannotBeDisabled")
 assert tea.update_vault(hbr.UpdateVaultRequest(vault_id=vault_id, worm_enabled=False, description="no worm")).body.success
-expect_error(lambda: tea.create_backup_job(hbr.CreateBackupJobRequest(vault_id=vault_id, instance_id=client_id, source_type="File", include=json.dumps([data]), retention=7)), "InvalidParameter")
+kept = tea.create_backup_job(hbr.CreateBackupJobRequest(vault_id=vault_id, instance_id=client_id, source_type="File", include=json.dumps([data]), retention=7)).body
+assert wait_job(kept.job_id).status == "COMPLETE"
+
+# 7. SearchHistoricalSnapshots (Query as the Tea SDK encodes it), then DeleteSnapshot.
+Q = lambda field, op, value: {"field": field, "operation": op, "value": value}
+r = tea.search_historical_snapshots(hbr.SearchHistoricalSnapshotsRequest(source_type="ECS_FILE", query=[Q("VaultId", "MATCH_TERM", vault_id), Q("InstanceId", "IN", [client_id])], sort_by="CompleteTime", order="DESC", limit=1)).body
+assert r.success and r.total_count == 2 and len(r.snapshots.snapshot) == 1 and r.next_token, r.to_map()
+top = r.snapshots.snapshot[0]
+kept_snap = top.snapshot_id
+assert kept_snap != snap and top.job_id == kept.job_id and top.retention == 7 and top.expire_time == top.complete_time + 7 * 86400, top.to_map()
+assert top.status == "COMPLETE" and top.paths.path == [data] and top.client_id == client_id and top.vault_id == vault_id, top.to_map()
+r2 = tea.search_historical_snapshots(hbr.SearchHistoricalSnapshotsRequest(source_type="ECS_FILE", query=[Q("VaultId", "MATCH_TERM", vault_id)], order="DESC", limit=1, next_token=r.next_token)).body
+assert [s.snapshot_id for s in r2.snapshots.snapshot] == [snap] and not r2.next_token, r2.to_map()
+r3 = tea.search_historical_snapshots(hbr.SearchHistoricalSnapshotsRequest(source_type="ECS_FILE", query=[Q("CompleteTime", "BETWEEN", [top.complete_time, top.complete_time]), Q("VaultId", "MATCH_TERM", vault_id)])).body
+assert [s.snapshot_id for s in r3.snapshots.snapshot] == [kept_snap], r3.to_map()
+expect_error(lambda: tea.search_historical_snapshots(hbr.SearchHistoricalSnapshotsRequest(source_type="ECS_FILE", query=[Q("Colour", "MATCH_TERM", "x")])), "InvalidParameter")
+assert tea.delete_snapshot(hbr.DeleteSnapshotRequest(vault_id=vault_id, snapshot_id=kept_snap, source_type="ECS_FILE", instance_id=client_id)).body.success
+expect_error(lambda: tea.delete_snapshot(hbr.DeleteSnapshotRequest(vault_id=vault_id, snapshot_id=kept_snap, source_type="ECS_FILE")), "SnapshotNotFound")
+r = tea.search_historical_snapshots(hbr.SearchHistoricalSnapshotsRequest(source_type="ECS_FILE", query=[Q("VaultId", "MATCH_TERM", vault_id)])).body
+assert [s.snapshot_id for s in r.snapshots.snapshot] == [snap], r.to_map()
+# The legacy SDK's CommonRequest: the same action, RPC-signed.
+c2 = common("CreateBackupClient", ClientName="sdk-core-del", VaultId=wv.vault_id, VaultRegionId="cn-hangzhou")
+wj = tea.create_backup_job(hbr.CreateBackupJobRequest(vault_id=wv.vault_id, instance_id=c2["ClientId"], source_type="File", include=json.dumps([data]))).body
+assert wait_job(wj.job_id).status == "COMPLETE"
+worm_snap = common("DescribeSnapshots", method="GET", VaultId=wv.vault_id)["Snapshots"]["Snapshot"][0]["SnapshotId"]
+try:
+    common("DeleteSnapshot", VaultId=wv.vault_id, SnapshotId=worm_snap, SourceType="ECS_FILE", ClientId=c2["ClientId"])
+    raise AssertionError("DeleteSnapshot in a WORM vault should fail")
+except ServerException as e:
+    assert e.get_error_code() == "SnapshotWormProtected", (e.get_error_code(), e.get_error_msg())
 print("tea sdk typed models (issue 16): ok")
 
 # 7. Backup plans through the typed models: a schedule whose first slot is a few seconds away,

@@ -10,4 +10,5 @@ mod idle;
 mod jobs;
 mod plans;
 mod restore;
+mod retention;
 mod sql_wizard;

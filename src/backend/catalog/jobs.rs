@@ -178,9 +178,16 @@ pub struct SnapshotRow {
     pub meta: serde_json::Value,
     /// Catalogue order (rowid): tells historical from real-time snapshots for a mirror.
     pub seq: i64,
+    /// Days the snapshot is kept (0 = until deleted) and when it expires (0 = never).
+    pub retention_days: i64,
+    pub expire_time: i64,
+    /// The backup plan that made it (empty for a job started by hand).
+    pub plan_id: String,
+    /// `KeepLatestSnapshots`: expiry keeps it while it is the newest of its plan/client.
+    pub keep_latest: bool,
 }
 
-fn snapshot_from(r: &Row<'_>) -> rusqlite::Result<SnapshotRow> {
+pub(crate) fn snapshot_from(r: &Row<'_>) -> rusqlite::Result<SnapshotRow> {
     let paths: String = r.get(4)?;
     let meta: String = r.get(11)?;
     Ok(SnapshotRow {
@@ -197,11 +204,17 @@ fn snapshot_from(r: &Row<'_>) -> rusqlite::Result<SnapshotRow> {
         complete_time: r.get(10)?,
         meta: serde_json::from_str(&meta).unwrap_or_default(),
         seq: r.get(12)?,
+        retention_days: r.get(13)?,
+        expire_time: r.get(14)?,
+        plan_id: r.get(15)?,
+        keep_latest: r.get::<_, i64>(16)? != 0,
     })
 }
 
-const SNAP_COLS: &str = "vault_id, snapshot_id, client_id, source_type, paths, bytes_total, bytes_added, items_total, parent_snapshot_id, \
-                         start_time, complete_time, meta, rowid";
+pub(crate) const SNAP_COLS: &str = "vault_id, snapshot_id, client_id, source_type, paths, bytes_total, bytes_added, items_total, parent_snapshot_id, \
+                         start_time, complete_time, meta, rowid, retention_days, expire_time, plan_id, keep_latest";
+const SNAP_INSERT_COLS: &str = "vault_id, snapshot_id, client_id, source_type, paths, bytes_total, bytes_added, items_total, parent_snapshot_id, \
+                         start_time, complete_time, meta, retention_days, expire_time, plan_id, keep_latest";
 
 impl Catalog {
     /// A new job, `CREATED`. `plan_id` is the plan that started it (empty without one),
@@ -306,10 +319,11 @@ impl Catalog {
 
     pub fn insert_snapshot(&self, s: &SnapshotRow) -> CatalogResult<()> {
         self.conn().execute(
-            &format!("INSERT OR IGNORE INTO snapshots ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)", SNAP_COLS.trim_end_matches(", rowid")),
+            &format!("INSERT OR IGNORE INTO snapshots ({SNAP_INSERT_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"),
             params![
                 s.vault_id, s.snapshot_id, s.client_id, s.source_type, serde_json::to_string(&s.paths).unwrap_or_default(),
-                s.bytes_total, s.bytes_added, s.items_total, s.parent_snapshot_id, s.start_time, s.complete_time, s.meta.to_string()
+                s.bytes_total, s.bytes_added, s.items_total, s.parent_snapshot_id, s.start_time, s.complete_time, s.meta.to_string(),
+                s.retention_days, s.expire_time, s.plan_id, s.keep_latest as i64
             ],
         )?;
         Ok(())

@@ -181,6 +181,25 @@ ALTER TABLE jobs ADD COLUMN trigger_mode TEXT NOT NULL DEFAULT '';
 CREATE INDEX jobs_plan ON jobs(plan_id, created_time);
 "#,
         ),
+        // Retention, deletion and WORM (issue 16): a snapshot's retention and expiry (0 = never),
+        // its plan; the snapshots removed from a vault (replication never copies them again,
+        // prune knows a vault has garbage); a vault's WORM flag and a mirror's own retention
+        // (0 days = each copy keeps its source retention; keep latest -1 = as the copy's own).
+        M::up(
+            r#"
+ALTER TABLE snapshots ADD COLUMN retention_days INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE snapshots ADD COLUMN expire_time INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE snapshots ADD COLUMN plan_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE snapshots ADD COLUMN keep_latest INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX snapshots_expiring ON snapshots(expire_time) WHERE expire_time > 0;
+CREATE INDEX snapshots_by_time ON snapshots(complete_time, snapshot_id);
+CREATE INDEX jobs_snapshot ON jobs(snapshot_id);
+CREATE TABLE deleted_snapshots(vault_id TEXT, snapshot_id TEXT, deleted_time INTEGER, reason TEXT, PRIMARY KEY(vault_id, snapshot_id));
+ALTER TABLE vaults ADD COLUMN worm_enabled INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE vaults ADD COLUMN own_retention_days INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE vaults ADD COLUMN own_keep_latest INTEGER NOT NULL DEFAULT -1;
+"#,
+        ),
     ])
 }
 

@@ -48,6 +48,12 @@ pub struct VaultRow {
     pub source_region_id: String,
     /// The vault's mirror, if it has one: id, region, and the mirror's replication state.
     pub target: Option<(String, String, ReplState)>,
+    /// WORM: no snapshot is removed before its `ExpireTime`; never turned off.
+    pub worm_enabled: bool,
+    /// A mirror's own retention: days (0 = each copy keeps its source retention) and keep
+    /// latest (`None` = as each copy's own policy).
+    pub own_retention_days: i64,
+    pub own_keep_latest: Option<bool>,
 }
 
 /// A vault as the location watcher sees it.
@@ -119,7 +125,7 @@ fn select_sql_from(source: &str, where_sql: &str, tail: &str) -> String {
          (SELECT COALESCE(MAX(complete_time), 0) FROM snapshots s WHERE s.vault_id = v.vault_id), \
          (SELECT COALESCE(group_concat(client_name, char(31)), '') FROM clients c WHERE c.vault_id = v.vault_id), \
          COALESCE(src.vault_name, ''), COALESCE(src.region_id, ''), m.vault_id, m.region_id, \
-         {}, {} \
+         {}, {}, v.worm_enabled, v.own_retention_days, v.own_keep_latest \
          FROM {source} v LEFT JOIN vaults m ON m.replication_source_vault_id = v.vault_id \
          LEFT JOIN vaults src ON src.vault_id = v.replication_source_vault_id {where_sql} {tail}",
         own.join(", "),
@@ -161,6 +167,12 @@ fn row_from(r: &Row<'_>) -> rusqlite::Result<VaultRow> {
         source_region_id: r.get(19)?,
         repl: own,
         target,
+        worm_enabled: r.get::<_, i64>(48)? != 0,
+        own_retention_days: r.get(49)?,
+        own_keep_latest: match r.get::<_, i64>(50)? {
+            k if k < 0 => None,
+            k => Some(k != 0),
+        },
     })
 }
 
@@ -303,6 +315,7 @@ impl Catalog {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         tx.execute("DELETE FROM replication_history WHERE mirror_vault_id = ?1", [vault_id])?;
+        tx.execute("DELETE FROM deleted_snapshots WHERE vault_id = ?1", [vault_id])?;
         let n = tx.execute("DELETE FROM vaults WHERE vault_id = ?1", [vault_id])?;
         tx.commit()?;
         Ok(n)

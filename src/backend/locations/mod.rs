@@ -98,6 +98,8 @@ pub async fn adopt_unknown_vaults(st: &AppState) {
                 if !message.is_empty() {
                     st.catalog.set_vault_status(&vault_id, status, &message).or_log_vault(&vault_id, "adopted vault status");
                 }
+                // A vault WORM in its location stays WORM.
+                crate::backend::retention::worm::sync_marker(st, &vault_id, &region_id).await;
                 tracing::info!(%vault_id, region = %region_id, name = %who.name, status, "vault recovered from its storage location");
             }
             Err(e) if e.is_constraint() => {} // created meanwhile

@@ -45,6 +45,8 @@ impl Replicator {
                 match result {
                     Ok(()) => {
                         r.backoff.lock().unwrap_or_else(|p| p.into_inner()).remove(&pair.0);
+                        // The mirror's own retention (or its copies' source retention).
+                        crate::backend::retention::expire_vault(&st, &pair.0).await;
                     }
                     Err((status, message)) => {
                         tracing::warn!(mirror = %pair.0, %message, "replication {status}");

@@ -1,6 +1,7 @@
 //! One mirror's sync: the snapshots it lacks, split into real time (committed after the mirror
 //! was attached, copied at once) and historical (older, copied from the historical start time
-//! on); the pending bytes and lag; then the copies, each recorded in the history.
+//! on), never one the mirror dropped (`deleted_snapshots`); the pending bytes and lag; then the
+//! copies, each recorded in the history.
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -34,7 +35,9 @@ pub(super) async fn sync_mirror(st: &AppState, (mirror_id, mirror_region, source
     let source_snaps = st.catalog.list_snapshots(source_id, None, None).map_err(|e| (REPL_ERROR, e.to_string()))?;
     let have: HashSet<String> =
         st.catalog.list_snapshots(mirror_id, None, None).map_err(|e| (REPL_ERROR, e.to_string()))?.into_iter().map(|s| s.snapshot_id).collect();
-    let missing: Vec<_> = source_snaps.into_iter().filter(|s| !have.contains(&s.snapshot_id)).collect();
+    // A snapshot the mirror dropped (deleted, expired by its own retention) is never copied again.
+    let dropped = st.catalog.deleted_snapshot_ids(mirror_id).map_err(|e| (REPL_ERROR, e.to_string()))?;
+    let missing: Vec<_> = source_snaps.into_iter().filter(|s| !have.contains(&s.snapshot_id) && !dropped.contains(&s.snapshot_id)).collect();
     let t = now();
     let historical_due = t >= mirror.repl.historical_start_time;
     let (realtime, historical): (Vec<_>, Vec<_>) = missing.into_iter().partition(|s| s.seq > mirror.repl.mirror_since_seq);

@@ -69,9 +69,7 @@ pub async fn create_backup_job(state: &AppState, r: CreateBackupJobRequest) -> S
     if client_id.is_empty() {
         return Err(ServerError::missing(R::client_id));
     }
-    if r.retention.is_some() {
-        return Err(ServerError::invalid(R::retention, "retention is not supported yet: snapshots are kept until deleted, so a retention period is refused rather than ignored"));
-    }
+    let retention = RetentionPolicy { days: r.retention.as_deref().map(retention_days).transpose()?, ..Default::default() };
     let speed_limit = r.speed_limit.as_deref().map(|s| SpeedLimit::parse(s).map_err(|e| ServerError::invalid(R::speed_limit, e))).transpose()?;
     // The checks in the order they always ran (start_file_backup repeats the first three).
     let vault = settled_vault(state, &r.vault_id).await?;
@@ -89,7 +87,7 @@ pub async fn create_backup_job(state: &AppState, r: CreateBackupJobRequest) -> S
         excludes: r.exclude,
         plan_id: String::new(),
         trigger: TRIGGER_MANUAL,
-        retention: RetentionPolicy::default(),
+        retention,
         speed_limit,
     };
     let job_id = start_file_backup(state, &r.vault_id, spec).await?;
@@ -197,8 +195,15 @@ pub(crate) fn plan_meta(plan_id: &str, trigger: &str, retention: &RetentionPolic
     meta
 }
 
+/// `Retention` in days (1..=36500).
+fn retention_days(s: &str) -> ServerResult<i64> {
+    let days = s.trim().parse::<i64>().map_err(|_| ServerError::invalid(CreateBackupJobRequest::retention, format!("{s:?} is not a number of days")))?;
+    crate::backend::retention::policy::check_days(days).map_err(|e| ServerError::invalid(CreateBackupJobRequest::retention, e))
+}
+
 /// After a snapshot commits in a vault: catalogue it, refresh the vault's size and wake the
-/// replicator, which copies it to the mirror at once (real-time sync).
+/// replicator, which copies it to the mirror at once (real-time sync); then expire what the
+/// vault's retention says is due.
 pub(crate) async fn committed(st: &AppState, vault_id: &str, m: &crate::backend::storage::SnapshotManifest, repo: &crate::backend::storage::Repo) {
     if let Err(e) = catalog_snapshot(st, vault_id, m) {
         tracing::error!(%vault_id, %e, "cannot catalogue snapshot");
@@ -207,6 +212,7 @@ pub(crate) async fn committed(st: &AppState, vault_id: &str, m: &crate::backend:
     if let Ok(size) = repo.storage_size().await {
         st.catalog.set_storage_size(vault_id, size as i64).or_log_vault(vault_id, "storage size");
     }
+    crate::backend::retention::expire_vault(st, vault_id).await;
 }
 
 fn progress_of(j: &JobRow) -> JobProgress {
@@ -369,6 +375,9 @@ pub(crate) fn snapshot_wire(s: SnapshotRow) -> Snapshot {
         start_time: s.start_time,
         complete_time: s.complete_time,
         status: JOB_COMPLETE.into(),
+        retention: s.retention_days,
+        expire_time: s.expire_time,
+        plan_id: s.plan_id,
     }
 }
 

@@ -6,6 +6,7 @@ mod panic;
 pub(crate) mod plans;
 mod regions;
 mod replication;
+mod snapshots;
 mod sqlserver;
 mod vaults;
 
@@ -26,6 +27,7 @@ use crate::api::client::*;
 use crate::api::plan::*;
 use crate::api::region::*;
 use crate::api::replication::*;
+use crate::api::retention::*;
 use crate::api::sqlserver::*;
 use crate::api::task::DescribeTaskRequest;
 use crate::api::vault::*;
@@ -134,6 +136,8 @@ dispatch_table! { state, r;
     DescribeBackupJobsRequest => backup::describe_backup_jobs(state, r)?,
     CancelBackupJobRequest => backup::cancel_job(state, r)?,
     DescribeSnapshotsRequest => backup::describe_snapshots(state, r)?,
+    DeleteSnapshotRequest => snapshots::delete_snapshot(state, r).await?,
+    SearchHistoricalSnapshotsRequest => snapshots::search_historical_snapshots(state, r)?,
     CreateRestoreJobRequest => backup::create_restore_job(state, r).await?,
     DescribeRestoreJobsRequest => backup::describe_restore_jobs(state, r)?,
     CreateVerifyJobRequest => backup::create_verify_job(state, r).await?,

@@ -36,17 +36,6 @@ pub(crate) fn check_not_blank(wire: &str, name: &str) -> ServerResult<()> {
     Ok(())
 }
 
-/// `WormEnabled=true` is refused until WORM exists (never accepted without protection).
-pub(crate) fn check_no_worm(worm_enabled: Option<bool>) -> ServerResult<()> {
-    if worm_enabled == Some(true) {
-        return Err(ServerError::bad_request(
-            codes::WORM_NOT_SUPPORTED,
-            "WormEnabled=true is not supported yet: this backend cannot yet keep snapshots from deletion, so it refuses rather than promise it. Send WormEnabled=false or leave it out.",
-        ));
-    }
-    Ok(())
-}
-
 /// The region exists.
 pub(crate) fn check_region(state: &AppState, region: &str) -> ServerResult<()> {
     if state.hub.region(region).is_none() {
@@ -121,8 +110,8 @@ pub(crate) enum KeySource {
 pub async fn create_vault(state: &AppState, r: CreateVaultRequest) -> ServerResult<CreateVaultResponse> {
     type R = CreateVaultRequest;
     check_not_blank(R::vault_name, &r.vault_name)?;
-    check_no_worm(r.worm_enabled)?;
     check_region(state, &r.vault_region_id)?;
+    let worm = r.worm_enabled == Some(true);
     let (name, description, region) = (r.vault_name, r.description, r.vault_region_id);
     if !r.vault_type.is_empty() && r.vault_type != "STANDARD" {
         return Err(ServerError::invalid(R::vault_type, "only STANDARD vaults are supported"));
@@ -142,7 +131,15 @@ pub async fn create_vault(state: &AppState, r: CreateVaultRequest) -> ServerResu
         historical_start_time: 0,
         status: STATUS_INITIALIZING,
     })?;
-    let task_id = spawn_init(state, vault_id.clone(), region, KeySource::Key(key), encrypt_type, kms_key_id).await?;
+    if worm {
+        // The catalog first (the location holds nothing yet); the marker follows once the
+        // location is initialised (here, or the hourly pass for a slow location).
+        state.catalog.set_worm(&vault_id)?;
+    }
+    let task_id = spawn_init(state, vault_id.clone(), region.clone(), KeySource::Key(key), encrypt_type, kms_key_id).await?;
+    if worm {
+        crate::backend::retention::worm::sync_marker(state, &vault_id, &region).await;
+    }
     Ok(CreateVaultResponse { vault_id, task_id })
 }
 
@@ -305,7 +302,23 @@ pub async fn update_vault(state: &AppState, r: UpdateVaultRequest) -> ServerResu
     type R = UpdateVaultRequest;
     let vault_id = r.vault_id;
     let v = vault_row(state, &vault_id)?;
-    check_no_worm(r.worm_enabled)?;
+    if r.worm_enabled == Some(false) && v.worm_enabled {
+        return Err(ServerError::conflict(codes::WORM_CANNOT_BE_DISABLED, format!("The vault {vault_id} is WORM; WORM can never be turned off.")));
+    }
+    let enable_worm = r.worm_enabled == Some(true) && !v.worm_enabled;
+    if (r.retention.is_some() || r.keep_latest_snapshots.is_some()) && !v.is_mirror {
+        let wire = if r.retention.is_some() { R::retention } else { R::keep_latest_snapshots };
+        return Err(ServerError::invalid(wire, "only a mirror vault takes its own retention; a backup's retention comes from CreateBackupJob Retention or its backup plan"));
+    }
+    if let Some(days) = r.retention {
+        let shortened = state.catalog.snapshots_shortened_by(&vault_id, days)?;
+        if (v.worm_enabled || enable_worm) && shortened > 0 {
+            return Err(ServerError::conflict(
+                codes::WORM_RETENTION_CANNOT_BE_SHORTENED,
+                format!("The vault {vault_id} is WORM: a retention of {days} day(s) would make {shortened} snapshot(s) expire earlier than they do."),
+            ));
+        }
+    }
     let (name, description, rate) = (r.vault_name, r.description, r.replication_rate_limit);
     if let Some(r) = rate {
         if r < 0 {
@@ -321,12 +334,23 @@ pub async fn update_vault(state: &AppState, r: UpdateVaultRequest) -> ServerResu
     if rate.is_some() && rate_target.is_none() {
         return Err(ServerError::invalid(R::replication_rate_limit, "the vault has no mirror"));
     }
+    if enable_worm {
+        crate::backend::retention::worm::enable(state, &v).await?;
+    }
     state.catalog.update_vault(&vault_id, name.as_deref(), description.as_deref(), None)?;
     if let (Some(r), Some(t)) = (rate, rate_target) {
         state.catalog.update_vault(&t, None, None, Some(r))?;
     }
     if name.is_some() || description.is_some() {
         crate::backend::locations::record_identity(state, &vault_id).await;
+    }
+    if r.retention.is_some() || r.keep_latest_snapshots.is_some() {
+        // Under the removal lock: an expiry pass never sees half of the change.
+        let _removing = state.retention.removal_lock().await;
+        state.catalog.set_own_retention(&vault_id, r.retention, r.keep_latest_snapshots)?;
+    }
+    if r.retention.is_some() || r.keep_latest_snapshots.is_some() {
+        crate::backend::retention::expire_vault(state, &vault_id).await;
     }
     Ok(serde_json::json!({}))
 }
@@ -346,6 +370,7 @@ pub async fn delete_vault(state: &AppState, r: DeleteVaultRequest) -> ServerResu
     if state.catalog.vault_has_instances(&vault_id)? {
         return Err(ServerError::conflict(codes::VAULT_HAS_INSTANCES, format!("SQL Server instances are registered on the vault {vault_id}; delete them first.")));
     }
+    crate::backend::retention::worm::check_vault_deletable(state, &v)?;
     // DELETING first: from here no mirror, client, instance or job can attach to the vault
     // (`vault_row` answers VaultNotFound), and a crash leaves a state the next start finishes.
     let Some(before) = state.catalog.mark_vault_deleting(&vault_id)? else {
@@ -433,6 +458,9 @@ fn to_wire(state: &AppState, r: VaultRow, t: i64) -> Vault {
         backup_client_names: r.client_names,
         latest_backup_time: r.latest_backup_time,
         region_outage: outage,
+        worm_enabled: r.worm_enabled,
+        retention: r.own_retention_days,
+        keep_latest_snapshots: i64::from(r.own_keep_latest == Some(true)),
         ..Default::default()
     };
     let repl = if let Some(source_id) = r.source_vault_id {

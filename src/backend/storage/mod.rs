@@ -8,6 +8,8 @@
 //!   owner, xattrs, mode, times, special files, sparse writes).
 //! - `copy.rs`: `Repo::copy_snapshot_to`, `bytes_missing_in`, `repair_from`, `CopyStats`.
 //! - `verify.rs`: `Repo::verify`, `VerifyReport`.
+//! - `forget.rs`: `Repo::delete_snapshot` (a snapshot leaves the vault) and the vault's WORM
+//!   marker (`worm`, plaintext).
 //!
 //! What they build on:
 //! - `repo.rs`: the `Repo` type (create, open), its vault config, the in-memory index, the cache
@@ -28,6 +30,7 @@ mod backup_read;
 mod blob;
 mod chunker;
 mod copy;
+mod forget;
 pub mod crypto;
 pub mod error;
 mod identity;

@@ -68,7 +68,7 @@ const NEEDED_CACHE: usize = 8;
 
 /// What `Repo::remember_chunks` keeps of one snapshot.
 pub(crate) struct Remembered {
-    snapshot_id: String,
+    pub(crate) snapshot_id: String,
     chunks: Arc<std::collections::HashSet<Id>>,
     packs: Option<Arc<std::collections::HashMap<Id, u64>>>,
 }

@@ -1,5 +1,6 @@
-//! A vault's detail view: summary, replication with its lag history, snapshots with restore,
-//! backup, sync and delete.
+//! A vault's detail view: summary, replication with its lag history, snapshots with their
+//! expiry, restore and delete (with a confirmation; disabled with the reason when WORM keeps
+//! them), the WORM switch (with an irreversible-confirmation dialog), backup, sync and delete.
 use std::time::Duration;
 
 use egui::{RichText, Ui};
@@ -25,11 +26,22 @@ pub struct VaultDetailState {
     pub confirm_delete: bool,
     pub delete: Action<Value>,
     delete_name: String,
+    /// The snapshot whose deletion waits for its confirmation.
+    pub confirm_snapshot_delete: Option<String>,
+    pub snapshot_delete: Action<Value>,
+    deleting_snapshot: String,
+    /// The irreversible-confirmation dialog of the WORM switch is open; `worm_ack` is its
+    /// "I understand" box.
+    pub confirm_worm: bool,
+    pub worm_ack: bool,
+    pub worm: Action<Value>,
 }
 
 /// What a finished detail action means for the app.
 pub enum Outcome {
     Deleted(String),
+    /// Something changed (a snapshot deleted, WORM on): say so and refresh.
+    Changed(String),
 }
 
 impl VaultDetailState {
@@ -42,6 +54,12 @@ impl VaultDetailState {
             confirm_delete: false,
             delete: Action::default(),
             delete_name: String::new(),
+            confirm_snapshot_delete: None,
+            snapshot_delete: Action::default(),
+            deleting_snapshot: String::new(),
+            confirm_worm: false,
+            worm_ack: false,
+            worm: Action::default(),
         }
     }
 
@@ -75,9 +93,33 @@ impl VaultDetailState {
         self.delete.start(net, ctx, move |c| async move { c.delete_vault(&id).await });
     }
 
+    pub fn start_delete_snapshot(&mut self, net: &Net, ctx: &egui::Context, snapshot_id: String) {
+        let id = self.vault_id.clone();
+        self.deleting_snapshot = snapshot_id.clone();
+        self.snapshot_delete.start(net, ctx, move |c| async move { c.delete_snapshot(&id, &snapshot_id).await });
+    }
+
+    pub fn start_enable_worm(&mut self, net: &Net, ctx: &egui::Context) {
+        let id = self.vault_id.clone();
+        self.worm.start(net, ctx, move |c| async move { c.enable_worm(&id).await });
+    }
+
     pub fn poll(&mut self) -> Option<Outcome> {
         self.snapshots.poll();
         self.history.poll();
+        if self.snapshot_delete.poll() && matches!(self.snapshot_delete.result, Some(Ok(_))) {
+            self.confirm_snapshot_delete = None;
+            if self.selected_snapshot.as_deref() == Some(self.deleting_snapshot.as_str()) {
+                self.selected_snapshot = None;
+            }
+            self.snapshots.invalidate();
+            return Some(Outcome::Changed(format!("Snapshot {} deleted.", self.deleting_snapshot)));
+        }
+        if self.worm.poll() && matches!(self.worm.result, Some(Ok(_))) {
+            self.confirm_worm = false;
+            self.worm_ack = false;
+            return Some(Outcome::Changed("WORM is on: no snapshot of this vault can be deleted before it expires.".into()));
+        }
         if self.delete.poll() && matches!(self.delete.result, Some(Ok(_))) {
             return Some(Outcome::Deleted(self.delete_name.clone()));
         }
@@ -111,8 +153,11 @@ pub fn ui(ui: &mut Ui, state: &mut VaultDetailState, data: &Data, commands: &mut
         }
         snapshots_ui(ui, state, vault, now, commands);
         ui.add_space(10.0);
+        worm_ui(ui, state, vault);
+        ui.add_space(10.0);
         delete_ui(ui, state, vault, commands);
     });
+    worm_dialog_ui(ui.ctx(), state, vault, commands);
 }
 
 fn header_ui(ui: &mut Ui, vault: &Vault, data: &Data, commands: &mut Vec<UiCommand>) {
@@ -163,6 +208,12 @@ fn summary_ui(ui: &mut Ui, vault: &Vault, data: &Data, now: i64) {
             ui.end_row();
             row(ui, "Created", format::datetime(vault.created_time));
             row(ui, "Encryption", if vault.encrypt_type.is_empty() { "—".into() } else { vault.encrypt_type.clone() });
+            ui.end_row();
+            row(ui, "WORM", if vault.worm_enabled { "on (snapshots cannot be deleted before they expire)".into() } else { "off".into() });
+            if vault.is_mirror() {
+                let own = if vault.retention > 0 { format!("{} days (the mirror's own)", vault.retention) } else { "as each copy's source".into() };
+                row(ui, "Retention", own);
+            }
             ui.end_row();
             if !vault.description.is_empty() {
                 row(ui, "Description", vault.description.clone());
@@ -276,8 +327,8 @@ fn snapshots_ui(ui: &mut Ui, state: &mut VaultDetailState, vault: &Vault, now: i
             ui.label(muted(ui, if vault.is_mirror() { "No snapshot has reached this mirror yet." } else { "No backups yet." }));
             return;
         }
-        egui::Grid::new("snapshots").num_columns(5).striped(true).spacing([18.0, 6.0]).show(ui, |ui| {
-            for h in ["Completed", "Snapshot", "Paths", "Size", "Added"] {
+        egui::Grid::new("snapshots").num_columns(7).striped(true).spacing([18.0, 6.0]).show(ui, |ui| {
+            for h in ["Completed", "Snapshot", "Paths", "Size", "Added", "Expires", ""] {
                 ui.label(RichText::new(h).strong());
             }
             ui.end_row();
@@ -292,9 +343,39 @@ fn snapshots_ui(ui: &mut Ui, state: &mut VaultDetailState, vault: &Vault, now: i
                 ui.label(paths);
                 ui.label(format::bytes(s.bytes_total));
                 ui.label(format::bytes(s.bytes_added));
+                ui.label(expiry(s, now));
+                let protected = worm_protected(vault, s, now);
+                let button = ui.add_enabled(!protected && !state.snapshot_delete.is_running(), egui::Button::new("Delete…"));
+                if button.clicked() {
+                    state.confirm_snapshot_delete = Some(s.snapshot_id.clone());
+                    state.snapshot_delete.result = None;
+                }
+                if protected {
+                    button.on_disabled_hover_text(worm_reason(s));
+                }
                 ui.end_row();
             }
         });
+        if let Some(id) = state.confirm_snapshot_delete.clone() {
+            ui.add_space(6.0);
+            let busy = state.snapshot_delete.is_running();
+            ui.horizontal(|ui| {
+                ui.label(RichText::new(format!("Delete snapshot {id}? Its files can no longer be restored from this vault (a mirror keeps its own copy).")).color(palette::ERROR));
+                if ui.add_enabled(!busy, egui::Button::new(RichText::new("Delete snapshot").color(egui::Color32::WHITE)).fill(palette::ERROR)).clicked() {
+                    commands.push(UiCommand::DeleteSnapshot { vault_id: vault.vault_id.clone(), snapshot_id: id.clone() });
+                }
+                if ui.add_enabled(!busy, egui::Button::new("Keep it")).clicked() {
+                    state.confirm_snapshot_delete = None;
+                    state.snapshot_delete.result = None;
+                }
+                if busy {
+                    ui.spinner();
+                }
+            });
+        }
+        if let Some(e) = state.snapshot_delete.error() {
+            error_label(ui, format!("Could not delete the snapshot: {e}"));
+        }
         ui.add_space(6.0);
         ui.horizontal(|ui| {
             let (label, id) = match &state.selected_snapshot {
@@ -336,6 +417,72 @@ fn delete_ui(ui: &mut Ui, state: &mut VaultDetailState, vault: &Vault, commands:
         }
         if let Some(e) = state.delete.error() {
             error_label(ui, e.to_string());
+        }
+    });
+}
+
+/// "in 3 days (2026-12-04 10:00)", "expired", or "never" for a snapshot kept until deleted.
+fn expiry(s: &Snapshot, now: i64) -> String {
+    match s.expire_time {
+        0 => "never".into(),
+        t if t <= now => "expired".into(),
+        t => format!("{} ({})", format::datetime(t), format::duration(t - now)),
+    }
+}
+
+/// WORM keeps the snapshot: the vault is WORM and it has not expired.
+fn worm_protected(vault: &Vault, s: &Snapshot, now: i64) -> bool {
+    vault.worm_enabled && (s.expire_time == 0 || s.expire_time > now)
+}
+
+fn worm_reason(s: &Snapshot) -> String {
+    if s.expire_time == 0 {
+        "WORM vault: this snapshot is kept until deleted, so it can never be deleted.".into()
+    } else {
+        format!("WORM vault: this snapshot can be deleted once it expires ({}).", format::datetime(s.expire_time))
+    }
+}
+
+fn worm_ui(ui: &mut Ui, state: &mut VaultDetailState, vault: &Vault) {
+    section(ui, "Protection (WORM)", |ui| {
+        if vault.worm_enabled {
+            ui.label("WORM is on: no snapshot is deleted before its expiry, retention cannot be shortened, and the vault cannot be deleted while it holds an unexpired snapshot. WORM can never be turned off.");
+            return;
+        }
+        ui.label(muted(ui, "Write once, read many: once on, no snapshot can be deleted before it expires — by anyone, ever."));
+        if ui.add_enabled(!state.worm.is_running(), egui::Button::new("Turn on WORM…")).clicked() {
+            state.confirm_worm = true;
+            state.worm_ack = false;
+            state.worm.result = None;
+        }
+    });
+}
+
+/// The irreversible-confirmation dialog of the WORM switch.
+fn worm_dialog_ui(ctx: &egui::Context, state: &mut VaultDetailState, vault: &Vault, commands: &mut Vec<UiCommand>) {
+    if !state.confirm_worm || vault.worm_enabled {
+        return;
+    }
+    let busy = state.worm.is_running();
+    egui::Window::new("Turn on WORM").collapsible(false).resizable(false).anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0]).show(ctx, |ui| {
+        ui.set_max_width(420.0);
+        ui.label(format!("Turn on WORM for {}?", vault.vault_name));
+        ui.label(RichText::new("This cannot be undone. No snapshot of this vault can then be deleted before it expires, snapshots kept until deleted can never be deleted, and the vault cannot be deleted while it holds one.").color(palette::ERROR));
+        ui.checkbox(&mut state.worm_ack, "I understand that WORM can never be turned off");
+        ui.horizontal(|ui| {
+            if ui.add_enabled(state.worm_ack && !busy, egui::Button::new("Turn on WORM permanently")).clicked() {
+                commands.push(UiCommand::EnableWorm { vault_id: vault.vault_id.clone() });
+            }
+            if ui.add_enabled(!busy, egui::Button::new("Cancel")).clicked() {
+                state.confirm_worm = false;
+                state.worm_ack = false;
+            }
+            if busy {
+                ui.spinner();
+            }
+        });
+        if let Some(e) = state.worm.error() {
+            error_label(ui, format!("Could not turn WORM on: {e}"));
         }
     });
 }
