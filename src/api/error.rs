@@ -20,6 +20,8 @@ pub const CLIENT_NOT_FOUND: &str = "ClientNotFound";
 pub const TASK_NOT_FOUND: &str = "TaskNotFound";
 pub const JOB_NOT_FOUND: &str = "JobNotFound";
 pub const SNAPSHOT_NOT_FOUND: &str = "SnapshotNotFound";
+/// 404: `BrowseFiles` `AbsolutePath` is not in the snapshot.
+pub const PATH_NOT_FOUND: &str = "PathNotFound";
 pub const INSTANCE_NOT_FOUND: &str = "SqlServerInstanceNotFound";
 
 pub const CANNOT_DELETE_REPLICATION_SOURCE_VAULT: &str = "CannotDeleteReplicationSourceVault";

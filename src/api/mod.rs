@@ -14,6 +14,7 @@
 //! table, so an action added to one and not the other fails.
 
 pub mod backup;
+pub mod browse;
 pub mod client;
 pub mod error;
 pub mod region;
@@ -115,6 +116,7 @@ pub const ACTIONS: &[&str] = &[
     backup::DescribeSnapshotsRequest::NAME,
     backup::CreateRestoreJobRequest::NAME,
     backup::DescribeRestoreJobsRequest::NAME,
+    browse::BrowseFilesRequest::NAME,
     backup::CreateVerifyJobRequest::NAME,
     backup::DescribeVerifyJobsRequest::NAME,
     replication::DescribeReplicationHistoryRequest::NAME,
@@ -146,7 +148,7 @@ mod tests {
         let names = "DescribeRegions CreateVault DescribeVaults UpdateVault DeleteVault CreateReplicationVault \
             DescribeVaultReplicationRegions CreateVaultReplication DeleteVaultReplication DescribeTask CreateBackupClient \
             DescribeBackupClients DeleteBackupClient CreateBackupJob DescribeBackupJobs2 CancelBackupJob DescribeSnapshots \
-            CreateRestoreJob DescribeRestoreJobs2 CreateVerifyJob DescribeVerifyJobs DescribeReplicationHistory \
+            CreateRestoreJob DescribeRestoreJobs2 BrowseFiles CreateVerifyJob DescribeVerifyJobs DescribeReplicationHistory \
             SyncReplicationVaultNow RepairVaultFromMirror SetRegionOutage DescribeSettings CreateSqlServerInstance \
             DescribeSqlServerInstances DeleteSqlServerInstance PrecheckSqlServerInstance DescribeSqlServerDatabases \
             CreateSqlServerBackupJob DescribeSqlServerSnapshots GetSqlServersToRestore GetSqlServerDatabasesToRestore \

@@ -4,6 +4,7 @@ use serde_json::Value;
 
 use super::{Client, ClientError};
 use crate::api::backup::*;
+use crate::api::browse::{BrowseFilesRequest, BrowseFilesResponse};
 use crate::api::client::*;
 use crate::api::region::*;
 use crate::api::replication::*;
@@ -164,6 +165,20 @@ impl Client {
             target_path: target_path.into(),
             include: include.to_vec(),
             overwrite,
+            ..Default::default()
+        })
+        .await
+    }
+
+    /// One page of a snapshot directory (`path` absolute, `/` = root; `next_token` from the
+    /// previous page).
+    pub async fn browse_files(&self, vault_id: &str, snapshot_id: &str, path: &str, max_results: i64, next_token: Option<&str>) -> R<BrowseFilesResponse> {
+        self.send(&BrowseFilesRequest {
+            vault_id: vault_id.into(),
+            snapshot_id: Some(snapshot_id.into()),
+            absolute_path: path.into(),
+            max_results: Some(max_results),
+            next_token: next_token.map(str::to_string),
             ..Default::default()
         })
         .await

@@ -6,6 +6,7 @@ pub mod support;
 
 mod auth;
 mod backup;
+mod browse;
 mod demo_content;
 mod encryption;
 mod fidelity;

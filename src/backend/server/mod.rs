@@ -1,6 +1,7 @@
 //! The HTTP front: `GET /` and `POST /` in the HBR RPC dialect. Parameters come from the query
 //! string and a form body; the action from `Action` or the `x-acs-action` header.
 mod backup;
+mod browse;
 mod clients;
 mod panic;
 mod regions;
@@ -21,6 +22,7 @@ use super::error::{ServerError, ServerResult};
 use super::params::{parse, Params};
 use super::state::AppState;
 use crate::api::backup::*;
+use crate::api::browse::BrowseFilesRequest;
 use crate::api::client::*;
 use crate::api::region::*;
 use crate::api::replication::*;
@@ -134,6 +136,7 @@ dispatch_table! { state, r;
     DescribeSnapshotsRequest => backup::describe_snapshots(state, r)?,
     CreateRestoreJobRequest => backup::create_restore_job(state, r).await?,
     DescribeRestoreJobsRequest => backup::describe_restore_jobs(state, r)?,
+    BrowseFilesRequest => browse::browse_files(state, r).await?,
     CreateVerifyJobRequest => backup::create_verify_job(state, r).await?,
     DescribeVerifyJobsRequest => backup::describe_verify_jobs(state, r)?,
     DescribeReplicationHistoryRequest => replication::history(state, r)?,

@@ -8,6 +8,7 @@
 //!   owner, xattrs, mode, times, special files, sparse writes).
 //! - `copy.rs`: `Repo::copy_snapshot_to`, `bytes_missing_in`, `repair_from`, `CopyStats`.
 //! - `verify.rs`: `Repo::verify`, `VerifyReport`.
+//! - `browse.rs`: `Repo::browse` (one directory of a snapshot, paged; a cache of decoded listings).
 //!
 //! What they build on:
 //! - `repo.rs`: the `Repo` type (create, open), its vault config, the in-memory index, the cache
@@ -25,6 +26,7 @@
 mod backup;
 mod backup_read;
 mod blob;
+pub mod browse;
 mod chunker;
 mod copy;
 pub mod crypto;
