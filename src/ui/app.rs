@@ -283,6 +283,7 @@ impl ConsoleApp {
         }
         if let Some(dialog) = &mut self.restore_dialog {
             dialog.poll();
+            dialog.pump(&self.net, ctx);
         }
         if let Some(dialog) = &mut self.mirror_dialog {
             if let Some(created) = dialog.poll() {
@@ -450,9 +451,9 @@ impl ConsoleApp {
                 }
             }
             UiCommand::CloseRestore => self.restore_dialog = None,
-            UiCommand::Restore { vault_id, snapshot_id, target } => {
+            UiCommand::Restore { vault_id, snapshot_id, target, include, overwrite } => {
                 let name = self.data.vault(&vault_id).map(|v| v.vault_name.clone()).unwrap_or_else(|| vault_id.clone());
-                self.run_action(ctx, move |c| super::actions::restore(c, vault_id, name, snapshot_id, target));
+                self.run_action(ctx, move |c| super::actions::restore(c, vault_id, name, snapshot_id, target, include, overwrite));
             }
             UiCommand::SyncNow { vault_id } => {
                 let name = self.data.vault(&vault_id).map(|v| v.vault_name.clone()).unwrap_or_else(|| vault_id.clone());
