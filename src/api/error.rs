@@ -22,6 +22,7 @@ pub const JOB_NOT_FOUND: &str = "JobNotFound";
 pub const SNAPSHOT_NOT_FOUND: &str = "SnapshotNotFound";
 /// 404: `BrowseFiles` `AbsolutePath` is not in the snapshot.
 pub const PATH_NOT_FOUND: &str = "PathNotFound";
+pub const ALERT_NOT_FOUND: &str = "AlertNotFound";
 pub const INSTANCE_NOT_FOUND: &str = "SqlServerInstanceNotFound";
 
 pub const CANNOT_DELETE_REPLICATION_SOURCE_VAULT: &str = "CannotDeleteReplicationSourceVault";

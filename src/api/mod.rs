@@ -13,6 +13,7 @@
 //! `ACTIONS` lists the `NAME`s; a unit test in `backend::server` checks it against the dispatch
 //! table, so an action added to one and not the other fails.
 
+pub mod alert;
 pub mod backup;
 pub mod browse;
 pub mod client;
@@ -123,6 +124,8 @@ pub const ACTIONS: &[&str] = &[
     replication::SyncReplicationVaultNowRequest::NAME,
     replication::RepairVaultFromMirrorRequest::NAME,
     region::SetRegionOutageRequest::NAME,
+    alert::DescribeAlertsRequest::NAME,
+    alert::AcknowledgeAlertRequest::NAME,
     region::DescribeSettingsRequest::NAME,
     sqlserver::CreateSqlServerInstanceRequest::NAME,
     sqlserver::DescribeSqlServerInstancesRequest::NAME,
@@ -149,7 +152,7 @@ mod tests {
             DescribeVaultReplicationRegions CreateVaultReplication DeleteVaultReplication DescribeTask CreateBackupClient \
             DescribeBackupClients DeleteBackupClient CreateBackupJob DescribeBackupJobs2 CancelBackupJob DescribeSnapshots \
             CreateRestoreJob DescribeRestoreJobs2 BrowseFiles CreateVerifyJob DescribeVerifyJobs DescribeReplicationHistory \
-            SyncReplicationVaultNow RepairVaultFromMirror SetRegionOutage DescribeSettings CreateSqlServerInstance \
+            SyncReplicationVaultNow RepairVaultFromMirror SetRegionOutage DescribeAlerts AcknowledgeAlert DescribeSettings CreateSqlServerInstance \
             DescribeSqlServerInstances DeleteSqlServerInstance PrecheckSqlServerInstance DescribeSqlServerDatabases \
             CreateSqlServerBackupJob DescribeSqlServerSnapshots GetSqlServersToRestore GetSqlServerDatabasesToRestore \
             CreateSqlServerRestore DescribeSqlServerRestores CancelSqlServerRestore";

@@ -7,6 +7,13 @@
 //! local_name = "China (Hangzhou)"
 //! # Optional; default: a directory DATA/regions/<region_id>/
 //! location = { type = "s3", endpoint = "http://127.0.0.1:9000", bucket = "backups", prefix = "hz", access_key_id = "…", secret_access_key = "…", allow_http = true }
+//!
+//! # Optional: alert thresholds and the webhook (`backend::alerts`).
+//! [alerts]
+//! webhook_url = "https://hooks.example.com/mirrorvault"
+//! webhook_secret = "…"                      # then each POST carries X-Mirrorvault-Signature
+//! replication_lag_threshold = "15m"         # default 15m
+//! replication_stalled_threshold = "5m"      # replication ERROR/PAUSED this long; default 5m
 //! ```
 use std::path::{Path, PathBuf};
 
@@ -25,6 +32,34 @@ pub const DEFAULT_REGIONS: &[(&str, &str)] = &[
 pub struct ConfigFile {
     #[serde(default)]
     pub regions: Option<Vec<RegionConfig>>,
+    #[serde(default)]
+    pub alerts: AlertsConfig,
+}
+
+/// `[alerts]`. The secret is never printed (`Debug` shows whether one is set).
+#[derive(Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertsConfig {
+    #[serde(default)]
+    pub webhook_url: Option<String>,
+    #[serde(default)]
+    pub webhook_secret: Option<String>,
+    /// A humantime duration ("15m", "90s").
+    #[serde(default)]
+    pub replication_lag_threshold: Option<String>,
+    #[serde(default)]
+    pub replication_stalled_threshold: Option<String>,
+}
+
+impl std::fmt::Debug for AlertsConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AlertsConfig")
+            .field("webhook_url", &self.webhook_url)
+            .field("webhook_secret", &self.webhook_secret.as_ref().map(|_| "<set>"))
+            .field("replication_lag_threshold", &self.replication_lag_threshold)
+            .field("replication_stalled_threshold", &self.replication_stalled_threshold)
+            .finish()
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -44,6 +79,8 @@ pub enum ConfigError {
     Parse { path: PathBuf, source: toml::de::Error },
     #[error("invalid region id {0:?}: use lower-case letters, digits and '-'")]
     RegionId(String),
+    #[error("invalid [alerts] in config.toml: {0}")]
+    Alerts(String),
 }
 
 impl ConfigFile {

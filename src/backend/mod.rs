@@ -8,6 +8,7 @@
 //!   writer lock: one backend writes a location);
 //! - `sqlserver/` (engines behind SQL Server backups), `demo/` (demo content seeding);
 //! - this file: `start` and the `RunningServer` it returns.
+pub mod alerts;
 pub mod auth;
 pub mod catalog;
 pub mod config;
@@ -144,6 +145,7 @@ pub async fn start(opts: ServeOptions, shutdown_signal: Option<std::pin::Pin<Box
     }
     let cfg = config::ConfigFile::load(dir)?;
     let regions = cfg.regions(dir)?;
+    let alert_settings = alerts::AlertSettings::from_config(&cfg.alerts)?;
     let (credentials, credentials_file, credentials_created) = load_credentials(dir, opts.credentials.clone())?;
     let hub = hub::StorageHub::open(dir, &regions)?;
     // Before the catalog marks interrupted jobs FAILED: a backend refused here changes nothing.
@@ -169,6 +171,7 @@ pub async fn start(opts: ServeOptions, shutdown_signal: Option<std::pin::Pin<Box
         settings: Settings { data_dir: dir.clone(), historical_sync_delay: opts.historical_sync_delay, demo: opts.demo },
         jobs: jobs::JobRunner::default(),
         replicator: replication::Replicator::default(),
+        alerts: alerts::Alerts::new(alert_settings),
     }));
     let listener = tokio::net::TcpListener::bind(opts.listen).await.map_err(|source| StartError::Bind { addr: opts.listen, source })?;
     let addr = listener.local_addr().map_err(|source| StartError::Bind { addr: opts.listen, source })?;
@@ -190,6 +193,7 @@ pub async fn start(opts: ServeOptions, shutdown_signal: Option<std::pin::Pin<Box
     let mut workers = Vec::new();
     workers.push(tokio::spawn(locations::watch_locations(state.clone())));
     workers.push(tokio::spawn(locations::LocationLocks::run_heartbeat(locks.clone())));
+    workers.push(tokio::spawn(alerts::run(state.clone())));
     let st = state.clone();
     workers.push(tokio::spawn(async move {
         locations::reconcile(&st).await;

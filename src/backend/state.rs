@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::alerts::Alerts;
 use super::auth::Authenticator;
 use super::catalog::Catalog;
 use super::hub::StorageHub;
@@ -24,6 +25,7 @@ pub struct Inner {
     pub settings: Settings,
     pub jobs: JobRunner,
     pub replicator: Replicator,
+    pub alerts: Alerts,
 }
 
 #[derive(Clone)]

@@ -3,6 +3,7 @@
 use serde_json::Value;
 
 use super::{Client, ClientError};
+use crate::api::alert::{AcknowledgeAlertRequest, AcknowledgeAlertResponse, DescribeAlertsRequest, DescribeAlertsResponse};
 use crate::api::backup::*;
 use crate::api::browse::{BrowseFilesRequest, BrowseFilesResponse};
 use crate::api::client::*;
@@ -206,6 +207,15 @@ impl Client {
 
     pub async fn repair_vault_from_mirror(&self, vault_id: &str) -> R<RepairResponse> {
         self.send(&RepairVaultFromMirrorRequest { vault_id: vault_id.into() }).await
+    }
+
+    /// One page of alerts (`status` `ACTIVE`/`RESOLVED`, or both), newest first.
+    pub async fn describe_alerts(&self, status: Option<&str>, page_number: i64, page_size: i64) -> R<DescribeAlertsResponse> {
+        self.send(&DescribeAlertsRequest { status: status.map(str::to_string), paging: Paging { page_number: Some(page_number.max(1)), page_size: Some(page_size) } }).await
+    }
+
+    pub async fn acknowledge_alert(&self, alert_id: &str) -> R<AcknowledgeAlertResponse> {
+        self.send(&AcknowledgeAlertRequest { alert_id: alert_id.into() }).await
     }
 
     pub async fn set_region_outage(&self, region_id: &str, outage: bool) -> R<Value> {

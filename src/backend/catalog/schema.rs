@@ -143,6 +143,27 @@ CREATE INDEX sql_instances_vault ON sql_instances(vault_id);
         M::up("CREATE INDEX vaults_page_order ON vaults(created_time, vault_id);"),
         // The job lists filter by kind and client (InstanceId) or time and page by creation time.
         M::up("CREATE INDEX jobs_kind_created ON jobs(kind, created_time, job_id); CREATE INDEX jobs_kind_client ON jobs(kind, client_id, created_time);"),
+        // Alerts the backend raises and clears (`backend::alerts`): one ACTIVE row per condition.
+        M::up(
+            r#"
+CREATE TABLE alerts (
+    alert_id TEXT PRIMARY KEY,
+    condition_key TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    vault_id TEXT NOT NULL DEFAULT '',
+    job_id TEXT NOT NULL DEFAULT '',
+    client_id TEXT NOT NULL DEFAULT '',
+    message TEXT NOT NULL,
+    status TEXT NOT NULL,
+    raised_time INTEGER NOT NULL,
+    resolved_time INTEGER NOT NULL DEFAULT 0,
+    acknowledged INTEGER NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX alerts_one_active ON alerts(condition_key) WHERE status = 'ACTIVE';
+CREATE INDEX alerts_status_raised ON alerts(status, raised_time);
+"#,
+        ),
     ])
 }
 

@@ -1,5 +1,6 @@
 //! The HTTP front: `GET /` and `POST /` in the HBR RPC dialect. Parameters come from the query
 //! string and a form body; the action from `Action` or the `x-acs-action` header.
+mod alerts;
 mod backup;
 mod browse;
 mod clients;
@@ -21,6 +22,7 @@ use super::auth::SignedRequest;
 use super::error::{ServerError, ServerResult};
 use super::params::{parse, Params};
 use super::state::AppState;
+use crate::api::alert::{AcknowledgeAlertRequest, DescribeAlertsRequest};
 use crate::api::backup::*;
 use crate::api::browse::BrowseFilesRequest;
 use crate::api::client::*;
@@ -118,6 +120,8 @@ dispatch_table! { state, r;
     DescribeRegionsRequest => regions::describe_regions(state, r)?,
     DescribeVaultReplicationRegionsRequest => regions::replication_regions(state, r)?,
     SetRegionOutageRequest => regions::set_outage(state, r).await?,
+    DescribeAlertsRequest => alerts::describe_alerts(state, r)?,
+    AcknowledgeAlertRequest => alerts::acknowledge_alert(state, r)?,
     DescribeSettingsRequest => regions::describe_settings(state, r),
     DescribeTaskRequest => regions::describe_task(state, r)?,
     CreateVaultRequest => vaults::create_vault(state, r).await?,
