@@ -33,6 +33,7 @@ pub enum Screen {
     Clients,
     SqlServer,
     Jobs,
+    Alerts,
     Settings,
 }
 
@@ -62,6 +63,8 @@ pub struct Data {
     pub regions: Requested<Vec<Region>>,
     pub health: Requested<()>,
     pub settings: Requested<DescribeSettingsResponse>,
+    /// The active alerts (navigation badge, Alerts screen, Overview count).
+    pub alerts: Requested<Vec<crate::api::alert::Alert>>,
 }
 
 impl Data {
@@ -109,6 +112,7 @@ pub struct ConsoleApp {
     pub mirror_dialog: Option<CreateMirrorState>,
     pub clients: ClientsState,
     pub jobs: JobsState,
+    pub alerts: super::screens::alerts::AlertsState,
     pub settings: SettingsState,
     pub sqlserver: SqlServerState,
     /// The SQL Server restore wizard, while open.
@@ -155,6 +159,7 @@ impl ConsoleApp {
             mirror_dialog: None,
             clients: ClientsState::default(),
             jobs: JobsState::default(),
+            alerts: Default::default(),
             settings,
             sqlserver: SqlServerState::default(),
             sql_wizard: None,
@@ -247,6 +252,14 @@ impl ConsoleApp {
             Screen::Clients => super::screens::clients::ui(ui, &mut self.clients, &self.data, &mut self.commands),
             Screen::SqlServer => super::screens::sqlserver::ui(ui, &mut self.sqlserver, &self.data, &mut self.commands),
             Screen::Jobs => super::screens::jobs::ui(ui, &mut self.jobs, &self.data, &mut self.commands),
+            Screen::Alerts => {
+                let mut out = Vec::new();
+                super::screens::alerts::ui(ui, &mut self.alerts, &self.data, &mut out);
+                for super::screens::alerts::AlertsCommand::Acknowledge(id) in out {
+                    let ctx = ui.ctx().clone();
+                    self.alerts.acknowledge(&self.net, &ctx, id);
+                }
+            }
             Screen::Settings => super::screens::settings::ui(ui, &mut self.settings, &self.connection, &self.data, &mut self.commands),
         }
     }
@@ -266,6 +279,11 @@ impl ConsoleApp {
         d.regions.poll();
         d.health.poll();
         d.settings.poll();
+        d.alerts.poll();
+        self.alerts.poll();
+        if std::mem::take(&mut self.alerts.changed) {
+            self.data.alerts.invalidate();
+        }
         let mut refresh = false;
         let mut i = 0;
         while i < self.pending.len() {
@@ -347,6 +365,9 @@ impl ConsoleApp {
                 Ok(vs)
             });
         }
+        if self.data.alerts.is_stale(visible_refresh) {
+            self.data.alerts.request(&net, ctx, |c| async move { Ok(c.describe_alerts(Some(crate::api::alert::ALERT_ACTIVE), 1, 1000).await?.alerts.alert) });
+        }
         if self.data.clients.is_stale(visible_refresh) {
             self.data.clients.request(&net, ctx, |c| async move { Ok(c.describe_backup_clients(None).await?.backup_clients.backup_client) });
         }
@@ -355,6 +376,7 @@ impl ConsoleApp {
         }
         match &self.screen {
             Screen::Jobs => self.jobs.refresh_due(&net, ctx, self.pacing.interval()),
+            Screen::Alerts => self.alerts.refresh_due(&net, ctx, self.pacing.interval()),
             Screen::SqlServer => self.sqlserver.refresh_due(&net, ctx),
             Screen::Vault(_) => {
                 if let Some(detail) = &mut self.detail {
@@ -375,6 +397,7 @@ impl ConsoleApp {
     fn refresh_now(&mut self, ctx: &egui::Context) {
         self.data.vaults.invalidate();
         self.data.clients.invalidate();
+        self.data.alerts.invalidate();
         if let Some(detail) = &mut self.detail {
             detail.invalidate();
         }
