@@ -65,8 +65,8 @@ pub struct BrowseFilesResponse {
 crate::action! {
     pub struct BrowseFilesRequest: "BrowseFiles" -> BrowseFilesResponse {
         vault_id: String = "VaultId" required,
-        /// One of `SnapshotId` and `SnapshotHash` (this backend's snapshot ids are content
-        /// hashes, so both name the same value).
+        /// One of `SnapshotId` and `SnapshotHash` (this backend keeps no separate snapshot
+        /// hash: `SnapshotHash` is read as the snapshot id; both given must agree).
         snapshot_id: Option<String> = "SnapshotId" optional,
         snapshot_hash: Option<String> = "SnapshotHash" optional,
         /// The directory to list; absent or `/` = the snapshot's root.
