@@ -165,7 +165,9 @@ fn body_ui(ui: &mut Ui, state: &mut RestoreDialogState, commands: &mut Vec<UiCom
     };
     ui.label(RichText::new(what).strong());
     ui.label(muted(ui, "Tick the folders and files to restore; with nothing ticked the whole snapshot is restored."));
-    snapshot_tree::ui(ui, &mut state.tree);
+    // One scope whatever the tree shows, so the widgets below keep their ids (a click aimed at
+    // "Browse…" in the frame the tree arrives must still land).
+    ui.push_id("snapshot-tree", |ui| snapshot_tree::ui(ui, &mut state.tree));
     let include = state.tree.include();
     ui.label(muted(
         ui,
