@@ -24,8 +24,25 @@ pub async fn run(state: AppState) {
 
 /// One pass over the regions, vaults and mirrors.
 pub fn check(state: &AppState) {
+    // Resolving is asked only of keys that are active: an idle pass reads and writes nothing else.
+    let active: HashSet<String> = match state.catalog.active_alert_keys() {
+        Ok(keys) => keys.into_iter().map(|(k, _)| k).collect(),
+        Err(e) => {
+            tracing::warn!(%e, "alert check: cannot list the active alerts");
+            return;
+        }
+    };
+    let clear = |key: &str| {
+        if active.contains(key) {
+            resolve(state, key);
+        }
+    };
     for r in state.hub.regions() {
-        super::region_outage(state, &r.region_id, r.location.is_offline());
+        if r.location.is_offline() && !active.contains(&format!("region:{}", r.region_id)) {
+            super::region_outage(state, &r.region_id, true);
+        } else if !r.location.is_offline() {
+            clear(&format!("region:{}", r.region_id));
+        }
     }
     let vaults = match state
         .catalog
@@ -43,7 +60,7 @@ pub fn check(state: &AppState) {
     for v in &vaults {
         present.insert(v.vault_id.clone());
         let key = format!("vault:{}", v.vault_id);
-        if v.status == STATUS_ERROR {
+        if v.status == STATUS_ERROR && !active.contains(&key) {
             let message = format!(
                 "The vault {} ({}) is in ERROR: {}",
                 v.vault_name, v.vault_id, v.status_message
@@ -60,8 +77,8 @@ pub fn check(state: &AppState) {
                     message,
                 },
             );
-        } else {
-            resolve(state, &key);
+        } else if v.status != STATUS_ERROR {
+            clear(&key);
         }
         if !v.is_mirror {
             continue;
@@ -73,7 +90,7 @@ pub fn check(state: &AppState) {
                 .stalled_since()
                 .entry(v.vault_id.clone())
                 .or_insert(t);
-            if t - since >= settings.stalled_threshold.as_secs() as i64 {
+            if t - since >= settings.stalled_threshold.as_secs() as i64 && !active.contains(&key) {
                 let why = if v.repl.message.is_empty() {
                     String::new()
                 } else {
@@ -101,10 +118,11 @@ pub fn check(state: &AppState) {
             }
         } else {
             state.alerts.stalled_since().remove(&v.vault_id);
-            resolve(state, &key);
+            clear(&key);
         }
         let key = format!("lag:{}", v.vault_id);
-        if v.repl.lag_seconds > settings.lag_threshold.as_secs() as i64 {
+        let lagging = v.repl.lag_seconds > settings.lag_threshold.as_secs() as i64;
+        if lagging && !active.contains(&key) {
             let message = format!(
                 "The mirror {} ({}) lags its source by {} s (threshold {} s)",
                 v.vault_name,
@@ -124,13 +142,13 @@ pub fn check(state: &AppState) {
                     message,
                 },
             );
-        } else {
-            resolve(state, &key);
+        } else if !lagging {
+            clear(&key);
         }
     }
     // A deleted vault takes its alerts with it.
-    if let Ok(active) = state.catalog.active_alert_keys() {
-        for (key, vault_id) in active {
+    if let Ok(keys) = state.catalog.active_alert_keys() {
+        for (key, vault_id) in keys {
             if !vault_id.is_empty() && !present.contains(&vault_id) {
                 resolve(state, &key);
             }
