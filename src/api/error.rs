@@ -21,6 +21,9 @@ pub const TASK_NOT_FOUND: &str = "TaskNotFound";
 pub const JOB_NOT_FOUND: &str = "JobNotFound";
 pub const SNAPSHOT_NOT_FOUND: &str = "SnapshotNotFound";
 pub const PLAN_NOT_FOUND: &str = "PlanNotFound";
+/// 404: `BrowseFiles` `AbsolutePath` is not in the snapshot.
+pub const PATH_NOT_FOUND: &str = "PathNotFound";
+pub const ALERT_NOT_FOUND: &str = "AlertNotFound";
 pub const INSTANCE_NOT_FOUND: &str = "SqlServerInstanceNotFound";
 
 pub const CANNOT_DELETE_REPLICATION_SOURCE_VAULT: &str = "CannotDeleteReplicationSourceVault";

@@ -13,7 +13,9 @@
 //! `ACTIONS` lists the `NAME`s; a unit test in `backend::server` checks it against the dispatch
 //! table, so an action added to one and not the other fails.
 
+pub mod alert;
 pub mod backup;
+pub mod browse;
 pub mod client;
 pub mod error;
 pub mod plan;
@@ -119,6 +121,7 @@ pub const ACTIONS: &[&str] = &[
     retention::SearchHistoricalSnapshotsRequest::NAME,
     backup::CreateRestoreJobRequest::NAME,
     backup::DescribeRestoreJobsRequest::NAME,
+    browse::BrowseFilesRequest::NAME,
     backup::CreateVerifyJobRequest::NAME,
     backup::DescribeVerifyJobsRequest::NAME,
     plan::CreateBackupPlanRequest::NAME,
@@ -132,6 +135,8 @@ pub const ACTIONS: &[&str] = &[
     replication::SyncReplicationVaultNowRequest::NAME,
     replication::RepairVaultFromMirrorRequest::NAME,
     region::SetRegionOutageRequest::NAME,
+    alert::DescribeAlertsRequest::NAME,
+    alert::AcknowledgeAlertRequest::NAME,
     region::DescribeSettingsRequest::NAME,
     sqlserver::CreateSqlServerInstanceRequest::NAME,
     sqlserver::DescribeSqlServerInstancesRequest::NAME,
@@ -157,9 +162,9 @@ mod tests {
         let names = "DescribeRegions CreateVault DescribeVaults UpdateVault DeleteVault CreateReplicationVault \
             DescribeVaultReplicationRegions CreateVaultReplication DeleteVaultReplication DescribeTask CreateBackupClient \
             DescribeBackupClients DeleteBackupClient CreateBackupJob DescribeBackupJobs2 CancelBackupJob DescribeSnapshots DeleteSnapshot SearchHistoricalSnapshots \
-            CreateRestoreJob DescribeRestoreJobs2 CreateVerifyJob DescribeVerifyJobs CreateBackupPlan DescribeBackupPlans \
+            CreateRestoreJob DescribeRestoreJobs2 BrowseFiles CreateVerifyJob DescribeVerifyJobs CreateBackupPlan DescribeBackupPlans \
             UpdateBackupPlan DeleteBackupPlan EnableBackupPlan DisableBackupPlan ExecuteBackupPlan DescribeReplicationHistory \
-            SyncReplicationVaultNow RepairVaultFromMirror SetRegionOutage DescribeSettings CreateSqlServerInstance \
+            SyncReplicationVaultNow RepairVaultFromMirror SetRegionOutage DescribeAlerts AcknowledgeAlert DescribeSettings CreateSqlServerInstance \
             DescribeSqlServerInstances DeleteSqlServerInstance PrecheckSqlServerInstance DescribeSqlServerDatabases \
             CreateSqlServerBackupJob DescribeSqlServerSnapshots GetSqlServersToRestore GetSqlServerDatabasesToRestore \
             CreateSqlServerRestore DescribeSqlServerRestores CancelSqlServerRestore";

@@ -13,6 +13,13 @@
 //! backup_workers = 4    # backups and prunes; default: the core count, at least 2
 //! restore_workers = 2   # restores and verifies (their own share); default: half the cores, at least 2
 //! history_days = 90     # finished jobs older than this are removed from the catalog; 0 keeps all
+//!
+//! # Optional: alert thresholds and the webhook (`backend::alerts`).
+//! [alerts]
+//! webhook_url = "https://hooks.example.com/mirrorvault"
+//! webhook_secret = "…"                      # then each POST carries X-Mirrorvault-Signature
+//! replication_lag_threshold = "15m"         # default 15m
+//! replication_stalled_threshold = "5m"      # replication ERROR/PAUSED this long; default 5m
 //! ```
 use std::path::{Path, PathBuf};
 
@@ -33,6 +40,8 @@ pub struct ConfigFile {
     pub regions: Option<Vec<RegionConfig>>,
     #[serde(default)]
     pub jobs: JobsConfig,
+    #[serde(default)]
+    pub alerts: AlertsConfig,
 }
 
 /// `[jobs]`: the sizes of the job worker pools (`None` = the default for this machine).
@@ -47,6 +56,32 @@ pub struct JobsConfig {
     /// affected: they follow their retention.
     #[serde(default)]
     pub history_days: Option<u64>,
+}
+
+/// `[alerts]`. The secret is never printed (`Debug` shows whether one is set).
+#[derive(Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertsConfig {
+    #[serde(default)]
+    pub webhook_url: Option<String>,
+    #[serde(default)]
+    pub webhook_secret: Option<String>,
+    /// A humantime duration ("15m", "90s").
+    #[serde(default)]
+    pub replication_lag_threshold: Option<String>,
+    #[serde(default)]
+    pub replication_stalled_threshold: Option<String>,
+}
+
+impl std::fmt::Debug for AlertsConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AlertsConfig")
+            .field("webhook_url", &self.webhook_url)
+            .field("webhook_secret", &self.webhook_secret.as_ref().map(|_| "<set>"))
+            .field("replication_lag_threshold", &self.replication_lag_threshold)
+            .field("replication_stalled_threshold", &self.replication_stalled_threshold)
+            .finish()
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -66,6 +101,8 @@ pub enum ConfigError {
     Parse { path: PathBuf, source: toml::de::Error },
     #[error("invalid region id {0:?}: use lower-case letters, digits and '-'")]
     RegionId(String),
+    #[error("invalid [alerts] in config.toml: {0}")]
+    Alerts(String),
 }
 
 impl ConfigFile {

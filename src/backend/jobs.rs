@@ -165,6 +165,11 @@ impl JobRunner {
                 tracing::error!(%job_id, %e, "cannot record job end");
             }
             st.jobs.running().remove(&job_id);
+            match st.catalog.job(&job_id) {
+                Ok(Some(row)) => crate::backend::alerts::job_ended(&st, &row),
+                Ok(None) => {}
+                Err(e) => tracing::warn!(%job_id, %e, "cannot read the ended job for its alert"),
+            }
         });
     }
 }

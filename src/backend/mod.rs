@@ -8,6 +8,7 @@
 //!   kept in line with the locations, and the writer lock: one backend writes a location);
 //! - `sqlserver/` (engines behind SQL Server backups), `demo/` (demo content seeding);
 //! - this file: `start` and the `RunningServer` it returns.
+pub mod alerts;
 pub mod auth;
 pub mod catalog;
 pub mod config;
@@ -145,6 +146,7 @@ pub async fn start(opts: ServeOptions, shutdown_signal: Option<std::pin::Pin<Box
     }
     let cfg = config::ConfigFile::load(dir)?;
     let regions = cfg.regions(dir)?;
+    let alert_settings = alerts::AlertSettings::from_config(&cfg.alerts)?;
     let (credentials, credentials_file, credentials_created) = load_credentials(dir, opts.credentials.clone())?;
     let hub = hub::StorageHub::open(dir, &regions)?;
     // Before the catalog marks interrupted jobs FAILED: a backend refused here changes nothing.
@@ -171,6 +173,7 @@ pub async fn start(opts: ServeOptions, shutdown_signal: Option<std::pin::Pin<Box
         jobs: jobs::JobRunner::new(&cfg.jobs),
         replicator: replication::Replicator::default(),
         retention: retention::Retention::default(),
+        alerts: alerts::Alerts::new(alert_settings),
     }));
     let listener = tokio::net::TcpListener::bind(opts.listen).await.map_err(|source| StartError::Bind { addr: opts.listen, source })?;
     let addr = listener.local_addr().map_err(|source| StartError::Bind { addr: opts.listen, source })?;
@@ -194,6 +197,7 @@ pub async fn start(opts: ServeOptions, shutdown_signal: Option<std::pin::Pin<Box
     workers.push(tokio::spawn(locations::LocationLocks::run_heartbeat(locks.clone())));
     workers.push(tokio::spawn(jobs::trim_history(state.clone())));
     workers.push(tokio::spawn(plans::run(state.clone())));
+    workers.push(tokio::spawn(alerts::run(state.clone())));
     let st = state.clone();
     workers.push(tokio::spawn(async move {
         locations::reconcile(&st).await;

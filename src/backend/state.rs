@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::alerts::Alerts;
 use super::auth::Authenticator;
 use super::catalog::Catalog;
 use super::hub::StorageHub;
@@ -27,6 +28,7 @@ pub struct Inner {
     pub replicator: Replicator,
     /// The retention clock and the lock of snapshot removals.
     pub retention: Retention,
+    pub alerts: Alerts,
 }
 
 #[derive(Clone)]

@@ -3,7 +3,9 @@
 use serde_json::Value;
 
 use super::{Client, ClientError};
+use crate::api::alert::{AcknowledgeAlertRequest, AcknowledgeAlertResponse, DescribeAlertsRequest, DescribeAlertsResponse};
 use crate::api::backup::*;
+use crate::api::browse::{BrowseFilesRequest, BrowseFilesResponse};
 use crate::api::client::*;
 use crate::api::region::*;
 use crate::api::replication::*;
@@ -185,6 +187,20 @@ impl Client {
         .await
     }
 
+    /// One page of a snapshot directory (`path` absolute, `/` = root; `next_token` from the
+    /// previous page).
+    pub async fn browse_files(&self, vault_id: &str, snapshot_id: &str, path: &str, max_results: i64, next_token: Option<&str>) -> R<BrowseFilesResponse> {
+        self.send(&BrowseFilesRequest {
+            vault_id: vault_id.into(),
+            snapshot_id: Some(snapshot_id.into()),
+            absolute_path: path.into(),
+            max_results: Some(max_results),
+            next_token: next_token.map(str::to_string),
+            ..Default::default()
+        })
+        .await
+    }
+
     pub async fn describe_restore_jobs(&self, vault_id: Option<&str>, restore_id: Option<&str>) -> R<DescribeRestoreJobsResponse> {
         self.send(&DescribeRestoreJobsRequest { query: job_query(vault_id, restore_id), ..Default::default() }).await
     }
@@ -207,6 +223,15 @@ impl Client {
 
     pub async fn repair_vault_from_mirror(&self, vault_id: &str) -> R<RepairResponse> {
         self.send(&RepairVaultFromMirrorRequest { vault_id: vault_id.into() }).await
+    }
+
+    /// One page of alerts (`status` `ACTIVE`/`RESOLVED`, or both), newest first.
+    pub async fn describe_alerts(&self, status: Option<&str>, page_number: i64, page_size: i64) -> R<DescribeAlertsResponse> {
+        self.send(&DescribeAlertsRequest { status: status.map(str::to_string), paging: Paging { page_number: Some(page_number.max(1)), page_size: Some(page_size) } }).await
+    }
+
+    pub async fn acknowledge_alert(&self, alert_id: &str) -> R<AcknowledgeAlertResponse> {
+        self.send(&AcknowledgeAlertRequest { alert_id: alert_id.into() }).await
     }
 
     pub async fn set_region_outage(&self, region_id: &str, outage: bool) -> R<Value> {

@@ -38,8 +38,9 @@ pub async fn back_up_now(client: Client, vault_id: String, vault_name: String) -
     Ok(text)
 }
 
-/// Restores `snapshot_id` (the latest snapshot when `None`) of `vault_id` into `target`.
-pub async fn restore(client: Client, vault_id: String, vault_name: String, snapshot_id: Option<String>, target: PathBuf) -> Result<String, String> {
+/// Restores `snapshot_id` (the latest snapshot when `None`) of `vault_id` into `target`: the
+/// `include`d paths only, unless empty.
+pub async fn restore(client: Client, vault_id: String, vault_name: String, snapshot_id: Option<String>, target: PathBuf, include: Vec<String>, overwrite: bool) -> Result<String, String> {
     let fail = |e: crate::client::ClientError| format!("Restore from {vault_name} failed: {e}");
     let snapshot_id = match snapshot_id {
         Some(id) => id,
@@ -52,8 +53,9 @@ pub async fn restore(client: Client, vault_id: String, vault_name: String, snaps
         }
     };
     let target_text = target.display().to_string();
-    let r = client.create_restore_job(&vault_id, &snapshot_id, &target_text, &[], false).await.map_err(fail)?;
-    Ok(format!("Restore {} of {snapshot_id} into {target_text} started. Follow it under Jobs.", r.restore_id))
+    let r = client.create_restore_job(&vault_id, &snapshot_id, &target_text, &include, overwrite).await.map_err(fail)?;
+    let what = if include.is_empty() { snapshot_id } else { format!("{} of {snapshot_id}", crate::ui::widgets::format::plural(include.len() as i64, "item")) };
+    Ok(format!("Restore {} of {what} into {target_text} started. Follow it under Jobs.", r.restore_id))
 }
 
 /// Backs up every database of the SQL Server instance `cluster_id` (one full backup each).

@@ -36,6 +36,7 @@ pub enum Screen {
     Plans,
     SqlServer,
     Jobs,
+    Alerts,
     Settings,
 }
 
@@ -66,6 +67,8 @@ pub struct Data {
     pub regions: Requested<Vec<Region>>,
     pub health: Requested<()>,
     pub settings: Requested<DescribeSettingsResponse>,
+    /// The active alerts (navigation badge, Alerts screen, Overview count).
+    pub alerts: Requested<Vec<crate::api::alert::Alert>>,
 }
 
 impl Data {
@@ -120,6 +123,7 @@ pub struct ConsoleApp {
     pub clients: ClientsState,
     pub plans: PlansState,
     pub jobs: JobsState,
+    pub alerts: super::screens::alerts::AlertsState,
     pub settings: SettingsState,
     pub sqlserver: SqlServerState,
     /// The SQL Server restore wizard, while open.
@@ -167,6 +171,7 @@ impl ConsoleApp {
             clients: ClientsState::default(),
             plans: PlansState::default(),
             jobs: JobsState::default(),
+            alerts: Default::default(),
             settings,
             sqlserver: SqlServerState::default(),
             sql_wizard: None,
@@ -260,6 +265,14 @@ impl ConsoleApp {
             Screen::Plans => super::screens::plans::ui(ui, &mut self.plans, &self.data, &mut self.commands),
             Screen::SqlServer => super::screens::sqlserver::ui(ui, &mut self.sqlserver, &self.data, &mut self.commands),
             Screen::Jobs => super::screens::jobs::ui(ui, &mut self.jobs, &self.data, &mut self.commands),
+            Screen::Alerts => {
+                let mut out = Vec::new();
+                super::screens::alerts::ui(ui, &mut self.alerts, &self.data, &mut out);
+                for super::screens::alerts::AlertsCommand::Acknowledge(id) in out {
+                    let ctx = ui.ctx().clone();
+                    self.alerts.acknowledge(&self.net, &ctx, id);
+                }
+            }
             Screen::Settings => super::screens::settings::ui(ui, &mut self.settings, &self.connection, &self.data, &mut self.commands),
         }
     }
@@ -280,6 +293,11 @@ impl ConsoleApp {
         d.regions.poll();
         d.health.poll();
         d.settings.poll();
+        d.alerts.poll();
+        self.alerts.poll();
+        if std::mem::take(&mut self.alerts.changed) {
+            self.data.alerts.invalidate();
+        }
         let mut refresh = false;
         let mut i = 0;
         while i < self.pending.len() {
@@ -297,6 +315,7 @@ impl ConsoleApp {
         }
         if let Some(dialog) = &mut self.restore_dialog {
             dialog.poll();
+            dialog.pump(&self.net, ctx);
         }
         if let Some(dialog) = &mut self.mirror_dialog {
             if let Some(created) = dialog.poll() {
@@ -365,6 +384,9 @@ impl ConsoleApp {
                 Ok(vs)
             });
         }
+        if self.data.alerts.is_stale(visible_refresh) {
+            self.data.alerts.request(&net, ctx, |c| async move { Ok(c.describe_alerts(Some(crate::api::alert::ALERT_ACTIVE), 1, 1000).await?.alerts.alert) });
+        }
         if self.data.clients.is_stale(visible_refresh) {
             self.data.clients.request(&net, ctx, |c| async move { Ok(c.describe_backup_clients(None).await?.backup_clients.backup_client) });
         }
@@ -379,6 +401,7 @@ impl ConsoleApp {
         }
         match &self.screen {
             Screen::Jobs => self.jobs.refresh_due(&net, ctx, self.pacing.interval()),
+            Screen::Alerts => self.alerts.refresh_due(&net, ctx, self.pacing.interval()),
             Screen::SqlServer => self.sqlserver.refresh_due(&net, ctx),
             Screen::Vault(_) => {
                 if let Some(detail) = &mut self.detail {
@@ -400,6 +423,7 @@ impl ConsoleApp {
         self.data.vaults.invalidate();
         self.data.clients.invalidate();
         self.data.plans.invalidate();
+        self.data.alerts.invalidate();
         if let Some(detail) = &mut self.detail {
             detail.invalidate();
         }
@@ -481,9 +505,9 @@ impl ConsoleApp {
                 }
             }
             UiCommand::CloseRestore => self.restore_dialog = None,
-            UiCommand::Restore { vault_id, snapshot_id, target } => {
+            UiCommand::Restore { vault_id, snapshot_id, target, include, overwrite } => {
                 let name = self.data.vault(&vault_id).map(|v| v.vault_name.clone()).unwrap_or_else(|| vault_id.clone());
-                self.run_action(ctx, move |c| super::actions::restore(c, vault_id, name, snapshot_id, target));
+                self.run_action(ctx, move |c| super::actions::restore(c, vault_id, name, snapshot_id, target, include, overwrite));
             }
             UiCommand::SyncNow { vault_id } => {
                 let name = self.data.vault(&vault_id).map(|v| v.vault_name.clone()).unwrap_or_else(|| vault_id.clone());

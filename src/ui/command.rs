@@ -23,8 +23,9 @@ pub enum UiCommand {
     /// Ask the folder picker (rfd, or the test's replacement) for the Restore dialog's folder.
     BrowseRestoreFolder,
     CloseRestore,
-    /// Restore a snapshot (the latest when `None`) into `target`.
-    Restore { vault_id: String, snapshot_id: Option<String>, target: PathBuf },
+    /// Restore a snapshot (the latest when `None`) into `target`: the `include`d paths only
+    /// unless empty.
+    Restore { vault_id: String, snapshot_id: Option<String>, target: PathBuf, include: Vec<String>, overwrite: bool },
     SyncNow { vault_id: String },
     DeleteVault { vault_id: String },
     /// Delete one snapshot of the open vault (after its confirmation).

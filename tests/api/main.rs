@@ -4,8 +4,10 @@
 #[path = "../support/mod.rs"]
 pub mod support;
 
+mod alerts;
 mod auth;
 mod backup;
+mod browse;
 mod demo_content;
 mod encryption;
 mod fidelity;

@@ -4,6 +4,8 @@
 #[path = "../support/mod.rs"]
 pub mod support;
 
+mod alerts;
+mod browse;
 mod connection;
 mod console;
 mod idle;

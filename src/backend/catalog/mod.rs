@@ -1,5 +1,6 @@
 //! The catalog: one SQLite file (WAL, foreign keys) in the data dir. Every state change is a
 //! transaction; rules that must hold under races are constraints, not check-then-insert.
+mod alerts;
 mod clients;
 mod jobs;
 mod plans;
@@ -17,6 +18,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::Connection;
 
+pub use alerts::{AlertRow, NewAlert};
 pub use clients::ClientRow;
 pub use jobs::{JobColumn, JobCondition, JobFilter, JobKind, JobOp, JobRow, SnapshotRow};
 pub use plans::PlanRow;

@@ -200,6 +200,27 @@ ALTER TABLE vaults ADD COLUMN own_retention_days INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE vaults ADD COLUMN own_keep_latest INTEGER NOT NULL DEFAULT -1;
 "#,
         ),
+        // Alerts the backend raises and clears (`backend::alerts`): one ACTIVE row per condition.
+        M::up(
+            r#"
+CREATE TABLE alerts (
+    alert_id TEXT PRIMARY KEY,
+    condition_key TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    vault_id TEXT NOT NULL DEFAULT '',
+    job_id TEXT NOT NULL DEFAULT '',
+    client_id TEXT NOT NULL DEFAULT '',
+    message TEXT NOT NULL,
+    status TEXT NOT NULL,
+    raised_time INTEGER NOT NULL,
+    resolved_time INTEGER NOT NULL DEFAULT 0,
+    acknowledged INTEGER NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX alerts_one_active ON alerts(condition_key) WHERE status = 'ACTIVE';
+CREATE INDEX alerts_status_raised ON alerts(status, raised_time);
+"#,
+        ),
     ])
 }
 

@@ -1,6 +1,8 @@
 //! The HTTP front: `GET /` and `POST /` in the HBR RPC dialect. Parameters come from the query
 //! string and a form body; the action from `Action` or the `x-acs-action` header.
+mod alerts;
 mod backup;
+mod browse;
 mod clients;
 mod panic;
 pub(crate) mod plans;
@@ -22,7 +24,9 @@ use super::auth::SignedRequest;
 use super::error::{ServerError, ServerResult};
 use super::params::{parse, Params};
 use super::state::AppState;
+use crate::api::alert::{AcknowledgeAlertRequest, DescribeAlertsRequest};
 use crate::api::backup::*;
+use crate::api::browse::BrowseFilesRequest;
 use crate::api::client::*;
 use crate::api::plan::*;
 use crate::api::region::*;
@@ -120,6 +124,8 @@ dispatch_table! { state, r;
     DescribeRegionsRequest => regions::describe_regions(state, r)?,
     DescribeVaultReplicationRegionsRequest => regions::replication_regions(state, r)?,
     SetRegionOutageRequest => regions::set_outage(state, r).await?,
+    DescribeAlertsRequest => alerts::describe_alerts(state, r)?,
+    AcknowledgeAlertRequest => alerts::acknowledge_alert(state, r)?,
     DescribeSettingsRequest => regions::describe_settings(state, r),
     DescribeTaskRequest => regions::describe_task(state, r)?,
     CreateVaultRequest => vaults::create_vault(state, r).await?,
@@ -140,6 +146,7 @@ dispatch_table! { state, r;
     SearchHistoricalSnapshotsRequest => snapshots::search_historical_snapshots(state, r)?,
     CreateRestoreJobRequest => backup::create_restore_job(state, r).await?,
     DescribeRestoreJobsRequest => backup::describe_restore_jobs(state, r)?,
+    BrowseFilesRequest => browse::browse_files(state, r).await?,
     CreateVerifyJobRequest => backup::create_verify_job(state, r).await?,
     DescribeVerifyJobsRequest => backup::describe_verify_jobs(state, r)?,
     CreateBackupPlanRequest => plans::create_plan(state, r).await?,

@@ -38,6 +38,7 @@ pub async fn set_outage(state: &AppState, r: SetRegionOutageRequest) -> ServerRe
     }
     state.catalog.set_region_outage(&region_id, outage)?;
     state.hub.set_offline(&region_id, outage).map_err(ServerError::internal)?;
+    crate::backend::alerts::region_outage(state, &region_id, outage);
     tracing::info!(%region_id, outage, "region outage drill switched");
     state.replicator.retry_now();
     Ok(serde_json::json!({ "RegionId": region_id, "Outage": outage }))

@@ -10,6 +10,7 @@
 //! - `verify.rs`: `Repo::verify`, `VerifyReport`.
 //! - `forget.rs`: `Repo::delete_snapshot` (a snapshot leaves the vault) and the vault's WORM
 //!   marker (`worm`, plaintext).
+//! - `browse.rs`: `Repo::browse` (one directory of a snapshot, paged; a cache of decoded listings).
 //!
 //! What they build on:
 //! - `repo.rs`: the `Repo` type (create, open), its vault config, the in-memory index, the cache
@@ -28,6 +29,7 @@
 mod backup;
 mod backup_read;
 mod blob;
+pub mod browse;
 mod chunker;
 mod copy;
 mod forget;

@@ -18,12 +18,24 @@ impl ConsoleApp {
             (Screen::Plans, "Backup plans"),
             (Screen::SqlServer, "SQL Server"),
             (Screen::Jobs, "Jobs"),
+            (Screen::Alerts, "Alerts"),
             (Screen::Settings, "Settings"),
         ];
+        let active_alerts = self.data.alerts.value().map(Vec::len).unwrap_or(0);
         for (screen, label) in items {
             let selected = self.screen == screen || (screen == Screen::Overview && matches!(self.screen, Screen::Vault(_)));
             let button = egui::Button::selectable(selected, RichText::new(label).size(15.0)).min_size(egui::vec2(ui.available_width(), 34.0));
-            if ui.add(button).clicked() {
+            let response = ui.add(button);
+            if screen == Screen::Alerts && active_alerts > 0 {
+                // The badge: the active-alert count in a red pill at the button's right end.
+                let galley = ui.painter().layout_no_wrap(active_alerts.to_string(), egui::FontId::proportional(12.0), egui::Color32::WHITE);
+                let size = egui::vec2((galley.size().x + 12.0).max(22.0), 20.0);
+                let rect = egui::Rect::from_center_size(egui::pos2(response.rect.right() - size.x / 2.0 - 8.0, response.rect.center().y), size);
+                ui.painter().rect_filled(rect, 10.0, palette::ERROR);
+                ui.painter().galley(rect.center() - galley.size() / 2.0, galley, egui::Color32::WHITE);
+                response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, format!("Alerts, {active_alerts} active")));
+            }
+            if response.clicked() {
                 self.commands.push(UiCommand::Navigate(screen));
             }
             ui.add_space(2.0);

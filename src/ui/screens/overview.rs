@@ -31,7 +31,12 @@ pub fn ui(ui: &mut Ui, state: &mut OverviewState, data: &Data, commands: &mut Ve
     let mirrored = all.iter().filter(|v| v.has_mirror()).count();
     let mirrors = all.iter().filter(|v| v.is_mirror()).count();
     let subtitle = if data.vaults.value().is_some() {
-        format!("{} · {} protected by a mirror · {}", format::plural(all.len() as i64, "vault"), mirrored, format::plural(mirrors as i64, "mirror vault"))
+        let mut line = format!("{} · {} protected by a mirror · {}", format::plural(all.len() as i64, "vault"), mirrored, format::plural(mirrors as i64, "mirror vault"));
+        let alerted = super::alerts::vaults_with_alerts(data);
+        if alerted > 0 {
+            line.push_str(&format!(" · {} with alerts", format::plural(alerted as i64, "vault")));
+        }
+        line
     } else {
         "Your backup vaults and their cross-region mirrors".into()
     };

@@ -3,6 +3,7 @@ pub mod create_mirror_dialog;
 pub mod drill_report;
 pub mod format;
 pub mod restore_dialog;
+pub mod snapshot_tree;
 pub mod vault_card;
 
 use egui::{Color32, RichText, Ui};

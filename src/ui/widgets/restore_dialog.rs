@@ -1,14 +1,18 @@
 //! The Restore dialog: an in-app window where the target folder is typed, with a "Browse…"
 //! button that asks the native folder picker where one exists. Where none does (the picker
 //! returns nothing at once, as `rfd` does without xdg-desktop-portal or zenity), the dialog says
-//! so and the typed path works all the same.
+//! so and the typed path works all the same. Above it, the snapshot browser (`snapshot_tree`):
+//! the ticked folders and files are restored (`Include`), nothing ticked restores everything;
+//! to the typed folder or to the original place.
 use std::path::PathBuf;
 
 use egui::{Key, RichText, Ui};
 use poll_promise::Promise;
 
+use super::snapshot_tree::{self, SnapshotTree};
 use super::{muted, palette};
 use crate::ui::command::UiCommand;
+use crate::ui::request::Net;
 
 pub const TITLE: &str = "Restore snapshot";
 
@@ -24,15 +28,46 @@ pub struct RestoreDialogState {
     /// Set when the picker came back with nothing.
     pub no_picker: bool,
     focus_target: bool,
+    /// The snapshot's tree, with the ticked paths.
+    pub tree: SnapshotTree,
+    /// Restore to the paths the files had (target `/`) instead of under `target`.
+    pub original_place: bool,
+    pub overwrite: bool,
 }
 
 impl RestoreDialogState {
-    pub fn new(vault_id: String, vault_name: String, snapshot_id: Option<String>) -> RestoreDialogState {
-        RestoreDialogState { vault_id, vault_name, snapshot_id, target: String::new(), browsing: None, no_picker: false, focus_target: true }
+    pub fn new(
+        vault_id: String,
+        vault_name: String,
+        snapshot_id: Option<String>,
+    ) -> RestoreDialogState {
+        let tree = SnapshotTree::new(vault_id.clone(), snapshot_id.clone());
+        RestoreDialogState {
+            vault_id,
+            vault_name,
+            snapshot_id,
+            target: String::new(),
+            browsing: None,
+            no_picker: false,
+            focus_target: true,
+            tree,
+            original_place: false,
+            overwrite: false,
+        }
+    }
+
+    /// Starts and settles the tree's requests (once per frame, from the app's poll).
+    pub fn pump(&mut self, net: &Net, ctx: &egui::Context) {
+        self.tree.pump(net, ctx);
     }
 
     /// Runs `picker` (the native dialog; it may block) off the UI thread, once at a time.
-    pub fn browse(&mut self, rt: &tokio::runtime::Handle, ctx: &egui::Context, picker: crate::ui::app::FolderPicker) {
+    pub fn browse(
+        &mut self,
+        rt: &tokio::runtime::Handle,
+        ctx: &egui::Context,
+        picker: crate::ui::app::FolderPicker,
+    ) {
         if self.browsing.is_some() {
             return;
         }
@@ -47,7 +82,9 @@ impl RestoreDialogState {
 
     /// Moves the picker's answer in: a folder fills the field; nothing means no picker (or none chosen).
     pub fn poll(&mut self) {
-        let Some(promise) = self.browsing.take() else { return };
+        let Some(promise) = self.browsing.take() else {
+            return;
+        };
         match promise.try_take() {
             Ok(Some(path)) => {
                 self.target = path.display().to_string();
@@ -65,7 +102,9 @@ impl RestoreDialogState {
     /// Why Restore cannot be pressed now, if it cannot.
     pub fn blocker(&self) -> Option<&'static str> {
         let target = self.target.trim();
-        if target.is_empty() {
+        if self.original_place {
+            None
+        } else if target.is_empty() {
             Some("Type the folder to restore into")
         } else if !target.starts_with('/') && !target.chars().nth(1).is_some_and(|c| c == ':') {
             Some("The folder must be an absolute path (on the backend's host)")
@@ -79,7 +118,22 @@ impl RestoreDialogState {
         if self.blocker().is_some() {
             return None;
         }
-        Some(UiCommand::Restore { vault_id: self.vault_id.clone(), snapshot_id: self.snapshot_id.clone(), target: PathBuf::from(self.target.trim()) })
+        let target = if self.original_place {
+            PathBuf::from("/")
+        } else {
+            PathBuf::from(self.target.trim())
+        };
+        Some(UiCommand::Restore {
+            vault_id: self.vault_id.clone(),
+            snapshot_id: self
+                .tree
+                .snapshot_id
+                .clone()
+                .or_else(|| self.snapshot_id.clone()),
+            target,
+            include: self.tree.include(),
+            overwrite: self.overwrite,
+        })
     }
 }
 
@@ -89,7 +143,7 @@ pub fn ui(ctx: &egui::Context, state: &mut RestoreDialogState, commands: &mut Ve
         .open(&mut open)
         .collapsible(false)
         .resizable(false)
-        .default_width(520.0)
+        .default_width(620.0)
         .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, -40.0))
         .show(ctx, |ui| body_ui(ui, state, commands));
     if !open || ctx.input(|i| i.key_pressed(Key::Escape)) {
@@ -103,28 +157,70 @@ pub fn ui(ctx: &egui::Context, state: &mut RestoreDialogState, commands: &mut Ve
 }
 
 fn body_ui(ui: &mut Ui, state: &mut RestoreDialogState, commands: &mut Vec<UiCommand>) {
-    ui.set_width(500.0);
-    let what = match &state.snapshot_id {
-        Some(id) => format!("Snapshot {id} of {}", state.vault_name),
-        None => format!("The latest file snapshot of {}", state.vault_name),
+    ui.set_width(600.0);
+    let what = match (&state.snapshot_id, &state.tree.snapshot_id) {
+        (Some(id), _) => format!("Snapshot {id} of {}", state.vault_name),
+        (None, Some(id)) => format!("The latest file snapshot of {} ({id})", state.vault_name),
+        (None, None) => format!("The latest file snapshot of {}", state.vault_name),
     };
     ui.label(RichText::new(what).strong());
-    ui.label(muted(ui, "Its files are restored under the folder below, each at its original path (for example /srv/data/a.txt lands in <folder>/srv/data/a.txt). Existing files are not overwritten."));
+    ui.label(muted(ui, "Tick the folders and files to restore; with nothing ticked the whole snapshot is restored."));
+    // One scope whatever the tree shows, so the widgets below keep their ids (a click aimed at
+    // "Browse…" in the frame the tree arrives must still land).
+    ui.push_id("snapshot-tree", |ui| snapshot_tree::ui(ui, &mut state.tree));
+    let include = state.tree.include();
+    ui.label(muted(
+        ui,
+        if include.is_empty() {
+            "Nothing ticked: everything is restored.".to_string()
+        } else {
+            format!(
+                "{} ticked: only those are restored.",
+                crate::ui::widgets::format::plural(include.len() as i64, "item")
+            )
+        },
+    ));
     ui.add_space(8.0);
-    let label = ui.label("Target folder");
     ui.horizontal(|ui| {
-        let field = ui.add(egui::TextEdit::singleline(&mut state.target).hint_text("/path/to/restore-into").desired_width(380.0)).labelled_by(label.id);
-        if state.focus_target {
-            state.focus_target = false;
-            field.request_focus();
-        }
-        let browsing = state.is_browsing();
-        if ui.add_enabled(!browsing, egui::Button::new("Browse…")).on_hover_text("Pick the folder with this desktop's folder dialog").clicked() {
-            commands.push(UiCommand::BrowseRestoreFolder);
-        }
-        if browsing {
-            ui.label(muted(ui, "waiting for the folder dialog…"));
-        }
+        ui.radio_value(&mut state.original_place, false, "To another folder");
+        ui.radio_value(&mut state.original_place, true, "To the original place");
+    });
+    if state.original_place {
+        ui.label(muted(
+            ui,
+            "Each file goes back to the path it was backed up from, on the backend's host.",
+        ));
+    } else {
+        ui.label(muted(ui, "Its files are restored under the folder below, each at its original path (for example /srv/data/a.txt lands in <folder>/srv/data/a.txt)."));
+    }
+    ui.checkbox(&mut state.overwrite, "Overwrite existing files");
+    ui.add_space(4.0);
+    let label = ui.label("Target folder");
+    ui.add_enabled_ui(!state.original_place, |ui| {
+        ui.horizontal(|ui| {
+            let field = ui
+                .add(
+                    egui::TextEdit::singleline(&mut state.target)
+                        .hint_text("/path/to/restore-into")
+                        .desired_width(460.0),
+                )
+                .labelled_by(label.id);
+            if state.focus_target {
+                state.focus_target = false;
+                field.request_focus();
+            }
+            let browsing = state.is_browsing();
+            if ui
+                .add_enabled(!browsing, egui::Button::new("Browse…"))
+                .on_hover_text("Pick the folder with this desktop's folder dialog")
+                .clicked()
+            {
+                commands.push(UiCommand::BrowseRestoreFolder);
+            }
+            if browsing {
+                ui.label(muted(ui, "waiting for the folder dialog…"));
+            }
+        })
     });
     if state.no_picker {
         ui.label(
@@ -133,12 +229,20 @@ fn body_ui(ui: &mut Ui, state: &mut RestoreDialogState, commands: &mut Vec<UiCom
         );
     }
     let blocker = state.blocker();
-    if let Some(why) = blocker.filter(|_| !state.target.trim().is_empty()) {
+    if let Some(why) = blocker.filter(|_| !state.target.trim().is_empty() && !state.original_place)
+    {
         ui.label(RichText::new(why).color(palette::ERROR));
     }
     ui.add_space(10.0);
     ui.horizontal(|ui| {
-        if ui.add_enabled(blocker.is_none(), egui::Button::new(RichText::new("Restore").strong())).on_disabled_hover_text(blocker.unwrap_or_default()).clicked() {
+        if ui
+            .add_enabled(
+                blocker.is_none(),
+                egui::Button::new(RichText::new("Restore").strong()),
+            )
+            .on_disabled_hover_text(blocker.unwrap_or_default())
+            .clicked()
+        {
             if let Some(command) = state.submit() {
                 commands.push(command);
                 commands.push(UiCommand::CloseRestore);
