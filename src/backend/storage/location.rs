@@ -76,6 +76,8 @@ impl fmt::Debug for Location {
 pub(crate) struct Listed {
     pub key: String,
     pub size: u64,
+    /// Last write, Unix milliseconds.
+    pub modified_ms: i64,
 }
 
 impl Location {
@@ -279,6 +281,6 @@ impl Location {
             object_store::Error::NotFound { .. } => Ok(Vec::new()),
             e => Err(self.map_err(prefix, e)),
         })?;
-        Ok(metas.into_iter().map(|m| Listed { key: self.strip(&m.location), size: m.size }).collect())
+        Ok(metas.into_iter().map(|m| Listed { key: self.strip(&m.location), size: m.size, modified_ms: m.last_modified.timestamp_millis() }).collect())
     }
 }

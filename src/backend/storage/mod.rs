@@ -8,6 +8,10 @@
 //!   owner, xattrs, mode, times, special files, sparse writes).
 //! - `copy.rs`: `Repo::copy_snapshot_to`, `bytes_missing_in`, `repair_from`, `CopyStats`.
 //! - `verify.rs`: `Repo::verify`, `VerifyReport`.
+//! - `prune.rs`: `Repo::prune`, `PruneRequest`, `PruneStats` (with `reindex.rs`: rebuilding
+//!   index entries from pack headers, restic's `repair index`).
+//! - `forget.rs`: `Repo::delete_snapshot`.
+//! - `coord.rs`: what prune shares with the operations beside it (pins, readers, gate).
 //!
 //! What they build on:
 //! - `repo.rs`: the `Repo` type (create, open), its vault config, the in-memory index, the cache
@@ -27,6 +31,10 @@ mod backup_read;
 mod blob;
 mod chunker;
 mod copy;
+mod coord;
+mod forget;
+mod prune;
+mod reindex;
 pub mod crypto;
 pub mod error;
 mod ids;
@@ -52,4 +60,5 @@ pub use progress::Progress;
 pub use repo::Repo;
 pub use restore::{RestoreRequest, RestoreStats};
 pub use snapshot::SnapshotManifest;
+pub use prune::{PruneRequest, PruneStats, DEFAULT_GRACE, REWRITE_GARBAGE_SHARE};
 pub use verify::VerifyReport;
