@@ -16,6 +16,7 @@
 pub mod backup;
 pub mod client;
 pub mod error;
+pub mod prune;
 pub mod region;
 pub mod request;
 pub mod replication;
@@ -117,6 +118,8 @@ pub const ACTIONS: &[&str] = &[
     backup::DescribeRestoreJobsRequest::NAME,
     backup::CreateVerifyJobRequest::NAME,
     backup::DescribeVerifyJobsRequest::NAME,
+    prune::CreatePruneJobRequest::NAME,
+    prune::DescribePruneJobsRequest::NAME,
     replication::DescribeReplicationHistoryRequest::NAME,
     replication::SyncReplicationVaultNowRequest::NAME,
     replication::RepairVaultFromMirrorRequest::NAME,
@@ -146,7 +149,7 @@ mod tests {
         let names = "DescribeRegions CreateVault DescribeVaults UpdateVault DeleteVault CreateReplicationVault \
             DescribeVaultReplicationRegions CreateVaultReplication DeleteVaultReplication DescribeTask CreateBackupClient \
             DescribeBackupClients DeleteBackupClient CreateBackupJob DescribeBackupJobs2 CancelBackupJob DescribeSnapshots \
-            CreateRestoreJob DescribeRestoreJobs2 CreateVerifyJob DescribeVerifyJobs DescribeReplicationHistory \
+            CreateRestoreJob DescribeRestoreJobs2 CreateVerifyJob DescribeVerifyJobs CreatePruneJob DescribePruneJobs DescribeReplicationHistory \
             SyncReplicationVaultNow RepairVaultFromMirror SetRegionOutage DescribeSettings CreateSqlServerInstance \
             DescribeSqlServerInstances DeleteSqlServerInstance PrecheckSqlServerInstance DescribeSqlServerDatabases \
             CreateSqlServerBackupJob DescribeSqlServerSnapshots GetSqlServersToRestore GetSqlServerDatabasesToRestore \

@@ -7,6 +7,12 @@
 //! local_name = "China (Hangzhou)"
 //! # Optional; default: a directory DATA/regions/<region_id>/
 //! location = { type = "s3", endpoint = "http://127.0.0.1:9000", bucket = "backups", prefix = "hz", access_key_id = "…", secret_access_key = "…", allow_http = true }
+//!
+//! # Optional. Automatic prune: a vault is pruned after snapshots were removed from it, at
+//! # most once per `interval`; unreferenced packs younger than `grace` are left alone.
+//! [prune]
+//! interval = "24h"
+//! grace = "1h"
 //! ```
 use std::path::{Path, PathBuf};
 
@@ -25,6 +31,32 @@ pub const DEFAULT_REGIONS: &[(&str, &str)] = &[
 pub struct ConfigFile {
     #[serde(default)]
     pub regions: Option<Vec<RegionConfig>>,
+    #[serde(default)]
+    pub prune: Option<PruneConfig>,
+}
+
+/// `[prune]` of `config.toml` (humantime durations: "24h", "90m", "0s").
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct PruneConfig {
+    #[serde(default)]
+    pub interval: Option<String>,
+    #[serde(default)]
+    pub grace: Option<String>,
+}
+
+/// Automatic prune's settings, defaults applied.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PruneSettings {
+    /// At most one automatic prune of a vault per interval (default 24 h).
+    pub interval: std::time::Duration,
+    /// See `storage::DEFAULT_GRACE` (default 1 h).
+    pub grace: std::time::Duration,
+}
+
+impl Default for PruneSettings {
+    fn default() -> Self {
+        PruneSettings { interval: std::time::Duration::from_secs(24 * 3600), grace: super::storage::DEFAULT_GRACE }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -44,6 +76,8 @@ pub enum ConfigError {
     Parse { path: PathBuf, source: toml::de::Error },
     #[error("invalid region id {0:?}: use lower-case letters, digits and '-'")]
     RegionId(String),
+    #[error("invalid [prune] {key} = {value:?} in config.toml: {why} (write a duration such as \"24h\" or \"30m\")")]
+    Duration { key: &'static str, value: String, why: String },
 }
 
 impl ConfigFile {
@@ -54,6 +88,20 @@ impl ConfigFile {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(ConfigFile::default()),
             Err(source) => Err(ConfigError::Read { path, source }),
         }
+    }
+
+    /// `[prune]`, defaults filled in.
+    pub fn prune(&self) -> Result<PruneSettings, ConfigError> {
+        let mut out = PruneSettings::default();
+        let Some(p) = &self.prune else { return Ok(out) };
+        let parse = |key: &'static str, v: &str| humantime::parse_duration(v.trim()).map_err(|e| ConfigError::Duration { key, value: v.to_string(), why: e.to_string() });
+        if let Some(v) = &p.interval {
+            out.interval = parse("interval", v)?;
+        }
+        if let Some(v) = &p.grace {
+            out.grace = parse("grace", v)?;
+        }
+        Ok(out)
     }
 
     /// The effective regions, each with its location (defaults filled in).

@@ -22,6 +22,8 @@ struct Running {
 #[derive(Default)]
 pub struct JobRunner {
     running: Mutex<HashMap<String, Running>>,
+    /// Vaults with a prune job (`server/prune.rs`): one at a time per vault.
+    pub prunes: Mutex<std::collections::HashSet<String>>,
 }
 
 /// What a finished job reports.
@@ -67,7 +69,7 @@ impl JobRunner {
         Fut: Future<Output = Result<Outcome, StorageError>> + Send + 'static,
     {
         let progress = Arc::new(Progress::default());
-        self.running().insert(job_id.clone(), Running { vault_id, progress: progress.clone() });
+        self.running().insert(job_id.clone(), Running { vault_id: vault_id.clone(), progress: progress.clone() });
         let st = state.clone();
         tokio::spawn(async move {
             st.catalog.start_job(&job_id).or_log_job(&job_id, "job start");
@@ -98,6 +100,10 @@ impl JobRunner {
                 tracing::error!(%job_id, %e, "cannot record job end");
             }
             st.jobs.running().remove(&job_id);
+            if status == JOB_FAILED || status == JOB_CANCELED {
+                // A failed or canceled job may have left packs behind: StorageSize says so.
+                crate::backend::server::prune::refresh_storage_size(&st, &vault_id).await;
+            }
         });
     }
 }

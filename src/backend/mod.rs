@@ -144,6 +144,7 @@ pub async fn start(opts: ServeOptions, shutdown_signal: Option<std::pin::Pin<Box
     }
     let cfg = config::ConfigFile::load(dir)?;
     let regions = cfg.regions(dir)?;
+    let prune = cfg.prune()?;
     let (credentials, credentials_file, credentials_created) = load_credentials(dir, opts.credentials.clone())?;
     let hub = hub::StorageHub::open(dir, &regions)?;
     // Before the catalog marks interrupted jobs FAILED: a backend refused here changes nothing.
@@ -166,7 +167,7 @@ pub async fn start(opts: ServeOptions, shutdown_signal: Option<std::pin::Pin<Box
         catalog,
         auth: auth::Authenticator::new(credentials.clone()),
         hub,
-        settings: Settings { data_dir: dir.clone(), historical_sync_delay: opts.historical_sync_delay, demo: opts.demo },
+        settings: Settings { data_dir: dir.clone(), historical_sync_delay: opts.historical_sync_delay, demo: opts.demo, prune },
         jobs: jobs::JobRunner::default(),
         replicator: replication::Replicator::default(),
     }));
@@ -189,6 +190,7 @@ pub async fn start(opts: ServeOptions, shutdown_signal: Option<std::pin::Pin<Box
     });
     let mut workers = Vec::new();
     workers.push(tokio::spawn(locations::watch_locations(state.clone())));
+    workers.push(tokio::spawn(server::prune::auto_prune(state.clone())));
     workers.push(tokio::spawn(locations::LocationLocks::run_heartbeat(locks.clone())));
     let st = state.clone();
     workers.push(tokio::spawn(async move {

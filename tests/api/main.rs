@@ -10,6 +10,7 @@ mod demo_content;
 mod encryption;
 mod fidelity;
 mod panic;
+mod prune;
 mod sdk;
 mod sdk_compat;
 mod sqlserver;

@@ -2,8 +2,10 @@
 //! transaction; rules that must hold under races are constraints, not check-then-insert.
 mod clients;
 mod jobs;
+mod prune;
 mod replication;
 mod schema;
+mod snapshots_deleted;
 mod sqlserver;
 mod tasks;
 mod vaults;

@@ -143,6 +143,12 @@ CREATE INDEX sql_instances_vault ON sql_instances(vault_id);
         M::up("CREATE INDEX vaults_page_order ON vaults(created_time, vault_id);"),
         // The job lists filter by kind and client (InstanceId) or time and page by creation time.
         M::up("CREATE INDEX jobs_kind_created ON jobs(kind, created_time, job_id); CREATE INDEX jobs_kind_client ON jobs(kind, client_id, created_time);"),
+        // prune: the referenced part of StorageSize; the deleted-snapshots record automatic
+        // prune reads (retain owns the table; IF NOT EXISTS so either migration may come first).
+        M::up(
+            "ALTER TABLE vaults ADD COLUMN storage_size_referenced INTEGER NOT NULL DEFAULT 0; \
+             CREATE TABLE IF NOT EXISTS deleted_snapshots (vault_id TEXT NOT NULL, snapshot_id TEXT NOT NULL, deleted_time INTEGER NOT NULL, reason TEXT NOT NULL DEFAULT '', PRIMARY KEY(vault_id, snapshot_id));",
+        ),
     ])
 }
 

@@ -3,6 +3,7 @@
 mod backup;
 mod clients;
 mod panic;
+pub(crate) mod prune;
 mod regions;
 mod replication;
 mod sqlserver;
@@ -136,6 +137,8 @@ dispatch_table! { state, r;
     DescribeRestoreJobsRequest => backup::describe_restore_jobs(state, r)?,
     CreateVerifyJobRequest => backup::create_verify_job(state, r).await?,
     DescribeVerifyJobsRequest => backup::describe_verify_jobs(state, r)?,
+    crate::api::prune::CreatePruneJobRequest => prune::create_prune_job(state, r).await?,
+    crate::api::prune::DescribePruneJobsRequest => prune::describe_prune_jobs(state, r)?,
     DescribeReplicationHistoryRequest => replication::history(state, r)?,
     SyncReplicationVaultNowRequest => replication::sync_now(state, r)?,
     RepairVaultFromMirrorRequest => replication::repair(state, r).await?,
