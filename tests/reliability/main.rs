@@ -9,5 +9,6 @@ mod corruption;
 mod crash;
 mod hostile;
 mod load;
+mod prune_crash;
 mod races;
 mod secrets;
