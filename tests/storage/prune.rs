@@ -18,6 +18,7 @@ location_suite!(
     leaked_packs_go_after_the_grace_period,
     lost_index_is_rebuilt_from_pack_headers,
     prune_beside_a_backup_and_a_restore,
+    prune_through_a_second_open_repo,
 );
 
 fn now_req(dry_run: bool) -> PruneRequest {
@@ -310,4 +311,31 @@ async fn prune_beside_a_backup_and_a_restore(kind: Kind) {
         .await;
     }
     assert_restores(&repo, "kept", &kept, &tmp.path().join("final")).await;
+}
+
+/// The hub reopens a vault (verify, repair) while a job may still hold the old `Repo`: a prune
+/// through one must make the other forget the dropped chunks, or a backup through it would
+/// deduplicate against deleted data.
+async fn prune_through_a_second_open_repo(kind: Kind) {
+    let tmp = tempfile::tempdir().unwrap();
+    let locs = Locations::new(kind, &tmp.path().join("locations")).await;
+    let locdir = locs.location("loc");
+    let master = MasterKey::generate();
+    let loc = locdir.open();
+    let old_repo = new_repo(&loc, "v1", &master).await;
+    let (old, new) = (tmp.path().join("old"), tmp.path().join("new"));
+    let shared = random_bytes(2 << 20, 50);
+    write(&old.join("shared.bin"), &shared);
+    write(&old.join("gone.bin"), &random_bytes(1 << 20, 51));
+    old_repo.backup(req("old", &[&old]), progress()).await.unwrap();
+    old_repo.delete_snapshot("old").await.unwrap();
+    let second = Repo::open(&loc, "v1", &master).await.unwrap();
+    let stats = second.prune(now_req(false), progress()).await.unwrap();
+    assert_eq!(stats.packs_deleted, 1, "{stats:?}");
+    write(&new.join("shared.bin"), &shared);
+    let m = old_repo.backup(req("new", &[&new]), progress()).await.unwrap();
+    assert!(m.bytes_added >= 2 << 20, "the old repo stored the dropped chunks anew: {}", m.bytes_added);
+    let fresh = Repo::open(&loc, "v1", &master).await.unwrap();
+    assert_clean(&fresh).await;
+    assert_restores(&fresh, "new", &new, &tmp.path().join("r")).await;
 }

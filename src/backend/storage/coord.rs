@@ -1,11 +1,14 @@
 //! How prune shares a vault with the operations running beside it (docs/design.md, "Prune and
 //! what runs beside it"): the pin sets of in-flight writers, the reader tokens prune waits for
 //! before it deletes a rewritten pack, the gate a copy into the vault takes, and the flag that
-//! keeps a second prune of the same vault out. One `Coord` per open repo (the storage hub opens
-//! each vault once).
+//! keeps a second prune of the same vault out. One `Coord` per vault in the process, shared by
+//! every `Repo` opened on it (the hub reopens a vault after verify or repair while other jobs may
+//! still hold the old one): prune's decision drops chunks from the in-memory index of each.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, Weak};
+
+use super::index::MemIndex;
 use std::time::Duration;
 
 use super::error::StorageError;
@@ -61,7 +64,12 @@ pub(crate) struct Coord {
     pub gate: tokio::sync::RwLock<()>,
     /// Held by the running prune.
     pub pruning: tokio::sync::Mutex<()>,
+    /// The in-memory indexes of the repos open on this vault.
+    indexes: Mutex<Vec<Weak<RwLock<MemIndex>>>>,
 }
+
+/// location description + vault id -> its coordinator (while any repo of it is open).
+static REGISTRY: Mutex<Option<HashMap<String, Weak<Coord>>>> = Mutex::new(None);
 
 /// A writer's pin set; dropping it releases the pins (into `retired` while a prune runs).
 pub(crate) struct PinGuard {
@@ -98,6 +106,38 @@ impl Drop for ReadGuard {
 }
 
 impl Coord {
+    /// The coordinator of a vault, registering `index` (a repo being opened) with it.
+    pub(crate) fn for_vault(location: &str, vault_id: &str, index: &Arc<RwLock<MemIndex>>) -> Arc<Coord> {
+        let mut reg = REGISTRY.lock().unwrap_or_else(|p| p.into_inner());
+        let map = reg.get_or_insert_with(HashMap::new);
+        map.retain(|_, w| w.strong_count() > 0);
+        let key = format!("{location}\u{1f}{vault_id}");
+        let coord = match map.get(&key).and_then(Weak::upgrade) {
+            Some(c) => c,
+            None => {
+                let c = Arc::new(Coord::default());
+                map.insert(key, Arc::downgrade(&c));
+                c
+            }
+        };
+        let mut idx = coord.indexes.lock().unwrap_or_else(|p| p.into_inner());
+        idx.retain(|w| w.strong_count() > 0);
+        idx.push(Arc::downgrade(index));
+        drop(idx);
+        coord
+    }
+
+    /// Runs `f` on the in-memory index of every other open repo of the vault (call with the
+    /// pins locked; `own` is skipped).
+    pub(crate) fn other_indexes(&self, own: &Arc<RwLock<MemIndex>>, mut f: impl FnMut(&mut MemIndex)) {
+        let list: Vec<Arc<RwLock<MemIndex>>> = self.indexes.lock().unwrap_or_else(|p| p.into_inner()).iter().filter_map(Weak::upgrade).collect();
+        for i in list {
+            if !Arc::ptr_eq(&i, own) {
+                f(&mut i.write().unwrap_or_else(|p| p.into_inner()));
+            }
+        }
+    }
+
     pub(crate) fn lock_pins(&self) -> MutexGuard<'_, PinState> {
         self.pins.lock().unwrap_or_else(|p| p.into_inner())
     }

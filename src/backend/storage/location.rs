@@ -61,6 +61,8 @@ pub struct Location {
     store: Arc<dyn ObjectStore>,
     prefix: String,
     description: String,
+    /// What tells two locations apart (endpoint included): repos of one vault share state by it.
+    identity: String,
     offline: Arc<AtomicBool>,
     /// The directory of a local location (for read-ahead hints).
     local_root: Option<PathBuf>,
@@ -94,6 +96,7 @@ impl Location {
                     store: Arc::new(store),
                     prefix: String::new(),
                     description: format!("local:{}", path.display()),
+                    identity: format!("local:{}", path.display()),
                     offline: Arc::new(AtomicBool::new(false)),
                     local_root: Some(path.clone()),
                 })
@@ -116,6 +119,7 @@ impl Location {
                 };
                 Ok(Location {
                     store: Arc::new(store),
+                    identity: format!("{endpoint} {description}"),
                     prefix,
                     description,
                     offline: Arc::new(AtomicBool::new(false)),
@@ -123,6 +127,11 @@ impl Location {
                 })
             }
         }
+    }
+
+    /// The endpoint and place of the location (no secrets); unique per reachable location.
+    pub(crate) fn identity(&self) -> &str {
+        &self.identity
     }
 
     /// "local:/path" or "s3://bucket/prefix"; never secrets.

@@ -275,15 +275,23 @@ impl Repo {
                     idx.remove_chunks(pack_blobs[p].iter().map(|(c, _)| c));
                     idx.remove_pack(p);
                 }
+                let mut dropped: Vec<Id> = Vec::new();
+                for p in plan.delete.keys() {
+                    dropped.extend(pack_blobs[p].iter().map(|(c, _)| *c));
+                }
                 for (p, (_, keep)) in &plan.rewrite {
                     let kept: HashSet<Id> = keep.iter().map(|(c, _)| *c).collect();
-                    idx.remove_chunks(
-                        pack_blobs[p]
-                            .iter()
-                            .map(|(c, _)| c)
-                            .filter(|c| !kept.contains(*c)),
-                    );
+                    dropped.extend(pack_blobs[p].iter().map(|(c, _)| *c).filter(|c| !kept.contains(c)));
                 }
+                idx.remove_chunks(dropped.iter());
+                drop(idx);
+                // Other repos open on this vault (reopened by verify or repair) forget them too.
+                coord.other_indexes(&self.inner.index, |other| {
+                    other.remove_chunks(dropped.iter());
+                    for p in plan.delete.keys() {
+                        other.remove_pack(p);
+                    }
+                });
             }
         }
         coord.set_prune_active(false);
@@ -349,6 +357,17 @@ impl Repo {
                     idx.remove_pack(p);
                 }
             }
+            // Other repos open on this vault resolve the moved chunks to the new packs too.
+            let _pins = coord.lock_pins();
+            coord.other_indexes(&self.inner.index, |other| {
+                if let Err(e) = other.add_file(&file, &written) {
+                    tracing::warn!(error = %e, "cannot update another open index");
+                }
+                for p in plan.rewrite.keys() {
+                    other.remove_pack(p);
+                }
+            });
+            drop(_pins);
             phase("indexed");
             for (name, size) in &index_files {
                 if *name != written {

@@ -55,7 +55,7 @@ pub(crate) struct Inner {
     pub keys: VaultKeys,
     pub data_key: DataKey,
     pub config: VaultConfig,
-    pub index: RwLock<MemIndex>,
+    pub index: Arc<RwLock<MemIndex>>,
     /// Index files that could not be read at open.
     pub bad_index: Mutex<Vec<String>>,
     /// The chunks (and, once asked for, packs) of recent snapshots — a snapshot never changes:
@@ -154,6 +154,8 @@ impl Repo {
     }
 
     fn from_parts(loc: &Location, config: VaultConfig, data_key: DataKey) -> Repo {
+        let index = Arc::new(RwLock::new(MemIndex::default()));
+        let coord = Coord::for_vault(loc.identity(), &config.vault_id, &index);
         Repo {
             inner: Arc::new(Inner {
                 loc: loc.clone(),
@@ -161,10 +163,10 @@ impl Repo {
                 keys: VaultKeys::derive(&data_key),
                 data_key,
                 config,
-                index: RwLock::new(MemIndex::default()),
+                index,
                 bad_index: Mutex::new(Vec::new()),
                 remembered: Mutex::new(std::collections::VecDeque::new()),
-                coord: Arc::new(Coord::default()),
+                coord,
             }),
         }
     }
