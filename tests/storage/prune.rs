@@ -327,14 +327,24 @@ async fn prune_through_a_second_open_repo(kind: Kind) {
     let shared = random_bytes(2 << 20, 50);
     write(&old.join("shared.bin"), &shared);
     write(&old.join("gone.bin"), &random_bytes(1 << 20, 51));
-    old_repo.backup(req("old", &[&old]), progress()).await.unwrap();
+    old_repo
+        .backup(req("old", &[&old]), progress())
+        .await
+        .unwrap();
     old_repo.delete_snapshot("old").await.unwrap();
     let second = Repo::open(&loc, "v1", &master).await.unwrap();
     let stats = second.prune(now_req(false), progress()).await.unwrap();
     assert_eq!(stats.packs_deleted, 1, "{stats:?}");
     write(&new.join("shared.bin"), &shared);
-    let m = old_repo.backup(req("new", &[&new]), progress()).await.unwrap();
-    assert!(m.bytes_added >= 2 << 20, "the old repo stored the dropped chunks anew: {}", m.bytes_added);
+    let m = old_repo
+        .backup(req("new", &[&new]), progress())
+        .await
+        .unwrap();
+    assert!(
+        m.bytes_added >= 2 << 20,
+        "the old repo stored the dropped chunks anew: {}",
+        m.bytes_added
+    );
     let fresh = Repo::open(&loc, "v1", &master).await.unwrap();
     assert_clean(&fresh).await;
     assert_restores(&fresh, "new", &new, &tmp.path().join("r")).await;

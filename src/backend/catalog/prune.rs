@@ -9,7 +9,12 @@ use super::{Catalog, CatalogResult};
 
 impl Catalog {
     /// Both sizes of a vault, as measured by listing its location prefix.
-    pub fn set_storage_sizes(&self, vault_id: &str, total: i64, referenced: i64) -> CatalogResult<()> {
+    pub fn set_storage_sizes(
+        &self,
+        vault_id: &str,
+        total: i64,
+        referenced: i64,
+    ) -> CatalogResult<()> {
         self.conn().execute(
             "UPDATE vaults SET storage_size = ?2, storage_size_referenced = ?3 WHERE vault_id = ?1",
             params![vault_id, total, referenced],
@@ -20,8 +25,11 @@ impl Catalog {
     /// `storage_size_referenced` of every vault.
     pub fn storage_sizes_referenced(&self) -> CatalogResult<HashMap<String, i64>> {
         let conn = self.conn();
-        let mut stmt = conn.prepare_cached("SELECT vault_id, storage_size_referenced FROM vaults")?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<HashMap<_, _>, _>>()?;
+        let mut stmt =
+            conn.prepare_cached("SELECT vault_id, storage_size_referenced FROM vaults")?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<HashMap<_, _>, _>>()?;
         Ok(rows)
     }
 
@@ -29,7 +37,11 @@ impl Catalog {
     pub fn last_prune_created(&self, vault_id: &str) -> CatalogResult<Option<i64>> {
         let conn = self.conn();
         let t: Option<Option<i64>> = conn
-            .query_row("SELECT MAX(created_time) FROM jobs WHERE kind = 'PRUNE' AND vault_id = ?1", params![vault_id], |r| r.get(0))
+            .query_row(
+                "SELECT MAX(created_time) FROM jobs WHERE kind = 'PRUNE' AND vault_id = ?1",
+                params![vault_id],
+                |r| r.get(0),
+            )
             .optional()?;
         Ok(t.flatten())
     }

@@ -107,7 +107,11 @@ impl Drop for ReadGuard {
 
 impl Coord {
     /// The coordinator of a vault, registering `index` (a repo being opened) with it.
-    pub(crate) fn for_vault(location: &str, vault_id: &str, index: &Arc<RwLock<MemIndex>>) -> Arc<Coord> {
+    pub(crate) fn for_vault(
+        location: &str,
+        vault_id: &str,
+        index: &Arc<RwLock<MemIndex>>,
+    ) -> Arc<Coord> {
         let mut reg = REGISTRY.lock().unwrap_or_else(|p| p.into_inner());
         let map = reg.get_or_insert_with(HashMap::new);
         map.retain(|_, w| w.strong_count() > 0);
@@ -129,8 +133,18 @@ impl Coord {
 
     /// Runs `f` on the in-memory index of every other open repo of the vault (call with the
     /// pins locked; `own` is skipped).
-    pub(crate) fn other_indexes(&self, own: &Arc<RwLock<MemIndex>>, mut f: impl FnMut(&mut MemIndex)) {
-        let list: Vec<Arc<RwLock<MemIndex>>> = self.indexes.lock().unwrap_or_else(|p| p.into_inner()).iter().filter_map(Weak::upgrade).collect();
+    pub(crate) fn other_indexes(
+        &self,
+        own: &Arc<RwLock<MemIndex>>,
+        mut f: impl FnMut(&mut MemIndex),
+    ) {
+        let list: Vec<Arc<RwLock<MemIndex>>> = self
+            .indexes
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .filter_map(Weak::upgrade)
+            .collect();
         for i in list {
             if !Arc::ptr_eq(&i, own) {
                 f(&mut i.write().unwrap_or_else(|p| p.into_inner()));

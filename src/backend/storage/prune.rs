@@ -281,7 +281,12 @@ impl Repo {
                 }
                 for (p, (_, keep)) in &plan.rewrite {
                     let kept: HashSet<Id> = keep.iter().map(|(c, _)| *c).collect();
-                    dropped.extend(pack_blobs[p].iter().map(|(c, _)| *c).filter(|c| !kept.contains(c)));
+                    dropped.extend(
+                        pack_blobs[p]
+                            .iter()
+                            .map(|(c, _)| *c)
+                            .filter(|c| !kept.contains(c)),
+                    );
                 }
                 idx.remove_chunks(dropped.iter());
                 drop(idx);
