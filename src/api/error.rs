@@ -41,6 +41,8 @@ pub const TARGET_EXISTS: &str = "RestoreTargetExists";
 pub const DATABASE_EXISTS: &str = "DatabaseAlreadyExists";
 pub const REGION_UNAVAILABLE: &str = "RegionUnavailable";
 pub const JOB_NOT_CANCELABLE: &str = "JobNotCancelable";
+/// 409: a prune of the vault is already running.
+pub const PRUNE_RUNNING: &str = "PruneJobAlreadyRunning";
 pub const WRONG_REGION: &str = "InstanceNotInMirrorRegion";
 pub const SQLSERVER_ERROR: &str = "SqlServerError";
 pub const KMS_KEY_NOT_FOUND: &str = "KmsKeyNotFound";

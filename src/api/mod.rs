@@ -19,6 +19,7 @@ pub mod browse;
 pub mod client;
 pub mod error;
 pub mod plan;
+pub mod prune;
 pub mod region;
 pub mod request;
 pub mod replication;
@@ -131,6 +132,8 @@ pub const ACTIONS: &[&str] = &[
     plan::EnableBackupPlanRequest::NAME,
     plan::DisableBackupPlanRequest::NAME,
     plan::ExecuteBackupPlanRequest::NAME,
+    prune::CreatePruneJobRequest::NAME,
+    prune::DescribePruneJobsRequest::NAME,
     replication::DescribeReplicationHistoryRequest::NAME,
     replication::SyncReplicationVaultNowRequest::NAME,
     replication::RepairVaultFromMirrorRequest::NAME,
@@ -162,7 +165,7 @@ mod tests {
         let names = "DescribeRegions CreateVault DescribeVaults UpdateVault DeleteVault CreateReplicationVault \
             DescribeVaultReplicationRegions CreateVaultReplication DeleteVaultReplication DescribeTask CreateBackupClient \
             DescribeBackupClients DeleteBackupClient CreateBackupJob DescribeBackupJobs2 CancelBackupJob DescribeSnapshots DeleteSnapshot SearchHistoricalSnapshots \
-            CreateRestoreJob DescribeRestoreJobs2 BrowseFiles CreateVerifyJob DescribeVerifyJobs CreateBackupPlan DescribeBackupPlans \
+            CreateRestoreJob DescribeRestoreJobs2 BrowseFiles CreateVerifyJob DescribeVerifyJobs CreatePruneJob DescribePruneJobs CreateBackupPlan DescribeBackupPlans \
             UpdateBackupPlan DeleteBackupPlan EnableBackupPlan DisableBackupPlan ExecuteBackupPlan DescribeReplicationHistory \
             SyncReplicationVaultNow RepairVaultFromMirror SetRegionOutage DescribeAlerts AcknowledgeAlert DescribeSettings CreateSqlServerInstance \
             DescribeSqlServerInstances DeleteSqlServerInstance PrecheckSqlServerInstance DescribeSqlServerDatabases \

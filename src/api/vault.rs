@@ -38,7 +38,12 @@ pub struct Vault {
     pub status: String,
     /// Why the vault is in `ERROR` (empty otherwise).
     pub vault_status_message: String,
+    /// Bytes the vault's location prefix holds (measured by listing it after each commit,
+    /// prune and failed job).
     pub storage_size: i64,
+    /// Product: the part of `StorageSize` the vault's index and snapshots reference; the rest
+    /// is packs of failed or killed backups that the next prune removes (after its grace period).
+    pub storage_size_referenced: i64,
     pub bytes_done: i64,
     pub snapshot_count: i64,
     pub created_time: i64,

@@ -20,6 +20,12 @@
 //! webhook_secret = "…"                      # then each POST carries X-Mirrorvault-Signature
 //! replication_lag_threshold = "15m"         # default 15m
 //! replication_stalled_threshold = "5m"      # replication ERROR/PAUSED this long; default 5m
+//!
+//! # Optional. Automatic prune: a vault is pruned after snapshots were removed from it, at
+//! # most once per `interval`; unreferenced packs younger than `grace` are left alone.
+//! [prune]
+//! interval = "24h"
+//! grace = "1h"
 //! ```
 use std::path::{Path, PathBuf};
 
@@ -42,6 +48,8 @@ pub struct ConfigFile {
     pub jobs: JobsConfig,
     #[serde(default)]
     pub alerts: AlertsConfig,
+    #[serde(default)]
+    pub prune: Option<PruneConfig>,
 }
 
 /// `[jobs]`: the sizes of the job worker pools (`None` = the default for this machine).
@@ -84,6 +92,30 @@ impl std::fmt::Debug for AlertsConfig {
     }
 }
 
+/// `[prune]` of `config.toml` (humantime durations: "24h", "90m", "0s").
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct PruneConfig {
+    #[serde(default)]
+    pub interval: Option<String>,
+    #[serde(default)]
+    pub grace: Option<String>,
+}
+
+/// Automatic prune's settings, defaults applied.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PruneSettings {
+    /// At most one automatic prune of a vault per interval (default 24 h).
+    pub interval: std::time::Duration,
+    /// See `storage::DEFAULT_GRACE` (default 1 h).
+    pub grace: std::time::Duration,
+}
+
+impl Default for PruneSettings {
+    fn default() -> Self {
+        PruneSettings { interval: std::time::Duration::from_secs(24 * 3600), grace: super::storage::DEFAULT_GRACE }
+    }
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RegionConfig {
     pub region_id: String,
@@ -103,6 +135,8 @@ pub enum ConfigError {
     RegionId(String),
     #[error("invalid [alerts] in config.toml: {0}")]
     Alerts(String),
+    #[error("invalid [prune] {key} = {value:?} in config.toml: {why} (write a duration such as \"24h\" or \"30m\")")]
+    Duration { key: &'static str, value: String, why: String },
 }
 
 impl ConfigFile {
@@ -113,6 +147,20 @@ impl ConfigFile {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(ConfigFile::default()),
             Err(source) => Err(ConfigError::Read { path, source }),
         }
+    }
+
+    /// `[prune]`, defaults filled in.
+    pub fn prune(&self) -> Result<PruneSettings, ConfigError> {
+        let mut out = PruneSettings::default();
+        let Some(p) = &self.prune else { return Ok(out) };
+        let parse = |key: &'static str, v: &str| humantime::parse_duration(v.trim()).map_err(|e| ConfigError::Duration { key, value: v.to_string(), why: e.to_string() });
+        if let Some(v) = &p.interval {
+            out.interval = parse("interval", v)?;
+        }
+        if let Some(v) = &p.grace {
+            out.grace = parse("grace", v)?;
+        }
+        Ok(out)
     }
 
     /// The effective regions, each with its location (defaults filled in).

@@ -25,6 +25,8 @@ pub struct JobRunner {
     restores: Pool,
     /// Days finished jobs are kept (0 = forever).
     history_days: u64,
+    /// Vaults with a prune job (`server/prune.rs`): one at a time per vault.
+    pub prunes: Mutex<std::collections::HashSet<String>>,
 }
 
 /// Default of `[jobs] history_days`.
@@ -73,6 +75,7 @@ impl JobRunner {
             backups: Pool::new("backup", cfg.backup_workers.unwrap_or(cores.max(2))),
             restores: Pool::new("restore", cfg.restore_workers.unwrap_or((cores / 2).max(2))),
             history_days: cfg.history_days.unwrap_or(DEFAULT_HISTORY_DAYS),
+            prunes: Mutex::new(std::collections::HashSet::new()),
         }
     }
 
@@ -129,7 +132,7 @@ impl JobRunner {
         Fut: Future<Output = Result<Outcome, StorageError>> + Send + 'static,
     {
         let progress = Arc::new(Progress::default());
-        self.running().insert(job_id.clone(), Running { vault_id, progress: progress.clone() });
+        self.running().insert(job_id.clone(), Running { vault_id: vault_id.clone(), progress: progress.clone() });
         let st = state.clone();
         tokio::spawn(async move {
             let Some(_slot) = wait_for_worker(&st, &job_id, &progress).await else {
@@ -169,6 +172,10 @@ impl JobRunner {
                 Ok(Some(row)) => crate::backend::alerts::job_ended(&st, &row),
                 Ok(None) => {}
                 Err(e) => tracing::warn!(%job_id, %e, "cannot read the ended job for its alert"),
+            }
+            if status == JOB_FAILED || status == JOB_CANCELED {
+                // A failed or canceled job may have left packs behind: StorageSize says so.
+                crate::backend::server::prune::refresh_storage_size(&st, &vault_id).await;
             }
         });
     }

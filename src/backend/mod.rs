@@ -147,6 +147,7 @@ pub async fn start(opts: ServeOptions, shutdown_signal: Option<std::pin::Pin<Box
     let cfg = config::ConfigFile::load(dir)?;
     let regions = cfg.regions(dir)?;
     let alert_settings = alerts::AlertSettings::from_config(&cfg.alerts)?;
+    let prune = cfg.prune()?;
     let (credentials, credentials_file, credentials_created) = load_credentials(dir, opts.credentials.clone())?;
     let hub = hub::StorageHub::open(dir, &regions)?;
     // Before the catalog marks interrupted jobs FAILED: a backend refused here changes nothing.
@@ -169,7 +170,7 @@ pub async fn start(opts: ServeOptions, shutdown_signal: Option<std::pin::Pin<Box
         catalog,
         auth: auth::Authenticator::new(credentials.clone()),
         hub,
-        settings: Settings { data_dir: dir.clone(), historical_sync_delay: opts.historical_sync_delay, demo: opts.demo },
+        settings: Settings { data_dir: dir.clone(), historical_sync_delay: opts.historical_sync_delay, demo: opts.demo, prune },
         jobs: jobs::JobRunner::new(&cfg.jobs),
         replicator: replication::Replicator::default(),
         retention: retention::Retention::default(),
@@ -194,6 +195,7 @@ pub async fn start(opts: ServeOptions, shutdown_signal: Option<std::pin::Pin<Box
     });
     let mut workers = Vec::new();
     workers.push(tokio::spawn(locations::watch_locations(state.clone())));
+    workers.push(tokio::spawn(server::prune::auto_prune(state.clone())));
     workers.push(tokio::spawn(locations::LocationLocks::run_heartbeat(locks.clone())));
     workers.push(tokio::spawn(jobs::trim_history(state.clone())));
     workers.push(tokio::spawn(plans::run(state.clone())));

@@ -17,6 +17,8 @@ pub struct Settings {
     pub data_dir: PathBuf,
     pub historical_sync_delay: Duration,
     pub demo: bool,
+    /// `[prune]` of config.toml.
+    pub prune: super::config::PruneSettings,
 }
 
 pub struct Inner {

@@ -213,6 +213,16 @@ impl Client {
         self.send(&DescribeVerifyJobsRequest { query: job_query(vault_id, job_id) }).await
     }
 
+    /// `CreatePruneJob`: reclaim the storage of removed snapshots and failed backups.
+    pub async fn create_prune_job(&self, vault_id: &str, dry_run: bool) -> R<JobIdResponse> {
+        self.send(&crate::api::prune::CreatePruneJobRequest { vault_id: vault_id.into(), dry_run }).await
+    }
+
+    /// `DescribePruneJobs` of one vault and/or one job (first 100).
+    pub async fn describe_prune_jobs(&self, vault_id: Option<&str>, job_id: Option<&str>) -> R<crate::api::prune::DescribePruneJobsResponse> {
+        self.send(&crate::api::prune::DescribePruneJobsRequest { paging: Paging::size(100), job_id: job_id.map(str::to_string), vault_id: vault_id.map(str::to_string) }).await
+    }
+
     pub async fn describe_replication_history(&self, vault_id: &str) -> R<DescribeReplicationHistoryResponse> {
         self.send(&DescribeReplicationHistoryRequest { vault_id: vault_id.into(), paging: Paging::size(1000) }).await
     }

@@ -14,6 +14,7 @@ mod fidelity;
 mod panic;
 mod plans;
 mod retention;
+mod prune;
 mod sdk;
 mod sdk_compat;
 mod sqlserver;

@@ -10,5 +10,6 @@ mod crash;
 mod hostile;
 mod load;
 mod pools;
+mod prune_crash;
 mod races;
 mod secrets;

@@ -31,5 +31,6 @@ macro_rules! location_suite {
 mod copy;
 mod damage;
 mod fidelity;
+mod prune;
 mod roundtrip;
 mod s3;

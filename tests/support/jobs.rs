@@ -62,3 +62,12 @@ pub async fn backup(client: &Client, vault_id: &str, client_id: &str, paths: &[&
     assert_eq!(j.job.status, "COMPLETE", "backup failed: {}", j.job.error_message);
     j.snapshot_id
 }
+
+/// Waits for a prune job to end; returns its row.
+pub async fn wait_prune(client: &Client, job_id: &str) -> mirrorvault::api::prune::PruneJob {
+    wait_for(JOB_TIMEOUT, format!("prune job {job_id} to end"), || async {
+        let j = client.describe_prune_jobs(None, Some(job_id)).await.expect("describe prune jobs").prune_jobs.prune_job.into_iter().next();
+        j.filter(|j| ENDED.contains(&j.status.as_str()))
+    })
+    .await
+}

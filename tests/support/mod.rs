@@ -22,7 +22,7 @@ pub mod tree;
 pub mod wait;
 
 pub use fixtures::{creds, make_tree};
-pub use jobs::{backup, code, wait_backup, wait_restore, wait_sql_restore, wait_verify};
+pub use jobs::{backup, code, wait_backup, wait_prune, wait_restore, wait_sql_restore, wait_verify};
 pub use server::TestServer;
 pub use tree::{assert_trees_equal_content_mode_mtime, files_under, rerooted};
 pub use wait::{wait_for, wait_until, wait_until_blocking};

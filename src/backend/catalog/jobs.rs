@@ -9,6 +9,7 @@ pub enum JobKind {
     Restore,
     Verify,
     SqlRestore,
+    Prune,
 }
 
 impl JobKind {
@@ -18,6 +19,7 @@ impl JobKind {
             JobKind::Restore => "RESTORE",
             JobKind::Verify => "VERIFY",
             JobKind::SqlRestore => "SQLRESTORE",
+            JobKind::Prune => "PRUNE",
         }
     }
 }

@@ -4,6 +4,7 @@ mod alerts;
 mod clients;
 mod jobs;
 mod plans;
+mod prune;
 mod replication;
 mod retention;
 mod schema;

@@ -221,6 +221,12 @@ CREATE UNIQUE INDEX alerts_one_active ON alerts(condition_key) WHERE status = 'A
 CREATE INDEX alerts_status_raised ON alerts(status, raised_time);
 "#,
         ),
+        // prune: the referenced part of StorageSize; the deleted-snapshots record automatic
+        // prune reads (retain owns the table; IF NOT EXISTS so either migration may come first).
+        M::up(
+            "ALTER TABLE vaults ADD COLUMN storage_size_referenced INTEGER NOT NULL DEFAULT 0; \
+             CREATE TABLE IF NOT EXISTS deleted_snapshots (vault_id TEXT NOT NULL, snapshot_id TEXT NOT NULL, deleted_time INTEGER NOT NULL, reason TEXT NOT NULL DEFAULT '', PRIMARY KEY(vault_id, snapshot_id));",
+        ),
     ])
 }
 

@@ -39,9 +39,7 @@ pub async fn reconcile(st: &AppState) {
             }
             Err(e) => tracing::warn!(%vault_id, %e, "reconcile: cannot list snapshots"),
         }
-        if let Ok(size) = repo.storage_size().await {
-            st.catalog.set_storage_size(&vault_id, size as i64).or_log_vault(&vault_id, "reconcile: storage size");
-        }
+        crate::backend::server::prune::refresh_sizes_of(st, &vault_id, &repo).await;
     }
 }
 

@@ -104,9 +104,7 @@ pub(super) async fn sync_mirror(st: &AppState, (mirror_id, mirror_region, source
     }
     st.catalog.set_replication_pending(mirror_id, 0, 0).or_log_vault(mirror_id, "pending bytes");
     st.catalog.set_replication_status(mirror_id, "", "").or_log_vault(mirror_id, "replication status");
-    if let Ok(size) = target.storage_size().await {
-        st.catalog.set_storage_size(mirror_id, size as i64).or_log_vault(mirror_id, "storage size");
-    }
+    crate::backend::server::prune::refresh_sizes_of(st, mirror_id, &target).await;
     Ok(())
 }
 

@@ -7,7 +7,6 @@ use crate::api::vault::STATUS_CREATED;
 use crate::api::Page;
 use crate::backend::catalog::{JobColumn, JobCondition, JobFilter, JobKind, JobOp, JobRow, SnapshotRow, VaultRow};
 use crate::backend::error::{ServerError, ServerResult};
-use crate::backend::catalog::LogFailure;
 use crate::backend::jobs::{catalog_snapshot, percent, Outcome};
 use crate::backend::params::Params;
 use crate::backend::state::AppState;
@@ -209,9 +208,7 @@ pub(crate) async fn committed(st: &AppState, vault_id: &str, m: &crate::backend:
         tracing::error!(%vault_id, %e, "cannot catalogue snapshot");
     }
     st.replicator.wake();
-    if let Ok(size) = repo.storage_size().await {
-        st.catalog.set_storage_size(vault_id, size as i64).or_log_vault(vault_id, "storage size");
-    }
+    super::prune::refresh_sizes_of(st, vault_id, repo).await;
     crate::backend::retention::expire_vault(st, vault_id).await;
 }
 

@@ -6,6 +6,7 @@ mod browse;
 mod clients;
 mod panic;
 pub(crate) mod plans;
+pub(crate) mod prune;
 mod regions;
 mod replication;
 mod snapshots;
@@ -156,6 +157,8 @@ dispatch_table! { state, r;
     EnableBackupPlanRequest => plans::enable_plan(state, r)?,
     DisableBackupPlanRequest => plans::disable_plan(state, r)?,
     ExecuteBackupPlanRequest => plans::execute_plan(state, r).await?,
+    crate::api::prune::CreatePruneJobRequest => prune::create_prune_job(state, r).await?,
+    crate::api::prune::DescribePruneJobsRequest => prune::describe_prune_jobs(state, r)?,
     DescribeReplicationHistoryRequest => replication::history(state, r)?,
     SyncReplicationVaultNowRequest => replication::sync_now(state, r)?,
     RepairVaultFromMirrorRequest => replication::repair(state, r).await?,

@@ -414,7 +414,14 @@ pub fn describe_vaults(state: &AppState, r: DescribeVaultsRequest) -> ServerResu
     };
     let (total, rows) = state.catalog.list_vaults(&filter, page_number, page_size)?;
     let t = now();
-    let vault = rows.into_iter().map(|r| to_wire(state, r, t)).collect();
+    let referenced = state.catalog.storage_sizes_referenced()?;
+    let vault = rows
+        .into_iter()
+        .map(|r| {
+            let used = referenced.get(&r.vault_id).copied().unwrap_or(0);
+            Vault { storage_size_referenced: used, ..to_wire(state, r, t) }
+        })
+        .collect();
     Ok(DescribeVaultsResponse { page: Page { total_count: total, page_number, page_size }, vaults: Vaults { vault } })
 }
 

@@ -23,6 +23,7 @@ use tokio::task::JoinSet;
 use super::backup_read::{ExtentReader, ReadAhead};
 use super::blob::{self, EncodedBlob};
 use super::chunker::{self, ChunkerParams};
+use super::coord::PinGuard;
 use super::error::StorageError;
 use super::ids::{check_name, pack_object, to_hex, Id};
 use super::index::{IndexFile, IndexPack};
@@ -79,8 +80,12 @@ impl Repo {
         }
         let start_time = now_secs();
         let excludes = build_excludes(&req.excludes)?;
+        // Every chunk this snapshot references is pinned until its manifest is written, so a
+        // prune running meanwhile keeps it (docs/design.md, "Prune and what runs beside it").
+        let pins = Arc::new(self.pins());
         let parent = match &req.parent_snapshot_id {
             Some(pid) => {
+                let _reading = self.reader();
                 let m = self.load_snapshot(pid).await?;
                 self.load_tree(&m)
                     .await?
@@ -109,6 +114,7 @@ impl Repo {
             excludes,
             parent,
             progress: progress.clone(),
+            pins: pins.clone(),
             chunker: self.config().chunker.clone(),
             small_files: self.config().small_files.clone(),
             limit: limit.filter(|l| !l.is_unlimited()).map(WindowedLimiter::new),
@@ -141,6 +147,7 @@ impl Repo {
             changed: scanned.changed,
         };
         self.write_manifest(&manifest).await?;
+        drop(pins);
         if let Some(chunks) = scanned.chunks {
             let _ = self.remember_chunks(&manifest.snapshot_id, chunks);
         }
@@ -245,6 +252,7 @@ struct ScanCtx {
     excludes: GlobSet,
     parent: HashMap<String, TreeEntry>,
     progress: Arc<Progress>,
+    pins: Arc<PinGuard>,
     chunker: ChunkerParams,
     small_files: Option<SmallFiles>,
     /// The backup's `SpeedLimit` on the bytes read.
@@ -543,8 +551,10 @@ impl ScanCtx {
         if p.size != e.size || p.mtime != e.mtime || p.mtime_nsec != e.mtime_nsec || p.inode != e.inode {
             return None;
         }
-        let idx = self.repo.index();
-        p.chunks.iter().all(|id| idx.contains(id) || pending.contains(id)).then(|| (p.chunks.clone(), p.extents.clone()))
+        // Chunks this job queued are pinned already; the others must be stored, and are pinned
+        // in the same step.
+        let stored: Vec<Id> = p.chunks.iter().filter(|id| !pending.contains(*id)).copied().collect();
+        self.repo.pin_if_all_present(&self.pins, &stored).then(|| (p.chunks.clone(), p.extents.clone()))
     }
 
     /// Chunks an open file (only its data `extents` when given); returns the chunk ids and
@@ -592,7 +602,8 @@ impl ScanCtx {
     fn submit(&self, data: Vec<u8>, q: &mut Queue) -> Result<Id, StorageError> {
         let id = self.repo.keys().chunk_id(&data);
         q.note_used(&[id]);
-        if !q.pending.contains(&id) && !self.repo.index().contains(&id) {
+        let stored = self.repo.pin_and_contains(&self.pins, &id);
+        if !q.pending.contains(&id) && !stored {
             q.pending.insert(id);
             q.push(id, data)?;
         }

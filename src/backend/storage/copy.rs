@@ -34,6 +34,10 @@ impl Repo {
     /// `dest` lacks, an index for them, then the manifest. `rate_limit_bytes_per_sec` 0 = unlimited.
     pub async fn copy_snapshot_to(&self, dest: &Repo, snapshot_id: &str, rate_limit_bytes_per_sec: u64, progress: Arc<Progress>) -> Result<CopyStats, StorageError> {
         same_key(self, dest)?;
+        // A reader of this vault (a prune here waits before deleting packs it rewrote), and
+        // a writer of `dest` (a prune there runs before or after, not beside: `coord.rs`).
+        let _reading = self.reader();
+        let _gate = dest.inner.coord.gate.read().await;
         let started = Instant::now();
         let name = snapshot_object(snapshot_id);
         super::ids::check_name("snapshot id", snapshot_id)?;
@@ -50,6 +54,7 @@ impl Repo {
 
     /// Pack bytes that `copy_snapshot_to(dest, snapshot_id)` would transfer.
     pub async fn bytes_missing_in(&self, dest: &Repo, snapshot_id: &str) -> Result<u64, StorageError> {
+        let _reading = self.reader();
         let manifest = self.load_snapshot(snapshot_id).await?;
         let packs = needed_packs(self, &manifest).await?;
         let present = dest.list_packs().await?;
@@ -62,6 +67,8 @@ impl Repo {
     /// files are replaced by a new index and deleted.
     pub async fn repair_from(&self, healthy: &Repo) -> Result<Vec<String>, StorageError> {
         same_key(self, healthy)?;
+        let _gate = self.inner.coord.gate.read().await;
+        let _reading = healthy.reader();
         let mut repaired = Vec::new();
         let mut manifests = Vec::new();
         for (name, _) in self.list("snapshots/").await? {

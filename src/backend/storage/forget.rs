@@ -29,7 +29,7 @@ impl Repo {
     pub async fn delete_snapshot(&self, snapshot_id: &str) -> Result<(), StorageError> {
         check_name("snapshot id", snapshot_id)?;
         self.delete(&snapshot_object(snapshot_id)).await?;
-        self.inner.remembered.lock().unwrap_or_else(|p| p.into_inner()).retain(|r| r.snapshot_id != snapshot_id);
+        self.forget_remembered(snapshot_id);
         Ok(())
     }
 

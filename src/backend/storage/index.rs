@@ -87,6 +87,23 @@ impl MemIndex {
         Ok(())
     }
 
+    /// Adds the blobs of `p` the index lacks (a pack rebuilt from its header); returns their
+    /// ids (none added: empty).
+    pub(crate) fn add_pack_missing(&mut self, p: &IndexPack, object: &str) -> Result<Vec<Id>, StorageError> {
+        let mut missing = Vec::new();
+        for b in &p.blobs {
+            if !self.blobs.contains_key(&b.chunk_id(object)?) {
+                missing.push(b.clone());
+            }
+        }
+        if missing.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids = missing.iter().map(|b| b.chunk_id(object)).collect::<Result<Vec<_>, _>>()?;
+        self.add_pack(&IndexPack { id: p.id.clone(), size: p.size, blobs: missing }, object)?;
+        Ok(ids)
+    }
+
     pub(crate) fn add_file(&mut self, f: &IndexFile, object: &str) -> Result<(), StorageError> {
         for p in &f.packs {
             self.add_pack(p, object)?;
@@ -128,5 +145,27 @@ impl MemIndex {
 
     pub(crate) fn contains(&self, id: &Id) -> bool {
         self.blobs.contains_key(id)
+    }
+
+    /// Every chunk the index resolves, by the pack it resolves to.
+    pub(crate) fn by_pack(&self) -> HashMap<Id, Vec<(Id, BlobLoc)>> {
+        let mut out: HashMap<Id, Vec<(Id, BlobLoc)>> = HashMap::new();
+        for (id, l) in &self.blobs {
+            let pack = self.pack_ids[l.pack as usize];
+            out.entry(pack).or_default().push((*id, BlobLoc { pack, offset: u64::from(l.offset), length: l.length, raw_length: l.raw_length }));
+        }
+        out
+    }
+
+    /// Drops chunks (prune's decision: later lookups miss them, so writers store them anew).
+    pub(crate) fn remove_chunks<'a>(&mut self, ids: impl IntoIterator<Item = &'a Id>) {
+        for id in ids {
+            self.blobs.remove(id);
+        }
+    }
+
+    /// Drops a pack from the pack table (its chunks resolve elsewhere or were removed).
+    pub(crate) fn remove_pack(&mut self, pack: &Id) {
+        self.packs.remove(pack);
     }
 }

@@ -61,6 +61,8 @@ pub struct Location {
     store: Arc<dyn ObjectStore>,
     prefix: String,
     description: String,
+    /// What tells two locations apart (endpoint included): repos of one vault share state by it.
+    identity: String,
     offline: Arc<AtomicBool>,
     /// The directory of a local location (for read-ahead hints).
     local_root: Option<PathBuf>,
@@ -76,6 +78,8 @@ impl fmt::Debug for Location {
 pub(crate) struct Listed {
     pub key: String,
     pub size: u64,
+    /// Last write, Unix milliseconds.
+    pub modified_ms: i64,
 }
 
 impl Location {
@@ -92,6 +96,7 @@ impl Location {
                     store: Arc::new(store),
                     prefix: String::new(),
                     description: format!("local:{}", path.display()),
+                    identity: format!("local:{}", path.display()),
                     offline: Arc::new(AtomicBool::new(false)),
                     local_root: Some(path.clone()),
                 })
@@ -114,6 +119,7 @@ impl Location {
                 };
                 Ok(Location {
                     store: Arc::new(store),
+                    identity: format!("{endpoint} {description}"),
                     prefix,
                     description,
                     offline: Arc::new(AtomicBool::new(false)),
@@ -121,6 +127,11 @@ impl Location {
                 })
             }
         }
+    }
+
+    /// The endpoint and place of the location (no secrets); unique per reachable location.
+    pub(crate) fn identity(&self) -> &str {
+        &self.identity
     }
 
     /// "local:/path" or "s3://bucket/prefix"; never secrets.
@@ -270,6 +281,6 @@ impl Location {
             object_store::Error::NotFound { .. } => Ok(Vec::new()),
             e => Err(self.map_err(prefix, e)),
         })?;
-        Ok(metas.into_iter().map(|m| Listed { key: self.strip(&m.location), size: m.size }).collect())
+        Ok(metas.into_iter().map(|m| Listed { key: self.strip(&m.location), size: m.size, modified_ms: m.last_modified.timestamp_millis() }).collect())
     }
 }

@@ -11,6 +11,9 @@
 //! - `forget.rs`: `Repo::delete_snapshot` (a snapshot leaves the vault) and the vault's WORM
 //!   marker (`worm`, plaintext).
 //! - `browse.rs`: `Repo::browse` (one directory of a snapshot, paged; a cache of decoded listings).
+//! - `prune.rs`: `Repo::prune`, `PruneRequest`, `PruneStats` (with `reindex.rs`: rebuilding
+//!   index entries from pack headers, restic's `repair index`).
+//! - `coord.rs`: what prune shares with the operations beside it (pins, readers, gate).
 //!
 //! What they build on:
 //! - `repo.rs`: the `Repo` type (create, open), its vault config, the in-memory index, the cache
@@ -32,7 +35,10 @@ mod blob;
 pub mod browse;
 mod chunker;
 mod copy;
+mod coord;
 mod forget;
+mod prune;
+mod reindex;
 pub mod crypto;
 pub mod error;
 mod identity;
@@ -62,4 +68,5 @@ pub use rate::SpeedLimit;
 pub use repo::Repo;
 pub use restore::{RestoreRequest, RestoreStats};
 pub use snapshot::SnapshotManifest;
+pub use prune::{PruneRequest, PruneStats, DEFAULT_GRACE, REWRITE_GARBAGE_SHARE};
 pub use verify::VerifyReport;

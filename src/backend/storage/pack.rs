@@ -76,6 +76,14 @@ impl PackBuilder {
     }
 }
 
+/// Decrypt and parse a pack header (the `H` bytes before the length trailer).
+pub(crate) fn decode_header(keys: &VaultKeys, header: &[u8], object: &str) -> Result<Vec<BlobEntry>, StorageError> {
+    let json = keys
+        .open(HEADER_AAD, header, object)
+        .map_err(|_| StorageError::corrupt(object, "pack header failed authentication"))?;
+    super::meta::decode(&json, "pack header", object)
+}
+
 /// Read the header of a whole pack (used when an index is lost).
 #[allow(dead_code)]
 pub(crate) fn read_header(keys: &VaultKeys, pack: &[u8], object: &str) -> Result<Vec<BlobEntry>, StorageError> {

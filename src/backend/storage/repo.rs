@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::blob;
 use super::chunker::ChunkerParams;
+use super::coord::{Coord, PinGuard, ReadGuard};
 use super::crypto::{unwrap_key, wrap_key, DataKey, MasterKey, VaultKeys};
 use super::error::StorageError;
 use super::ids::{check_name, pack_object, to_hex, Id};
@@ -54,13 +55,15 @@ pub(crate) struct Inner {
     pub keys: VaultKeys,
     pub data_key: DataKey,
     pub config: VaultConfig,
-    pub index: RwLock<MemIndex>,
+    pub index: Arc<RwLock<MemIndex>>,
     /// Index files that could not be read at open.
     pub bad_index: Mutex<Vec<String>>,
     /// The chunks (and, once asked for, packs) of recent snapshots — a snapshot never changes:
     /// replication asks what a snapshot would move and then copies it, and each would otherwise
     /// decrypt and parse its whole tree.
     pub remembered: Mutex<std::collections::VecDeque<Remembered>>,
+    /// Pins, readers and the prune gate (`coord.rs`).
+    pub coord: Arc<Coord>,
 }
 
 /// Snapshots whose chunk sets are kept (per vault).
@@ -151,6 +154,8 @@ impl Repo {
     }
 
     fn from_parts(loc: &Location, config: VaultConfig, data_key: DataKey) -> Repo {
+        let index = Arc::new(RwLock::new(MemIndex::default()));
+        let coord = Coord::for_vault(loc.identity(), &config.vault_id, &index);
         Repo {
             inner: Arc::new(Inner {
                 loc: loc.clone(),
@@ -158,9 +163,10 @@ impl Repo {
                 keys: VaultKeys::derive(&data_key),
                 data_key,
                 config,
-                index: RwLock::new(MemIndex::default()),
+                index,
                 bad_index: Mutex::new(Vec::new()),
                 remembered: Mutex::new(std::collections::VecDeque::new()),
+                coord,
             }),
         }
     }
@@ -216,6 +222,25 @@ impl Repo {
         Ok(self.list("").await?.iter().map(|(_, s)| *s).sum())
     }
 
+    /// (bytes of all objects, the part of them referenced): packs no loaded index lists —
+    /// leaks of failed or killed backups until prune removes them — are the difference. One
+    /// listing; the in-memory index answers the rest.
+    pub async fn storage_sizes(&self) -> Result<(u64, u64), StorageError> {
+        let listed = self.list("").await?;
+        let total = listed.iter().map(|(_, s)| *s).sum();
+        let idx = self.index();
+        let unreferenced: u64 = listed
+            .iter()
+            .filter_map(|(name, size)| {
+                let file = name.strip_prefix("data/")?.rsplit('/').next()?;
+                let mut id = [0u8; 32];
+                hex::decode_to_slice(file, &mut id).ok()?;
+                (!idx.packs.contains_key(&id)).then_some(*size)
+            })
+            .sum();
+        Ok((total, total - unreferenced))
+    }
+
     // ----- object helpers (names relative to the vault) -----
 
     fn key(&self, rel: &str) -> String {
@@ -265,6 +290,64 @@ impl Repo {
             .collect())
     }
 
+    /// Objects under a vault-relative prefix: (relative name, size, last write in Unix ms).
+    pub(crate) async fn list_meta(&self, rel_prefix: &str) -> Result<Vec<(String, u64, i64)>, StorageError> {
+        let base = format!("vaults/{}/", self.inner.vault_id);
+        let listed = self.inner.loc.list(&format!("{base}{rel_prefix}")).await?;
+        Ok(listed
+            .into_iter()
+            .filter_map(|l| l.key.strip_prefix(&base).map(|r| (r.to_string(), l.size, l.modified_ms)))
+            .collect())
+    }
+
+    // ----- sharing the vault with a prune (coord.rs, docs/design.md) -----
+
+    /// A new pin set for a writer (backup): every chunk it references goes in, until its
+    /// manifest is written.
+    pub(crate) fn pins(&self) -> PinGuard {
+        self.inner.coord.new_pins()
+    }
+
+    /// Pins `id` and answers whether the vault already stores it, in one step against prune's
+    /// decision (which drops chunks from the index under the same lock).
+    pub(crate) fn pin_and_contains(&self, pins: &PinGuard, id: &Id) -> bool {
+        let mut st = self.inner.coord.lock_pins();
+        st.pin(pins.set, id);
+        self.index().contains(id)
+    }
+
+    /// Pins `ids` if the vault stores every one of them (else pins nothing and says false).
+    pub(crate) fn pin_if_all_present(&self, pins: &PinGuard, ids: &[Id]) -> bool {
+        let mut st = self.inner.coord.lock_pins();
+        let idx = self.index();
+        if !ids.iter().all(|id| idx.contains(id)) {
+            return false;
+        }
+        drop(idx);
+        for id in ids {
+            st.pin(pins.set, id);
+        }
+        true
+    }
+
+    /// Registers a reader (restore, copy from here, verify) until the guard drops.
+    pub(crate) fn reader(&self) -> ReadGuard {
+        self.inner.coord.reader()
+    }
+
+    /// Forgets the cached pack sets of remembered snapshots (after a prune moved chunks).
+    pub(crate) fn forget_remembered_packs(&self) {
+        let mut c = self.inner.remembered.lock().unwrap_or_else(|p| p.into_inner());
+        for r in c.iter_mut() {
+            r.packs = None;
+        }
+    }
+
+    /// Forgets a snapshot's remembered chunks and packs.
+    pub(crate) fn forget_remembered(&self, snapshot_id: &str) {
+        self.inner.remembered.lock().unwrap_or_else(|p| p.into_inner()).retain(|r| r.snapshot_id != snapshot_id);
+    }
+
     /// Pack ids present in the vault, with sizes.
     pub(crate) async fn list_packs(&self) -> Result<std::collections::HashMap<Id, u64>, StorageError> {
         let mut out = std::collections::HashMap::new();
@@ -291,7 +374,7 @@ impl Repo {
         self.inner.index.read().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn index_mut(&self) -> std::sync::RwLockWriteGuard<'_, MemIndex> {
+    pub(crate) fn index_mut(&self) -> std::sync::RwLockWriteGuard<'_, MemIndex> {
         self.inner.index.write().unwrap_or_else(|p| p.into_inner())
     }
 

@@ -58,6 +58,7 @@ impl Repo {
     /// are listed in the stats, an unavailable location or a cancel fails the whole restore.
     pub async fn restore(&self, req: RestoreRequest, progress: Arc<Progress>) -> Result<RestoreStats, StorageError> {
         check_target(&req.target)?;
+        let _reading = self.reader();
         let manifest = self.load_snapshot(&req.snapshot_id).await?;
         let entries = self.load_tree(&manifest).await?;
         let includes: Vec<PathBuf> = req.include.iter().map(PathBuf::from).collect();

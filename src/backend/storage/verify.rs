@@ -32,6 +32,7 @@ impl Repo {
     /// Damage is reported, not returned as an error; a missing named snapshot is `NotFound`.
     pub async fn verify(&self, snapshot_id: Option<&str>, read_data: bool, progress: Arc<Progress>) -> Result<VerifyReport, StorageError> {
         let mut report = VerifyReport::default();
+        let _reading = self.reader();
         let ids: Vec<String> = match snapshot_id {
             Some(id) => vec![id.to_string()],
             None => self

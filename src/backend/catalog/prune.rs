@@ -1,0 +1,48 @@
+//! What prune keeps in the catalog besides its job rows (`JobKind::Prune` in `jobs`): the
+//! vaults' measured sizes (`storage_size` = what the location holds, `storage_size_referenced`
+//! = the part the index and snapshots reference) and when a vault was last pruned.
+use std::collections::HashMap;
+
+use rusqlite::{params, OptionalExtension};
+
+use super::{Catalog, CatalogResult};
+
+impl Catalog {
+    /// Both sizes of a vault, as measured by listing its location prefix.
+    pub fn set_storage_sizes(
+        &self,
+        vault_id: &str,
+        total: i64,
+        referenced: i64,
+    ) -> CatalogResult<()> {
+        self.conn().execute(
+            "UPDATE vaults SET storage_size = ?2, storage_size_referenced = ?3 WHERE vault_id = ?1",
+            params![vault_id, total, referenced],
+        )?;
+        Ok(())
+    }
+
+    /// `storage_size_referenced` of every vault.
+    pub fn storage_sizes_referenced(&self) -> CatalogResult<HashMap<String, i64>> {
+        let conn = self.conn();
+        let mut stmt =
+            conn.prepare_cached("SELECT vault_id, storage_size_referenced FROM vaults")?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<HashMap<_, _>, _>>()?;
+        Ok(rows)
+    }
+
+    /// When the newest prune job of the vault was created (any status).
+    pub fn last_prune_created(&self, vault_id: &str) -> CatalogResult<Option<i64>> {
+        let conn = self.conn();
+        let t: Option<Option<i64>> = conn
+            .query_row(
+                "SELECT MAX(created_time) FROM jobs WHERE kind = 'PRUNE' AND vault_id = ?1",
+                params![vault_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(t.flatten())
+    }
+}
