@@ -48,13 +48,6 @@ pub fn measure(rt: &tokio::runtime::Runtime, dir: &Path, creds: &Credentials, jo
 }
 
 fn fill(cat: &crate::backend::catalog::Catalog, dir: &Path, vaults: usize, jobs: usize, snapshots: usize) -> BenchResult<()> {
-    // The location watcher marks a vault without its `config` ERROR; a placeholder is enough here (written
-    // before the rows, so the watcher never sees a vault without it).
-    for i in 0..vaults {
-        let d = dir.join("regions/cn-hangzhou/vaults").join(vault_id(i));
-        std::fs::create_dir_all(&d)?;
-        std::fs::write(d.join("config"), b"{}")?;
-    }
     let e = |e: rusqlite::Error| BenchError::Catalog(e.to_string());
     let now = crate::backend::catalog::now();
     let mut conn = cat.conn();
@@ -90,6 +83,13 @@ fn fill(cat: &crate::backend::catalog::Catalog, dir: &Path, vaults: usize, jobs:
     }
     tx.commit().map_err(e)?;
     drop(conn);
+    // The location watcher marks a vault without its `config` ERROR; a placeholder is enough here.
+    // Written after the rows: the start's reconcile would adopt placeholders found earlier.
+    for i in 0..vaults {
+        let d = dir.join("regions/cn-hangzhou/vaults").join(vault_id(i));
+        std::fs::create_dir_all(&d)?;
+        std::fs::write(d.join("config"), b"{}")?;
+    }
     Ok(())
 }
 

@@ -142,11 +142,11 @@ pub struct JobCondition {
     pub values: Vec<rusqlite::types::Value>,
 }
 
-impl JobCondition {
-    fn push_sql(&self, sql: &mut String, args: &mut Vec<rusqlite::types::Value>) {
-        let col = self.column.sql();
-        let marks = |n: usize| vec!["?"; n].join(", ");
-        let clause = match self.op {
+impl JobOp {
+    /// The SQL condition `col op ?…` for `n` values (the count the operator takes).
+    pub(crate) fn clause(self, col: &str, n: usize) -> String {
+        let marks = || vec!["?"; n].join(", ");
+        match self {
             JobOp::Eq => format!("{col} = ?"),
             JobOp::Ne => format!("{col} <> ?"),
             JobOp::Gt => format!("{col} > ?"),
@@ -154,9 +154,15 @@ impl JobCondition {
             JobOp::Lt => format!("{col} < ?"),
             JobOp::Le => format!("{col} <= ?"),
             JobOp::Between => format!("{col} BETWEEN ? AND ?"),
-            JobOp::In => format!("{col} IN ({})", marks(self.values.len())),
-            JobOp::NotIn => format!("{col} NOT IN ({})", marks(self.values.len())),
-        };
+            JobOp::In => format!("{col} IN ({})", marks()),
+            JobOp::NotIn => format!("{col} NOT IN ({})", marks()),
+        }
+    }
+}
+
+impl JobCondition {
+    fn push_sql(&self, sql: &mut String, args: &mut Vec<rusqlite::types::Value>) {
+        let clause = self.op.clause(self.column.sql(), self.values.len());
         sql.push_str(" AND ");
         sql.push_str(&clause);
         args.extend(self.values.iter().cloned());

@@ -91,6 +91,26 @@ impl Catalog {
         Ok(Catalog { conn: Mutex::new(conn) })
     }
 
+    /// An in-memory catalog holding one CREATED vault `vault_id` (for unit tests).
+    #[cfg(test)]
+    pub(crate) fn in_memory_with_vault(vault_id: &str) -> Catalog {
+        let c = Catalog::open_in_memory().expect("in-memory catalog");
+        c.insert_vault(&NewVault {
+            vault_id,
+            vault_name: "v",
+            description: "",
+            region_id: "r",
+            encrypt_type: "HBR_PRIVATE",
+            kms_key_id: "",
+            is_mirror: false,
+            source_vault_id: None,
+            historical_start_time: 0,
+            status: "CREATED",
+        })
+        .expect("test vault");
+        c
+    }
+
     pub(crate) fn conn(&self) -> MutexGuard<'_, Connection> {
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
     }

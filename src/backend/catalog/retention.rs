@@ -84,7 +84,7 @@ impl Catalog {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Catalog, NewVault, SnapshotRow};
+    use super::super::{Catalog, SnapshotRow};
 
     fn snap(id: &str, client: &str, plan: &str, complete: i64, expire: i64, keep_latest: bool) -> SnapshotRow {
         SnapshotRow {
@@ -103,21 +103,7 @@ mod tests {
     }
 
     fn catalog() -> Catalog {
-        let c = Catalog::open_in_memory().unwrap();
-        let v = NewVault {
-            vault_id: "v-1",
-            vault_name: "v",
-            description: "",
-            region_id: "r",
-            encrypt_type: "HBR_PRIVATE",
-            kms_key_id: "",
-            is_mirror: false,
-            source_vault_id: None,
-            historical_start_time: 0,
-            status: "CREATED",
-        };
-        c.insert_vault(&v).unwrap();
-        c
+        Catalog::in_memory_with_vault("v-1")
     }
 
     #[test]

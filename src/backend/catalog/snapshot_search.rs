@@ -73,19 +73,7 @@ impl Catalog {
             args.push(Value::Text(t.clone()));
         }
         for c in &q.conditions {
-            let col = c.column.sql();
-            let marks = vec!["?"; c.values.len()].join(", ");
-            let clause = match c.op {
-                JobOp::Eq => format!("{col} = ?"),
-                JobOp::Ne => format!("{col} <> ?"),
-                JobOp::Gt => format!("{col} > ?"),
-                JobOp::Ge => format!("{col} >= ?"),
-                JobOp::Lt => format!("{col} < ?"),
-                JobOp::Le => format!("{col} <= ?"),
-                JobOp::Between => format!("{col} BETWEEN ? AND ?"),
-                JobOp::In => format!("{col} IN ({marks})"),
-                JobOp::NotIn => format!("{col} NOT IN ({marks})"),
-            };
+            let clause = c.op.clause(c.column.sql(), c.values.len());
             where_sql.push_str(" AND ");
             where_sql.push_str(&clause);
             args.extend(c.values.iter().cloned());

@@ -43,26 +43,12 @@ pub fn retention_of(catalog: &Catalog, row: &mut SnapshotRow) -> CatalogResult<(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::catalog::NewVault;
 
     /// The README's worked example: a daily plan at 02:00 UTC, `Retention=7`, WEEKLY 60 days,
     /// MONTHLY 365 days, from Monday 2026-11-30 on.
     #[test]
     fn the_readme_worked_example() {
-        let c = Catalog::open_in_memory().unwrap();
-        let v = NewVault {
-            vault_id: "v-1",
-            vault_name: "v",
-            description: "",
-            region_id: "r",
-            encrypt_type: "HBR_PRIVATE",
-            kms_key_id: "",
-            is_mirror: false,
-            source_vault_id: None,
-            historical_start_time: 0,
-            status: "CREATED",
-        };
-        c.insert_vault(&v).unwrap();
+        let c = Catalog::in_memory_with_vault("v-1");
         let rules =
             super::super::policy::parse_rules(r#"[{"AdvancedRetentionType":"WEEKLY","Retention":60},{"AdvancedRetentionType":"MONTHLY","Retention":365}]"#)
                 .unwrap();
