@@ -1,6 +1,6 @@
 //! The vault detail's "Prune now" section: starts a prune job (optionally a dry run) through
 //! the client, follows it with `DescribePruneJobs` until it ends, and shows what it freed (bytes,
-//! packs deleted and rewritten, storage before → after) or why it failed.
+//! packs deleted and rewritten, storage before and after) or why it failed.
 use std::time::Duration;
 
 use egui::{RichText, Ui};
@@ -95,9 +95,9 @@ fn result_ui(ui: &mut Ui, j: &PruneJob) {
     let freed = if j.dry_run { "Would free" } else { "Bytes freed" };
     egui::Grid::new("prune-result").num_columns(4).spacing([24.0, 4.0]).show(ui, |ui| {
         ui.label(muted(ui, freed));
-        ui.label(format::bytes(j.bytes_freed));
+        ui.label(format!("{} ({} bytes)", format::bytes(j.bytes_freed), j.bytes_freed));
         ui.label(muted(ui, "Storage"));
-        ui.label(format!("{} → {}", format::bytes(j.storage_size_before), format::bytes(j.storage_size_after)));
+        ui.label(format!("{} before · {} after", format::bytes(j.storage_size_before), format::bytes(j.storage_size_after)));
         ui.end_row();
         ui.label(muted(ui, "Packs deleted"));
         ui.label(j.packs_deleted.to_string());
