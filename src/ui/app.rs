@@ -533,6 +533,11 @@ impl ConsoleApp {
                     detail.start_enable_worm(&self.net, ctx);
                 }
             }
+            UiCommand::PruneNow { vault_id, dry_run } => {
+                if let Some(detail) = self.detail.as_mut().filter(|d| d.vault_id == vault_id) {
+                    detail.prune.start(&self.net, ctx, vault_id, dry_run);
+                }
+            }
             UiCommand::CreateBackupClient { name, region_id } => self.clients.start_create(&self.net, ctx, name, region_id),
             UiCommand::DeleteBackupClient { client_id, client_name } => self.clients.start_delete(&self.net, ctx, client_id, client_name),
             UiCommand::OpenSqlWizard { vault_id } => {

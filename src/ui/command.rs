@@ -32,6 +32,8 @@ pub enum UiCommand {
     DeleteSnapshot { vault_id: String, snapshot_id: String },
     /// Turn WORM on for the open vault (after the irreversible-confirmation dialog).
     EnableWorm { vault_id: String },
+    /// Start a prune job on the open vault (a dry run reports, deletes nothing).
+    PruneNow { vault_id: String, dry_run: bool },
     CreateBackupClient { name: String, region_id: String },
     DeleteBackupClient { client_id: String, client_name: String },
     SetDarkMode(bool),

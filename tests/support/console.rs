@@ -44,12 +44,21 @@ pub struct ConsoleFixture {
 impl ConsoleFixture {
     /// Starts a backend in a fresh temp dir (`demo` seeds the demo content in the background).
     pub fn start(demo: bool, historical_sync_delay: Duration) -> ConsoleFixture {
+        Self::start_with_config(demo, historical_sync_delay, None)
+    }
+
+    /// `start` with the backend's `DATA/config.toml` holding `config` (a `[prune]` section...).
+    pub fn start_with_config(demo: bool, historical_sync_delay: Duration, config: Option<&str>) -> ConsoleFixture {
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("tokio runtime");
         let mut options = TestServer::options().delay(historical_sync_delay).generated_credentials();
         if demo {
             options = options.demo();
         }
-        let server = rt.block_on(options.start());
+        let data = tempfile::tempdir().expect("temp dir");
+        if let Some(config) = config {
+            std::fs::write(data.path().join("config.toml"), config).expect("config.toml");
+        }
+        let server = rt.block_on(options.start_in(data));
         let client = server.client.clone();
         let dir = tempfile::tempdir().expect("temp dir");
         ConsoleFixture { rt, client, dir, server: Some(server) }

@@ -1,11 +1,12 @@
 //! The Jobs screen: real jobs from a real backend lay out one line per job with short ids that
-//! copy the full id; ten thousand jobs lay out only the rows on screen and scroll to the last.
+//! copy the full id, a plan run shows its plan's short id in the Plan column; ten thousand jobs lay out only the rows on screen and scroll to the last.
 use std::time::Duration;
 
 use egui::accesskit::Role;
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
 use mirrorvault::api::backup::{BackupJob, JobProgress};
+use mirrorvault::api::plan::{CreateBackupPlanRequest, ExecuteBackupPlanRequest, PlanRef};
 use mirrorvault::ui::app::{ConsoleApp, Data};
 use mirrorvault::ui::command::UiCommand;
 use mirrorvault::ui::screens::jobs::{self, short_id, JobsState, StatusFilter, ROW_HEIGHT};
@@ -25,7 +26,7 @@ fn jobs_with_long_ids_lay_out_one_line_per_job_and_copy_the_full_id() {
     let backend = ConsoleFixture::start(false, DELAY);
     let tree = backend.dir.path().join("tree");
     make_tree(&tree, 7, 6);
-    let job_ids: Vec<String> = backend.block_on(async {
+    let (job_ids, plan_id) = backend.block_on(async {
         let c = backend.client.create_backup_client("jobs-layout", "cn-hangzhou", None).await.expect("backup client");
         wait_until(WAIT, "the vault to be CREATED", || async { backend.client.vault(&c.vault_id).await.ok().flatten().is_some_and(|v| v.status == "CREATED") }).await;
         let mut ids = Vec::new();
@@ -34,15 +35,31 @@ fn jobs_with_long_ids_lay_out_one_line_per_job_and_copy_the_full_id() {
             wait_backup(&backend.client, &job.job_id).await;
             ids.push(job.job_id);
         }
-        ids
+        // A plan run (its schedule an hour away; ExecuteBackupPlan runs it now).
+        let start = mirrorvault::ui::widgets::format::now_unix() + 3600;
+        let plan = CreateBackupPlanRequest {
+            vault_id: c.vault_id.clone(),
+            source_type: "ECS_FILE".into(),
+            plan_name: "nightly-docs".into(),
+            schedule: format!("I|{start}|PT24H"),
+            path: vec![tree.join("docs").display().to_string()],
+            instance_id: c.client_id.clone(),
+            ..Default::default()
+        };
+        let plan_id = backend.client.send(&plan).await.expect("CreateBackupPlan").plan_id;
+        let job = backend.client.send(&ExecuteBackupPlanRequest { plan: PlanRef { plan_id: plan_id.clone(), ..Default::default() } }).await.expect("ExecuteBackupPlan");
+        let j = wait_backup(&backend.client, &job.job_id).await;
+        assert_eq!((j.job.status.as_str(), j.plan_id.as_str()), ("COMPLETE", plan_id.as_str()), "{}", j.job.error_message);
+        ids.push(job.job_id);
+        (ids, plan_id)
     });
     assert!(job_ids.iter().all(|id| id.len() > 20), "the backend's ids are long: {job_ids:?}");
 
-    let width = 1440.0;
+    let width = 1360.0;
     let mut h = console::harness(backend.app(), width, 900.0);
     h.step();
     h.get_by_role_and_label(Role::Button, "Jobs").click();
-    wait(&mut h, "the three jobs in the table", |h| job_ids.iter().all(|id| h.query_by_label(short_id(id)).is_some()));
+    wait(&mut h, "the four jobs in the table", |h| job_ids.iter().all(|id| h.query_by_label(short_id(id)).is_some()));
     h.step();
 
     // One line per job: each id label is one text line tall, and the rows follow each other at
@@ -55,6 +72,16 @@ fn jobs_with_long_ids_lay_out_one_line_per_job_and_copy_the_full_id() {
         assert_eq!(short_id(id).len(), 8);
         tops.push(rect.top());
     }
+    // The plan run's row shows its plan's short id, on that row and on one line; the manual
+    // jobs show none.
+    let plan = h.get_by_label(short_id(&plan_id));
+    let plan_rect = plan.rect();
+    assert_eq!(short_id(&plan_id).len(), 8);
+    assert!(plan_rect.height() < ROW_HEIGHT, "the plan id is not on one line: {plan_rect:?}");
+    let run_top = h.get_by_label(short_id(&job_ids[3])).rect().top();
+    assert!((plan_rect.top() - run_top).abs() < ROW_HEIGHT / 2.0, "the plan id {plan_rect:?} is not on its job's row (top {run_top})");
+    let plan_column = h.get_by_label("Plan").rect();
+    assert!(plan_rect.left() >= plan_column.left() - 1.0 && plan_rect.left() < plan_column.right() + 40.0, "the plan id {plan_rect:?} is not under the Plan header {plan_column:?}");
     tops.sort_by(f32::total_cmp);
     for pair in tops.windows(2) {
         let step = pair[1] - pair[0];
@@ -73,6 +100,15 @@ fn jobs_with_long_ids_lay_out_one_line_per_job_and_copy_the_full_id() {
         h.state().notices.iter().any(|n| n.text.contains(&job_ids[0]))
     });
     assert!(copied, "the full id {} must reach the clipboard", job_ids[0]);
+
+    // Clicking the short plan id copies the full plan id.
+    h.get_by_label(short_id(&plan_id)).click();
+    let mut copied = false;
+    wait(&mut h, "the plan id's copy notice", |h| {
+        copied |= h.output().platform_output.commands.iter().any(|c| matches!(c, egui::OutputCommand::CopyText(t) if t == &plan_id));
+        h.state().notices.iter().any(|n| n.text.contains(&plan_id))
+    });
+    assert!(copied, "the full plan id {plan_id} must reach the clipboard");
 }
 
 fn synthetic_jobs(n: usize) -> Vec<BackupJob> {

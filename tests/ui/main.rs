@@ -11,6 +11,7 @@ mod console;
 mod idle;
 mod jobs;
 mod plans;
+mod prune;
 mod restore;
 mod retention;
 mod sql_wizard;

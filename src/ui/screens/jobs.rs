@@ -1,5 +1,5 @@
 //! Jobs: every backup, restore and verify job in one full-width table, one line per job, with
-//! progress, speed, ETA or duration and the error on hover; filtered by status and vault. Rows
+//! the plan that started it, progress, speed, ETA or duration and the error on hover; filtered by status and vault. Rows
 //! are virtualised (only the visible ones are laid out), so ten thousand jobs scroll smoothly.
 use std::time::Duration;
 
@@ -60,6 +60,8 @@ pub struct JobRow {
     pub vault_id: String,
     /// Empty for jobs that belong to no backup client (restores, verifies).
     pub client_id: String,
+    /// The backup plan that started the job; empty for manual jobs, restores and verifies.
+    pub plan_id: String,
     /// What the job works on: include paths, the restore target, the verify depth.
     pub detail: String,
     pub job: JobProgress,
@@ -149,19 +151,19 @@ fn merged_rows(backup: Option<&Vec<BackupJob>>, restore: Option<&Vec<RestoreJob>
     let mut rows = Vec::new();
     for j in backup.into_iter().flatten() {
         let kind = if j.source_type.eq_ignore_ascii_case("SQLSERVER") { "SQL backup" } else { "File backup" };
-        rows.push(JobRow { job_id: j.job_id.clone(), kind, vault_id: j.vault_id.clone(), client_id: j.client_id.clone(), detail: j.include.join(", "), job: j.job.clone() });
+        rows.push(JobRow { job_id: j.job_id.clone(), kind, vault_id: j.vault_id.clone(), client_id: j.client_id.clone(), plan_id: j.plan_id.clone(), detail: j.include.join(", "), job: j.job.clone() });
     }
     for j in restore.into_iter().flatten() {
         let mut detail = format!("into {}", j.target_path);
         if !j.failed_files.is_empty() {
             detail.push_str(&format!(" · {} failed", format::plural(j.failed_files.len() as i64, "file")));
         }
-        rows.push(JobRow { job_id: j.restore_id.clone(), kind: "Restore", vault_id: j.vault_id.clone(), client_id: String::new(), detail, job: j.job.clone() });
+        rows.push(JobRow { job_id: j.restore_id.clone(), kind: "Restore", vault_id: j.vault_id.clone(), client_id: String::new(), plan_id: String::new(), detail, job: j.job.clone() });
     }
     for j in verify.into_iter().flatten() {
         let damaged = j.damaged_objects.len() + j.damaged_snapshots.len() + j.damaged_files.len();
         let detail = if damaged > 0 { format!("{damaged} damaged item(s)") } else if j.read_data { "read all data".into() } else { "structure only".into() };
-        rows.push(JobRow { job_id: j.job_id.clone(), kind: "Verify", vault_id: j.vault_id.clone(), client_id: String::new(), detail, job: j.job.clone() });
+        rows.push(JobRow { job_id: j.job_id.clone(), kind: "Verify", vault_id: j.vault_id.clone(), client_id: String::new(), plan_id: String::new(), detail, job: j.job.clone() });
     }
     rows.sort_by(|a, b| (!is_active(&a.job), -a.job.created_time, &a.job_id).cmp(&(!is_active(&b.job), -b.job.created_time, &b.job_id)));
     rows
@@ -267,9 +269,9 @@ fn table_ui(ui: &mut Ui, rows: &[&JobRow], data: &Data, commands: &mut Vec<UiCom
     // Initial widths that fit the window with room for Details (no horizontal scroll at the
     // console's 1360-pixel default width): the short columns keep their width, the long ones
     // (vault, client, progress) share what is left. The user may resize them after.
-    const FIXED: [f32; 6] = [84.0, 90.0, 96.0, 70.0, 74.0, 64.0]; // Job, Kind, Status, Speed, ETA, Started
+    const FIXED: [f32; 7] = [84.0, 90.0, 96.0, 70.0, 74.0, 64.0, 84.0]; // Job, Kind, Status, Speed, ETA, Started, Plan
     const FLEXIBLE: [f32; 3] = [150.0, 130.0, 230.0]; // Vault, Client, Progress
-    let spacing = ui.spacing().item_spacing.x * 10.0;
+    let spacing = ui.spacing().item_spacing.x * 11.0;
     let room = ui.available_width() - spacing - FIXED.iter().sum::<f32>() - 120.0;
     let scale = (room / FLEXIBLE.iter().sum::<f32>()).clamp(0.55, 1.0);
     let w = |i: usize| (FLEXIBLE[i] * scale).round();
@@ -281,6 +283,7 @@ fn table_ui(ui: &mut Ui, rows: &[&JobRow], data: &Data, commands: &mut Vec<UiCom
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
         .column(Column::exact(FIXED[0])) // Job
         .column(Column::initial(FIXED[1]).at_least(60.0).clip(true)) // Kind
+        .column(Column::initial(FIXED[6]).at_least(40.0).clip(true)) // Plan
         .column(Column::initial(w(0)).at_least(60.0).clip(true)) // Vault
         .column(Column::initial(w(1)).at_least(50.0).clip(true)) // Client
         .column(Column::initial(FIXED[2]).at_least(60.0).clip(true)) // Status
@@ -290,16 +293,23 @@ fn table_ui(ui: &mut Ui, rows: &[&JobRow], data: &Data, commands: &mut Vec<UiCom
         .column(Column::initial(FIXED[5]).at_least(50.0).clip(true)) // Started
         .column(Column::remainder().at_least(80.0).clip(true)) // Details
         .header(22.0, |mut h| {
-            for text in ["Job", "Kind", "Vault", "Client", "Status", "Progress", "Speed", "ETA / took", "Started", "Details"] {
+            for text in ["Job", "Kind", "Plan", "Vault", "Client", "Status", "Progress", "Speed", "ETA / took", "Started", "Details"] {
                 h.col(|ui| header(ui, text));
             }
         })
         .body(|body| {
             body.rows(ROW_HEIGHT, rows.len(), |mut row| {
                 let r = rows[row.index()];
-                row.col(|ui| id_ui(ui, &r.job_id, commands));
+                row.col(|ui| id_ui(ui, &r.job_id, "Job ID", commands));
                 row.col(|ui| {
                     ui.add(egui::Label::new(r.kind).truncate());
+                });
+                row.col(|ui| {
+                    if r.plan_id.is_empty() {
+                        ui.label(muted(ui, "—")).on_hover_text("Started by hand, not by a backup plan");
+                    } else {
+                        id_ui(ui, &r.plan_id, "Plan ID", commands);
+                    }
                 });
                 row.col(|ui| {
                     ui.add(egui::Label::new(vault_name(data, &r.vault_id)).truncate()).on_hover_text(&r.vault_id);
@@ -325,15 +335,15 @@ fn table_ui(ui: &mut Ui, rows: &[&JobRow], data: &Data, commands: &mut Vec<UiCom
         });
 }
 
-/// The short id in monospace; the full id on hover; a click copies the full id.
-fn id_ui(ui: &mut Ui, job_id: &str, commands: &mut Vec<UiCommand>) {
+/// The short id in monospace; the full id on hover; a click copies the full id (`what`: "Job ID").
+fn id_ui(ui: &mut Ui, job_id: &str, what: &str, commands: &mut Vec<UiCommand>) {
     let label = egui::Label::new(RichText::new(short_id(job_id)).monospace()).sense(egui::Sense::click()).extend();
     let response = ui.add(label).on_hover_text(format!("{job_id}\nClick to copy"));
     if response.hovered() {
         ui.ctx().set_cursor_icon(egui::CursorIcon::PointingHand);
     }
     if response.clicked() {
-        commands.push(UiCommand::CopyText { text: job_id.to_string(), what: "Job ID".into() });
+        commands.push(UiCommand::CopyText { text: job_id.to_string(), what: what.into() });
     }
 }
 

@@ -9,3 +9,4 @@ pub mod sql_wizard;
 pub mod sql_wizard_steps;
 pub mod sqlserver;
 pub mod vault_detail;
+pub mod vault_prune;

@@ -1,6 +1,7 @@
 //! A vault's detail view: summary, replication with its lag history, snapshots with their
 //! expiry, restore and delete (with a confirmation; disabled with the reason when WORM keeps
-//! them), the WORM switch (with an irreversible-confirmation dialog), backup, sync and delete.
+//! them), the WORM switch (with an irreversible-confirmation dialog), "Prune now" (in
+//! `vault_prune`), backup, sync and delete.
 use std::time::Duration;
 
 use egui::{RichText, Ui};
@@ -14,6 +15,7 @@ use crate::ui::app::{Data, Screen};
 use crate::ui::command::UiCommand;
 use crate::ui::request::{Action, Net, Requested};
 use crate::ui::widgets::vault_card::{replication_line, replication_line_ui, status_look};
+use crate::ui::screens::vault_prune::{prune_ui, PruneState};
 use crate::ui::widgets::{error_label, format, muted, palette, section, status_dot};
 
 const DETAIL_REFRESH: Duration = Duration::from_secs(5);
@@ -35,6 +37,8 @@ pub struct VaultDetailState {
     pub confirm_worm: bool,
     pub worm_ack: bool,
     pub worm: Action<Value>,
+    /// "Prune now" and its last result.
+    pub prune: PruneState,
 }
 
 /// What a finished detail action means for the app.
@@ -60,6 +64,7 @@ impl VaultDetailState {
             confirm_worm: false,
             worm_ack: false,
             worm: Action::default(),
+            prune: PruneState::default(),
         }
     }
 
@@ -120,6 +125,9 @@ impl VaultDetailState {
             self.worm_ack = false;
             return Some(Outcome::Changed("WORM is on: no snapshot of this vault can be deleted before it expires.".into()));
         }
+        if let Some(notice) = self.prune.poll() {
+            return Some(Outcome::Changed(notice));
+        }
         if self.delete.poll() && matches!(self.delete.result, Some(Ok(_))) {
             return Some(Outcome::Deleted(self.delete_name.clone()));
         }
@@ -154,6 +162,8 @@ pub fn ui(ui: &mut Ui, state: &mut VaultDetailState, data: &Data, commands: &mut
         snapshots_ui(ui, state, vault, now, commands);
         ui.add_space(10.0);
         worm_ui(ui, state, vault);
+        ui.add_space(10.0);
+        prune_ui(ui, &mut state.prune, &vault.vault_id, commands);
         ui.add_space(10.0);
         delete_ui(ui, state, vault, commands);
     });
