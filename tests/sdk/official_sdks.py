@@ -261,8 +261,10 @@ r = tea.describe_backup_jobs_2(hbr.DescribeBackupJobs2Request(filters=[F(key="Pl
 assert [b.job_id for b in r.backup_jobs.backup_job] == [job_id], r.to_map()
 # The Tea job model has no SnapshotId: read ours from the raw answer.
 snapshot_id = common("DescribeBackupJobs2", **{"Filters.1.Key": "JobId", "Filters.1.Values.1": job_id})["BackupJobs"]["BackupJob"][0]["SnapshotId"]
-snaps = common("DescribeSnapshots", method="GET", VaultId=vault_id)["Snapshots"]["Snapshot"]
-assert snapshot_id and snapshot_id in [x["SnapshotId"] for x in snaps], (snapshot_id, snaps)
+# The plan's snapshots through SearchHistoricalSnapshots (Query on PlanId), as a script would find them.
+found = tea.search_historical_snapshots(hbr.SearchHistoricalSnapshotsRequest(source_type="ECS_FILE", query=[Q("VaultId", "MATCH_TERM", vault_id), Q("PlanId", "MATCH_TERM", plan_id)])).body
+assert [x.snapshot_id for x in found.snapshots.snapshot] == [snapshot_id], found.to_map()
+assert found.snapshots.snapshot[0].job_id == job_id and found.snapshots.snapshot[0].retention == 7, found.to_map()
 target = tempfile.mkdtemp(prefix="mv-sdk-plan-restore-")
 rj = tea.create_restore_job(hbr.CreateRestoreJobRequest(vault_id=vault_id, snapshot_id=snapshot_id, restore_type="ECS_FILE",
                                                          target_instance_id=client_id, target_path=target)).body
@@ -274,6 +276,10 @@ for _ in range(600):
 assert rr.restore_jobs.restore_job[0].status == "COMPLETE", rr.to_map()
 with open(os.path.join(target, data.lstrip("/"), "f1.txt")) as f:
     assert f.read() == "file 1\n" * 2
+# Delete the restored snapshot: the search no longer finds it.
+assert tea.delete_snapshot(hbr.DeleteSnapshotRequest(vault_id=vault_id, snapshot_id=snapshot_id, source_type="ECS_FILE", instance_id=client_id)).body.success
+gone = tea.search_historical_snapshots(hbr.SearchHistoricalSnapshotsRequest(source_type="ECS_FILE", query=[Q("PlanId", "MATCH_TERM", plan_id)])).body
+assert gone.total_count == 0 and not gone.snapshots.snapshot, gone.to_map()
 # Disable: the next slot passes without a run.
 assert tea.disable_backup_plan(hbr.DisableBackupPlanRequest(plan_id=plan_id, vault_id=vault_id, source_type="ECS_FILE")).body.success
 assert plan_of(plan_id).disabled is True
