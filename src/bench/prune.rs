@@ -4,6 +4,7 @@
 //! on a `mirrorvault serve` child (its `VmHWM` is the prune's peak RSS: the child is restarted
 //! after the backups), the peers' `prune` with `wait4`'s `ru_maxrss`. The kept snapshot is
 //! restored afterwards and compared with the source tree.
+use std::io::Write as _;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -31,11 +32,19 @@ pub fn replace_files(root: &Path, fraction: f64, seed: u64) -> BenchResult<(usiz
     let picked = rand::seq::index::sample(&mut rng, files.len(), n.min(files.len()));
     for idx in picked.iter() {
         let path = &files[idx];
-        let len = std::fs::metadata(path)?.len() as usize;
-        let mut data = vec![0u8; len];
-        rng.fill_bytes(&mut data);
-        std::fs::write(path, &data)?;
-        bytes += len as u64;
+        let len = std::fs::metadata(path)?.len();
+        // in 4 MiB pieces (large files are up to 256 MiB)
+        let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
+        let mut piece = vec![0u8; 4 << 20];
+        let mut left = len;
+        while left > 0 {
+            let n = left.min(piece.len() as u64) as usize;
+            rng.fill_bytes(&mut piece[..n]);
+            f.write_all(&piece[..n])?;
+            left -= n as u64;
+        }
+        f.flush()?;
+        bytes += len;
     }
     Ok((n, bytes))
 }
