@@ -18,9 +18,9 @@ pub struct MemoryResult {
     pub samples: usize,
 }
 
-struct ChildServer {
-    child: Child,
-    endpoint: String,
+pub(super) struct ChildServer {
+    pub(super) child: Child,
+    pub(super) endpoint: String,
 }
 
 impl Drop for ChildServer {
@@ -38,7 +38,7 @@ impl Drop for ChildServer {
     }
 }
 
-fn spawn_server(exe: &Path, data_dir: &Path, creds: &Credentials) -> BenchResult<ChildServer> {
+pub(super) fn spawn_server(exe: &Path, data_dir: &Path, creds: &Credentials) -> BenchResult<ChildServer> {
     let mut child = Command::new(exe)
         .arg("serve")
         .arg("--data-dir")

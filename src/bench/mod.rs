@@ -7,6 +7,7 @@ pub mod error;
 pub mod measure;
 pub mod memory;
 pub mod peers;
+pub mod prune;
 pub mod report;
 
 use std::path::{Path, PathBuf};
@@ -541,6 +542,19 @@ pub fn run(args: BenchArgs) -> BenchResult<BenchReport> {
     })();
     rt.block_on(server.shutdown());
     if let Err(e) = result {
+        if !args.keep {
+            rm(&work);
+        }
+        return Err(e);
+    }
+
+    // 2e'. Prune after removing older snapshots, vs the peers' forget + prune (src/bench/prune.rs).
+    println!("prune: {} snapshots, all but the newest removed …", prune::ROUNDS + 1);
+    let exe = match &args.server_exe {
+        Some(p) => p.clone(),
+        None => std::env::current_exe()?,
+    };
+    if let Err(e) = prune::run(&rt, &exe, &work, &data, args.seed, &peers, cache_mode, &mut report) {
         if !args.keep {
             rm(&work);
         }

@@ -157,4 +157,88 @@ impl Peer {
         }
         self.run(c, "restore")
     }
+
+    /// The repository's snapshot ids, oldest first (restic: `snapshots --json`; rustic:
+    /// `snapshots --json`, grouped, flattened here).
+    pub fn snapshot_ids(&self, repo: &Path) -> BenchResult<Vec<String>> {
+        let mut c = self.cmd(repo);
+        c.arg("snapshots").arg("--json");
+        let out = c.output().with_context(|| format!("cannot run {}", self.bin.display()))?;
+        if !out.status.success() {
+            bail!("{} snapshots failed ({})", self.name(), out.status);
+        }
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(|e| super::error::BenchError::Failed(format!("{} snapshots --json: {e}", self.name())))?;
+        let mut snaps: Vec<(String, String)> = Vec::new();
+        fn collect(v: &serde_json::Value, out: &mut Vec<(String, String)>) {
+            match v {
+                serde_json::Value::Array(a) => a.iter().for_each(|x| collect(x, out)),
+                serde_json::Value::Object(o) => match (o.get("id").and_then(|x| x.as_str()), o.get("time").and_then(|x| x.as_str())) {
+                    (Some(id), Some(t)) => out.push((t.to_string(), id.to_string())),
+                    _ => o.values().for_each(|x| collect(x, out)),
+                },
+                _ => {}
+            }
+        }
+        collect(&v, &mut snaps);
+        snaps.sort();
+        Ok(snaps.into_iter().map(|(_, id)| id).collect())
+    }
+
+    /// `forget <ids>` (removes the snapshots, keeps their data for prune).
+    pub fn forget(&self, repo: &Path, ids: &[String]) -> BenchResult<f64> {
+        let mut c = self.cmd(repo);
+        c.arg("forget").args(ids);
+        self.run(c, "forget")
+    }
+
+    /// `prune --max-unused 5%` (both peers' default; see README "Benchmarks"). Returns the wall
+    /// time and the child's peak RSS (`ru_maxrss` from `wait4`).
+    pub fn prune(&self, repo: &Path, stderr_file: &Path) -> BenchResult<(f64, Option<u64>)> {
+        let mut c = self.cmd(repo);
+        c.arg("prune").arg("--max-unused").arg("5%");
+        let err = std::fs::File::create(stderr_file)?;
+        c.stdout(std::process::Stdio::null()).stderr(err);
+        let t = Instant::now();
+        let child = c.spawn().with_context(|| format!("cannot run {}", self.bin.display()))?;
+        let (status, maxrss) = wait_rusage(child)?;
+        let elapsed = t.elapsed().as_secs_f64();
+        if status != 0 {
+            let err = std::fs::read_to_string(stderr_file).unwrap_or_default();
+            let tail: String = err.lines().rev().take(6).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");
+            bail!("{} prune failed (wait status {status}): {tail}", self.name());
+        }
+        Ok((elapsed, maxrss))
+    }
+}
+
+/// Waits for `child` with `wait4`; returns its wait status and peak RSS in bytes (Linux reports
+/// `ru_maxrss` in KiB).
+#[cfg(unix)]
+fn wait_rusage(child: std::process::Child) -> BenchResult<(i32, Option<u64>)> {
+    let pid = child.id() as libc::pid_t;
+    let mut status: libc::c_int = 0;
+    // SAFETY: an all-zero rusage is valid; wait4 writes it for our own child `pid`.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    loop {
+        // SAFETY: plain syscall on our child's pid with valid pointers to locals.
+        let r = unsafe { libc::wait4(pid, &mut status, 0, &mut ru) };
+        if r == pid {
+            break;
+        }
+        let e = std::io::Error::last_os_error();
+        if e.kind() != std::io::ErrorKind::Interrupted {
+            return Err(e.into());
+        }
+    }
+    // the child is reaped: `Child` must not wait again (dropping it does not)
+    drop(child);
+    let maxrss = (ru.ru_maxrss > 0).then(|| ru.ru_maxrss as u64 * 1024);
+    Ok((status, maxrss))
+}
+
+/// Elsewhere: the exit status only (no peak RSS).
+#[cfg(not(unix))]
+fn wait_rusage(mut child: std::process::Child) -> BenchResult<(i32, Option<u64>)> {
+    let st = child.wait()?;
+    Ok((if st.success() { 0 } else { st.code().unwrap_or(1) }, None))
 }

@@ -30,6 +30,7 @@ fn bench_runs_end_to_end_and_restores_exactly() {
     assert!(report.restore_verified, "restored data differs from the source: {:?}", report.restore_checks);
     assert!(report.restore_checks.iter().any(|c| c.contains("source vault") && c.ends_with("identical")), "{:?}", report.restore_checks);
     assert!(report.restore_checks.iter().any(|c| c.contains("mirror vault") && c.ends_with("identical")), "{:?}", report.restore_checks);
+    assert!(report.restore_checks.iter().any(|c| c.contains("after prune") && c.ends_with("identical")), "{:?}", report.restore_checks);
     for prefix in [
         "first backup",
         "incremental backup",
@@ -43,6 +44,9 @@ fn bench_runs_end_to_end_and_restores_exactly() {
         "catalog at scale: DescribeSnapshots p99",
         "console Overview frame time, p99",
         "backend peak RSS during backup",
+        "prune time",
+        "prune peak RSS",
+        "space freed",
     ] {
         let row = report.row(prefix).unwrap_or_else(|| panic!("no row {prefix:?} in\n{}", report.table()));
         assert!(row.mirrorvault.median.is_finite() && row.mirrorvault.median > 0.0, "{prefix}: {:?}", row.mirrorvault);
