@@ -227,6 +227,13 @@ async fn lost_index_is_rebuilt_from_pack_headers(kind: Kind) {
             .is_empty(),
         "the damaged index hides the data"
     );
+    // verify reads the unindexed packs' headers: the snapshot cannot be restored until a prune
+    // re-indexes it, but no file's data is reported damaged, because none is
+    let report = repo.verify(None, true, progress()).await.unwrap();
+    assert_eq!(report.damaged_snapshots, vec!["s1"], "{report:?}");
+    assert!(report.damaged_files.is_empty(), "the data is intact: {report:?}");
+    assert!(report.damaged_objects.iter().any(|o| o.contains("found in pack headers")), "{report:?}");
+    assert!(!report.damaged_objects.iter().any(|o| o.contains("(not in any index)")), "{report:?}");
     let stats = repo.prune(now_req(false), progress()).await.unwrap();
     assert_eq!(stats.packs_reindexed as usize, packs.len(), "{stats:?}");
     assert_eq!(stats.packs_deleted, 0, "{stats:?}");

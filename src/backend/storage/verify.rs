@@ -101,7 +101,37 @@ impl Repo {
             damaged_objects.insert(name);
         }
         let present = self.list_packs().await?;
-        let expected_size = |p: &Id| self.index().packs.get(p).copied();
+        // A lost or damaged index must not hide which files are really damaged: chunks no index
+        // lists are looked up in the headers of the packs no index lists (restic's `repair
+        // index`, read-only here; a prune writes the rebuilt index). Such a snapshot stays
+        // damaged (a restore cannot find those chunks until then), but its files are only
+        // reported when their data is damaged too.
+        let mut header_sizes: HashMap<Id, u64> = HashMap::new();
+        let mut unindexed: HashSet<Id> = HashSet::new();
+        if !bad_chunks.is_empty() {
+            let orphans: HashMap<Id, u64> = {
+                let idx = self.index();
+                present.iter().filter(|(id, _)| !idx.packs.contains_key(*id)).map(|(id, size)| (*id, *size)).collect()
+            };
+            let (packs, _) = self.read_pack_headers(&orphans).await?;
+            for p in packs {
+                let object = format!("data/{}", p.id);
+                let Ok(pack) = parse_id(&p.id, &object) else { continue };
+                for b in &p.blobs {
+                    let Ok(id) = b.chunk_id(&object) else { continue };
+                    if bad_chunks.remove(&id) {
+                        unindexed.insert(id);
+                        header_sizes.insert(pack, p.size);
+                        by_pack.entry(pack).or_default().push((id, super::index::BlobLoc { pack, offset: b.offset, length: b.length, raw_length: b.raw_length }));
+                    }
+                }
+            }
+            damaged_objects.retain(|o| !(o.ends_with("(not in any index)") && unindexed.iter().any(|id| o.contains(&to_hex(id)))));
+            if !unindexed.is_empty() {
+                damaged_objects.insert(format!("{} chunks not in any index, found in pack headers (a prune re-indexes them)", unindexed.len()));
+            }
+        }
+        let expected_size = |p: &Id| self.index().packs.get(p).copied().or_else(|| header_sizes.get(p).copied());
         let mut to_read = Vec::new();
         for (pack, blobs) in by_pack {
             report.objects_checked += 1;
@@ -141,13 +171,15 @@ impl Repo {
         // Map bad chunks to files and snapshots.
         let mut damaged_files: HashSet<String> = HashSet::new();
         for (m, tree) in &loaded {
-            let tree_bad = m.tree.iter().any(|h| parse_id(h, "tree").map(|id| bad_chunks.contains(&id)).unwrap_or(true));
+            let tree_bad = m.tree.iter().any(|h| parse_id(h, "tree").map(|id| bad_chunks.contains(&id) || unindexed.contains(&id)).unwrap_or(true));
             if tree_bad {
                 damaged_snaps.insert(m.snapshot_id.clone());
             }
             for e in tree.iter().flatten() {
                 if e.chunks.iter().any(|id| bad_chunks.contains(id)) {
                     damaged_files.insert(e.display());
+                    damaged_snaps.insert(m.snapshot_id.clone());
+                } else if e.chunks.iter().any(|id| unindexed.contains(id)) {
                     damaged_snaps.insert(m.snapshot_id.clone());
                 }
             }
