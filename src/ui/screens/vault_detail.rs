@@ -19,6 +19,8 @@ use crate::ui::screens::vault_prune::{prune_ui, PruneState};
 use crate::ui::widgets::{error_label, format, muted, palette, section, status_dot};
 
 const DETAIL_REFRESH: Duration = Duration::from_secs(5);
+/// Widest a snapshot row's Paths cell grows (points) before it is elided.
+const PATHS_WIDTH: f32 = 360.0;
 
 pub struct VaultDetailState {
     pub vault_id: String,
@@ -350,7 +352,11 @@ fn snapshots_ui(ui: &mut Ui, state: &mut VaultDetailState, vault: &Vault, now: i
                 }
                 ui.label(RichText::new(&s.snapshot_id).monospace());
                 let paths = if s.database_name.is_empty() { s.paths.join(", ") } else { format!("database {}", s.database_name) };
-                ui.label(paths);
+                // Long paths would push Expires and Delete… past the panel: elided, whole on hover.
+                ui.scope(|ui| {
+                    ui.set_max_width(PATHS_WIDTH);
+                    ui.add(egui::Label::new(paths.as_str()).truncate()).on_hover_text(&paths);
+                });
                 ui.label(format::bytes(s.bytes_total));
                 ui.label(format::bytes(s.bytes_added));
                 ui.label(expiry(s, now));
