@@ -2,7 +2,6 @@
 //! backend cannot read, the upload of an unchanged second backup, the client's liveness, a
 //! restore from a mirror onto an agent in the mirror's region, and the scoped key refused
 //! everywhere outside its client's agent work.
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -11,70 +10,9 @@ use mirrorvault::api::backup::CreateRestoreJobRequest;
 use mirrorvault::api::Action;
 use mirrorvault::client::{Client, ClientError, Credentials};
 
-use crate::support::child::{Agent, Backend, Launch};
-use crate::support::{assert_trees_equal_content_mode_mtime, code, creds, make_tree, rerooted, wait_backup, wait_restore, wait_until, wait_verify, TestServer};
-
-const NOBODY: (u32, u32) = (65534, 65534);
-
-/// A directory everyone may enter (tempdirs are 0700), holding `name` owned by `owner`.
-fn dir_for(base: &Path, name: &str, owner: Option<(u32, u32)>, mode: u32) -> PathBuf {
-    use std::os::unix::fs::PermissionsExt;
-    let d = base.join(name);
-    std::fs::create_dir_all(&d).unwrap();
-    if let Some((uid, gid)) = owner {
-        std::os::unix::fs::chown(&d, Some(uid), Some(gid)).unwrap();
-    }
-    std::fs::set_permissions(&d, std::fs::Permissions::from_mode(mode)).unwrap();
-    d
-}
-
-/// A backend running as `nobody` with short agent timeouts, in `base/backend`.
-pub fn backend_as_nobody(base: &Path) -> Backend {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(base, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let dir = dir_for(base, "backend", Some(NOBODY), 0o700);
-    std::fs::write(dir.join("config.toml"), "[agents]\noffline_after = \"6s\"\njob_lease = \"6s\"\n").unwrap();
-    std::os::unix::fs::chown(dir.join("config.toml"), Some(NOBODY.0), Some(NOBODY.1)).unwrap();
-    Backend::start_as(&Launch { data_dir: &dir, delay: "0s", credentials: creds(), rust_log: "info", extra_env: vec![] }, Some(NOBODY))
-}
-
-pub async fn wait_vault(client: &Client, vault_id: &str) {
-    wait_until(Duration::from_secs(30), format!("vault {vault_id} CREATED"), || async {
-        client.vault(vault_id).await.ok().flatten().map(|v| v.status == "CREATED").unwrap_or(false)
-    })
-    .await;
-}
-
-/// A client in `region` with its own source vault, and an agent registered and running for it.
-pub async fn client_with_agent(b: &Backend, region: &str, name: &str, agent_dir: &Path) -> (String, String, Agent) {
-    let c = b.client.create_backup_client(name, region, None).await.unwrap();
-    wait_vault(&b.client, &c.vault_id).await;
-    let out = Agent::register(&b.endpoint, &c.client_id, agent_dir, &creds());
-    assert!(out.status.success(), "agent register: {}", String::from_utf8_lossy(&out.stderr));
-    let saved = std::fs::read_to_string(agent_dir.join("agent.toml")).unwrap();
-    assert!(!saved.contains(&creds().access_key_secret), "the account secret is not saved");
-    let agent = Agent::start(agent_dir);
-    wait_until(Duration::from_secs(30), "the agent's first heartbeat", || async {
-        let clients = b.client.describe_backup_clients(None).await.unwrap().clients;
-        clients.iter().any(|i| i.client_id == c.client_id && i.status == "ACTIVATED" && i.agent_installed)
-    })
-    .await;
-    (c.client_id, c.vault_id, agent)
-}
-
-pub async fn restore_on(client: &Client, vault_id: &str, snapshot_id: &str, target: &Path, client_id: &str) -> mirrorvault::api::backup::RestoreJob {
-    let r = client
-        .send(&CreateRestoreJobRequest {
-            vault_id: vault_id.into(),
-            snapshot_id: snapshot_id.into(),
-            target_path: target.display().to_string(),
-            client_id: Some(client_id.into()),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    wait_restore(client, &r.restore_id).await
-}
+use crate::support::agents::{backend_as_nobody, client_with_agent, dir_for, restore_on};
+use crate::support::child::Agent;
+use crate::support::{assert_trees_equal_content_mode_mtime, code, creds, make_tree, rerooted, wait_backup, wait_until, wait_verify, TestServer};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_agent_backs_up_and_restores_a_tree_the_backend_cannot_read() {
@@ -161,7 +99,7 @@ async fn a_mirror_snapshot_restores_onto_an_agent_in_the_mirror_region() {
     let b = backend_as_nobody(base.path());
     let (client_a, vault_a, agent_a) = client_with_agent(&b, "cn-hangzhou", "db-host-a", &base.path().join("agent-a")).await;
     let mirror = b.client.create_replication_vault(&vault_a, "cn-hangzhou", "cn-shanghai", "mirror-of-a", "").await.unwrap().vault_id;
-    wait_vault(&b.client, &mirror).await;
+    crate::support::agents::wait_vault(&b.client, &mirror).await;
     let src = dir_for(base.path(), "src", None, 0o700);
     make_tree(&src, 9, 20);
     let job = wait_backup(&b.client, &b.client.create_backup_job(&vault_a, &client_a, &[src.display().to_string()], &[]).await.unwrap().job_id).await;
