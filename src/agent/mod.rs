@@ -28,8 +28,11 @@ use crate::client::{Client, ClientError, Credentials};
 pub const CONFIG_FILE: &str = "agent.toml";
 /// Jobs one agent runs at once.
 const MAX_JOBS: usize = 2;
-/// How often the agent asks for work (and says it is alive).
-const POLL: Duration = Duration::from_secs(2);
+/// How long a heartbeat waits for work at the backend (a long poll: a job published meanwhile is
+/// answered at once); the backend caps it at a quarter of its offline timeout.
+const LONG_POLL_SECONDS: i64 = 10;
+/// The pause between heartbeats while jobs run here (the long poll would only return at once).
+const BUSY_POLL: Duration = Duration::from_secs(2);
 /// The longest pause between attempts while the backend is unreachable.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
@@ -178,6 +181,7 @@ fn heartbeat_request(client_id: &str) -> AgentHeartbeatRequest {
         client_version: Some(env!("CARGO_PKG_VERSION").to_string()),
         os_type: Some(std::env::consts::OS.to_string()),
         arch_type: Some(std::env::consts::ARCH.to_string()),
+        wait_seconds: Some(LONG_POLL_SECONDS),
     }
 }
 
@@ -202,9 +206,11 @@ pub async fn run(opts: AgentOptions, stop: impl std::future::Future<Output = ()>
                     connected = true;
                 }
                 backoff = Duration::from_secs(1);
+                let mut busy = false;
                 for j in hb.jobs {
                     let mut r = running.lock().unwrap_or_else(|p| p.into_inner());
                     if r.len() >= MAX_JOBS || r.contains(&j.job_id) {
+                        busy = true;
                         continue;
                     }
                     r.insert(j.job_id.clone());
@@ -214,7 +220,12 @@ pub async fn run(opts: AgentOptions, stop: impl std::future::Future<Output = ()>
                         running.lock().unwrap_or_else(|p| p.into_inner()).remove(&j.job_id);
                     });
                 }
-                POLL
+                // A job it could not take yet answers every long poll at once: pause instead.
+                if busy {
+                    BUSY_POLL
+                } else {
+                    Duration::ZERO
+                }
             }
             Err(ClientError::Api { status, code, message, .. }) if status == 403 || status == 404 => {
                 return Err(AgentError::Refused(format!("{code}: {message}")));
@@ -234,9 +245,27 @@ pub async fn run(opts: AgentOptions, stop: impl std::future::Future<Output = ()>
         tokio::select! {
             _ = &mut stop => {
                 tracing::info!("agent stopping");
+                stop_jobs(&client, &client_id, &running).await;
                 return Ok(());
             }
             _ = tokio::time::sleep(pause) => {}
+        }
+    }
+}
+
+/// Ends the jobs still running as FAILED at once (rather than when their lease runs out).
+async fn stop_jobs(client: &Client, client_id: &str, running: &Mutex<HashSet<String>>) {
+    let ids: Vec<String> = running.lock().unwrap_or_else(|p| p.into_inner()).iter().cloned().collect();
+    for job_id in ids {
+        let req = crate::api::agent::AgentFinishJobRequest {
+            client_id: client_id.to_string(),
+            job_id: job_id.clone(),
+            status: "FAILED".into(),
+            error_message: Some(format!("The agent on {} was stopped during the job; nothing of it was committed. Run it again.", crate::platform::host_name())),
+            result: None,
+        };
+        if let Err(e) = client.agent(&req, bytes::Bytes::new()).await {
+            tracing::warn!(%job_id, error = %e, "cannot report the stopped job");
         }
     }
 }

@@ -129,6 +129,9 @@ crate::action! {
         client_version: Option<String> = "ClientVersion" bounded(0, 64),
         os_type: Option<String> = "OsType" bounded(0, 64),
         arch_type: Option<String> = "ArchType" bounded(0, 64),
+        /// Long poll: with no job waiting, hold the answer up to this many seconds until one is
+        /// published (0–25; absent = answer at once).
+        wait_seconds: Option<i64> = "WaitSeconds" int_range(0, 25),
     }
 }
 

@@ -97,7 +97,8 @@ async fn finished_jobs_older_than_history_days_leave_the_catalog() {
     for _ in 0..3 {
         let include = vec![src.path().display().to_string()];
         let j = t.client.create_backup_job(&c.vault_id, &c.client_id, &include, &[]).await.unwrap().job_id;
-        wait_backup(&t.client, &j).await;
+        let done = wait_backup(&t.client, &j).await;
+        assert_eq!(done.job.status, "COMPLETE", "{done:?}");
         jobs.push(j);
     }
     let mut t = t;

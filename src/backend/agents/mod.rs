@@ -44,6 +44,8 @@ struct RemoteJob {
 /// The jobs agents may take and are running.
 pub struct AgentHub {
     jobs: Mutex<HashMap<String, RemoteJob>>,
+    /// Wakes long-polling heartbeats when a job is published.
+    published: tokio::sync::Notify,
     pub settings: AgentSettings,
 }
 
@@ -67,7 +69,7 @@ pub enum JobRefusal {
 
 impl AgentHub {
     pub fn new(settings: AgentSettings) -> AgentHub {
-        AgentHub { jobs: Mutex::new(HashMap::new()), settings }
+        AgentHub { jobs: Mutex::new(HashMap::new()), published: tokio::sync::Notify::new(), settings }
     }
 
     fn jobs(&self) -> std::sync::MutexGuard<'_, HashMap<String, RemoteJob>> {
@@ -84,6 +86,21 @@ impl AgentHub {
             .collect();
         out.sort_by_key(|(t, _)| **t);
         out.into_iter().map(|(_, r)| r).collect()
+    }
+
+    /// `waiting`, or, when nothing waits, the jobs published within `wait` (a long poll).
+    pub async fn wait_for_jobs(&self, client_id: &str, wait: Duration) -> Vec<AgentJobRef> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let notified = self.published.notified();
+            let jobs = self.waiting(client_id);
+            if !jobs.is_empty() || tokio::time::Instant::now() >= deadline {
+                return jobs;
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return self.waiting(client_id);
+            }
+        }
     }
 
     /// Claims a waiting job for `client_id`: the job with its vault's data key.
@@ -151,6 +168,7 @@ pub async fn run_remote(st: &AppState, spec: AgentJob, repo: Repo, progress: Arc
         job_id.clone(),
         RemoteJob { spec, repo: repo.clone(), progress: progress.clone(), claimed: false, last_seen: Instant::now(), ingest, done: Some(tx) },
     );
+    st.agents.published.notify_waiters();
     let _forget = Forget(st.clone(), job_id.clone());
     st.catalog.set_job_message(&job_id, &waiting_message(st, &client_id)).or_log_job(&job_id, "agent job waiting");
     let created = Instant::now();

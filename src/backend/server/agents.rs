@@ -8,6 +8,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use std::time::Duration;
 use serde_json::Value;
 
 use crate::api::agent::*;
@@ -89,7 +90,7 @@ async fn serve(state: &AppState, method: &Method, uri: &Uri, headers: &HeaderMap
         }
     }
     match action.as_str() {
-        AgentHeartbeatRequest::NAME => to_json(heartbeat(state, parse(&params)?)?),
+        AgentHeartbeatRequest::NAME => to_json(heartbeat(state, parse(&params)?).await?),
         AgentClaimJobRequest::NAME => to_json(claim(state, parse(&params)?)?),
         AgentReportProgressRequest::NAME => to_json(report(state, parse(&params)?)?),
         AgentFinishJobRequest::NAME => to_json(finish(state, parse(&params)?, body).await?),
@@ -114,7 +115,7 @@ fn client_row(state: &AppState, client_id: &str) -> ServerResult<crate::backend:
         .ok_or_else(|| ServerError::not_found(codes::CLIENT_NOT_FOUND, format!("The backup client {client_id} does not exist.")))
 }
 
-fn heartbeat(state: &AppState, r: AgentHeartbeatRequest) -> ServerResult<AgentHeartbeatResponse> {
+async fn heartbeat(state: &AppState, r: AgentHeartbeatRequest) -> ServerResult<AgentHeartbeatResponse> {
     client_row(state, &r.client_id)?;
     let info = AgentInfo {
         hostname: r.hostname.unwrap_or_default(),
@@ -125,7 +126,10 @@ fn heartbeat(state: &AppState, r: AgentHeartbeatRequest) -> ServerResult<AgentHe
     };
     state.catalog.agent_heartbeat(&r.client_id, &info)?;
     let interval = (state.agents.settings.offline_after.as_secs() / 4).clamp(1, 15);
-    Ok(AgentHeartbeatResponse { jobs: state.agents.waiting(&r.client_id), heartbeat_interval: interval })
+    // A long poll never outlasts a quarter of the offline timeout: the client stays ACTIVATED.
+    let wait = Duration::from_secs((r.wait_seconds.unwrap_or(0) as u64).min(interval));
+    let jobs = state.agents.wait_for_jobs(&r.client_id, wait).await;
+    Ok(AgentHeartbeatResponse { jobs, heartbeat_interval: interval })
 }
 
 fn refusal(job_id: &str, r: JobRefusal) -> ServerError {
