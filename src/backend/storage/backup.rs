@@ -39,6 +39,8 @@ use crate::platform;
 const MERGE_PACKS: usize = 32;
 /// Packs uploaded concurrently.
 const UPLOADS_IN_FLIGHT: usize = 2;
+/// … to a remote location (an agent's: the backend checks each pack while the next ones travel).
+const REMOTE_UPLOADS_IN_FLIGHT: usize = 4;
 /// The serialised tree is cut much finer than file data: consecutive snapshots share most of it,
 /// and each chunk that holds a changed entry is stored again.
 const TREE_CHUNKER: ChunkerParams = ChunkerParams { min: 1024, avg: 4 * 1024, max: 16 * 1024 };
@@ -197,6 +199,7 @@ async fn pack_and_upload(repo: &Repo, mut rx: mpsc::Receiver<Result<Vec<EncodedB
     // maximal blob, so the buffer never reallocates (a doubling briefly held both copies).
     let pack_cap = pack_size + repo.config().chunker.max as usize + 64 * 1024;
     let mut builder = PackBuilder::with_capacity(pack_cap);
+    let in_flight = if repo.location().is_remote() { REMOTE_UPLOADS_IN_FLIGHT } else { UPLOADS_IN_FLIGHT };
     let mut uploads: JoinSet<Result<(String, IndexPack), StorageError>> = JoinSet::new();
     let mut done: Vec<(String, IndexPack)> = Vec::new();
     let mut bytes = 0u64;
@@ -213,7 +216,7 @@ async fn pack_and_upload(repo: &Repo, mut rx: mpsc::Receiver<Result<Vec<EncodedB
             builder.add(blob)?;
             if builder.len() >= pack_size {
                 let full = std::mem::replace(&mut builder, PackBuilder::with_capacity(pack_cap));
-                while uploads.len() >= UPLOADS_IN_FLIGHT {
+                while uploads.len() >= in_flight {
                     if let Some(r) = uploads.join_next().await {
                         done.push(r??);
                     }

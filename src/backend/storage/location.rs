@@ -161,6 +161,11 @@ impl Location {
         }
     }
 
+    /// Objects reached through `RemoteObjects` (an agent's view of its job's vault).
+    pub(crate) fn is_remote(&self) -> bool {
+        matches!(self.store, Store::Remote(_))
+    }
+
     fn object_store(&self) -> Result<&Arc<dyn ObjectStore>, StorageError> {
         match &self.store {
             Store::Object(s) => Ok(s),
