@@ -6,4 +6,5 @@ pub mod client;
 pub mod launcher;
 pub mod platform;
 pub mod signing;
+pub mod tls;
 pub mod ui;
