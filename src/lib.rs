@@ -1,4 +1,5 @@
 //! mirrorvault: a desktop console and backend for backup vaults with cross-region mirror vaults.
+pub mod agent;
 pub mod api;
 pub mod backend;
 pub mod bench;

@@ -44,6 +44,32 @@ enum Command {
     },
     /// Benchmark backup, incremental, mirror sync, lag, restore (vs restic/rustic), API, console, memory.
     Bench(mirrorvault::bench::BenchArgs),
+    /// The backup agent on a protected host: runs its client's backups and restores here.
+    /// `agent register` mints and saves the client's scoped key first (DIR/agent.toml, 0600).
+    Agent(AgentArgs),
+}
+
+#[derive(Args)]
+struct AgentArgs {
+    #[command(subcommand)]
+    command: Option<AgentCommand>,
+    /// The backup client this host is (`ClientId`).
+    #[arg(long, global = true)]
+    client_id: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum AgentCommand {
+    /// Mint the client's scoped key with the account key (MIRRORVAULT_ACCESS_KEY_ID/_SECRET,
+    /// used once) and save it with the endpoint in the agent's data dir.
+    Register,
+}
+
+/// The agent's data dir when --data-dir is not given.
+fn default_agent_dir() -> PathBuf {
+    directories::ProjectDirs::from("com", "mirrorvault", "mirrorvault-agent")
+        .map(|d| d.data_dir().to_path_buf())
+        .unwrap_or_else(|| PathBuf::from(".mirrorvault-agent"))
 }
 
 #[derive(Args)]
@@ -159,6 +185,9 @@ fn main() -> anyhow::Result<()> {
     mirrorvault::platform::limit_malloc_arenas();
     init_logging();
     let cli = Cli::parse();
+    if let Some(Command::Agent(args)) = &cli.command {
+        return agent_command(&cli, args);
+    }
     let data_dir = cli.data_dir.clone().unwrap_or_else(default_data_dir);
     match cli.command {
         Some(Command::Serve(args)) => {
@@ -200,10 +229,30 @@ fn main() -> anyhow::Result<()> {
             rt.block_on(restore_from_location(location, vault_id, snapshot_id, target, key_file, overwrite))
         }
         Some(Command::Bench(args)) => Ok(mirrorvault::bench::run(args).map(|_| ())?),
+        Some(Command::Agent(_)) => unreachable!("handled above"),
         None => {
             let trust = Trust { fingerprint: cli.fingerprint, ca_file: None };
             Ok(mirrorvault::launcher::run_console(cli.endpoint, &trust, data_dir, env_credentials())?)
         }
+    }
+}
+
+fn agent_command(cli: &Cli, args: &AgentArgs) -> anyhow::Result<()> {
+    let opts = mirrorvault::agent::AgentOptions {
+        endpoint: cli.endpoint.clone(),
+        client_id: args.client_id.clone(),
+        data_dir: cli.data_dir.clone().unwrap_or_else(default_agent_dir),
+        fingerprint: None,
+        account: env_credentials(),
+    };
+    let rt = tokio::runtime::Runtime::new()?;
+    match args.command {
+        Some(AgentCommand::Register) => {
+            let path = rt.block_on(mirrorvault::agent::register(&opts))?;
+            println!("agent key saved in {}; start the agent with: mirrorvault agent --data-dir {}", path.display(), opts.data_dir.display());
+            Ok(())
+        }
+        None => Ok(rt.block_on(mirrorvault::agent::run(opts, shutdown_signal()))?),
     }
 }
 

@@ -292,8 +292,11 @@ crate::action! {
         overwrite: bool = "Overwrite" flag_or(false),
         /// The Tea model's other name for `RestoreType`.
         source_type: String = "SourceType" text,
-        /// The backup client the restore is for (must exist); the job runs in the backend.
+        /// The backup client (host) to restore on (must exist): a client with an agent restores
+        /// on its host; without an agent the job runs in the backend.
         target_instance_id: Option<String> = "TargetInstanceId" optional,
+        /// The same as `TargetInstanceId` (this product's name); both given must agree.
+        client_id: Option<String> = "ClientId" optional,
         /// Not supported yet: a non-empty list is refused (400), never ignored.
         exclude: Vec<String> = "Exclude" list,
     }

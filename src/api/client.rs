@@ -51,6 +51,12 @@ pub struct ClientInfo {
     pub instance_name: String,
     /// PROTECTED once the client has a snapshot in its vault, else UNPROTECTED.
     pub backup_status: String,
+    /// True once an agent runs (or ran) for this client: its jobs run on the agent's host, and
+    /// `Status`, `Hostname`, `ClientVersion`, `OsType`, `ArchType`, `LastHeartBeatTime` are the
+    /// agent's.
+    pub agent_installed: bool,
+    pub os_type: String,
+    pub arch_type: String,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]

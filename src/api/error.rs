@@ -63,5 +63,11 @@ pub const VAULT_WORM_PROTECTED: &str = "VaultWormProtected";
 pub const WORM_RETENTION_CANNOT_BE_SHORTENED: &str = "WormRetentionCannotBeShortened";
 /// 409: `DeleteSnapshot` while a restore (or verify) of the snapshot runs.
 pub const SNAPSHOT_IN_USE: &str = "SnapshotInUse";
+/// A client-scoped agent key used for something other than its own client's agent work.
+pub const AGENT_KEY_FORBIDDEN: &str = "Forbidden.AgentKey";
+/// An agent's call on a job that is not (or no longer) running on it.
+pub const AGENT_JOB_NOT_RUNNING: &str = "AgentJobNotRunning";
+/// An agent's upload that is not a well-formed pack or index file of its job.
+pub const AGENT_UPLOAD_REFUSED: &str = "AgentUploadRefused";
 pub const INTERNAL_ERROR: &str = "InternalError";
 pub const REQUEST_TOO_LARGE: &str = "RequestTooLarge";

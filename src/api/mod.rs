@@ -13,6 +13,7 @@
 //! `ACTIONS` lists the `NAME`s; a unit test in `backend::server` checks it against the dispatch
 //! table, so an action added to one and not the other fails.
 
+pub mod agent;
 pub mod alert;
 pub mod backup;
 pub mod browse;
@@ -114,6 +115,7 @@ pub const ACTIONS: &[&str] = &[
     client::CreateBackupClientRequest::NAME,
     client::DescribeBackupClientsRequest::NAME,
     client::DeleteBackupClientRequest::NAME,
+    agent::CreateAgentAccessKeyRequest::NAME,
     backup::CreateBackupJobRequest::NAME,
     backup::DescribeBackupJobsRequest::NAME,
     backup::CancelBackupJobRequest::NAME,
@@ -164,7 +166,7 @@ mod tests {
     fn action_names_are_the_contract() {
         let names = "DescribeRegions CreateVault DescribeVaults UpdateVault DeleteVault CreateReplicationVault \
             DescribeVaultReplicationRegions CreateVaultReplication DeleteVaultReplication DescribeTask CreateBackupClient \
-            DescribeBackupClients DeleteBackupClient CreateBackupJob DescribeBackupJobs2 CancelBackupJob DescribeSnapshots DeleteSnapshot SearchHistoricalSnapshots \
+            DescribeBackupClients DeleteBackupClient CreateAgentAccessKey CreateBackupJob DescribeBackupJobs2 CancelBackupJob DescribeSnapshots DeleteSnapshot SearchHistoricalSnapshots \
             CreateRestoreJob DescribeRestoreJobs2 BrowseFiles CreateVerifyJob DescribeVerifyJobs CreateBackupPlan DescribeBackupPlans \
             UpdateBackupPlan DeleteBackupPlan EnableBackupPlan DisableBackupPlan ExecuteBackupPlan CreatePruneJob DescribePruneJobs DescribeReplicationHistory \
             SyncReplicationVaultNow RepairVaultFromMirror SetRegionOutage DescribeAlerts AcknowledgeAlert DescribeSettings CreateSqlServerInstance \

@@ -50,6 +50,37 @@ pub struct ConfigFile {
     pub alerts: AlertsConfig,
     #[serde(default)]
     pub prune: Option<PruneConfig>,
+    #[serde(default)]
+    pub agents: Option<AgentsConfig>,
+}
+
+/// `[agents]` of `config.toml` (humantime durations).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentsConfig {
+    #[serde(default)]
+    pub offline_after: Option<String>,
+    #[serde(default)]
+    pub job_lease: Option<String>,
+    #[serde(default)]
+    pub job_wait: Option<String>,
+}
+
+/// Remote agents' timeouts, defaults applied.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AgentSettings {
+    /// A client whose agent has not sent a heartbeat for this long is DEACTIVATED (default 60 s).
+    pub offline_after: std::time::Duration,
+    /// A job an agent runs fails when the agent has not reported on it for this long (default 60 s).
+    pub job_lease: std::time::Duration,
+    /// A job no agent has taken fails after this long (default 1 h).
+    pub job_wait: std::time::Duration,
+}
+
+impl Default for AgentSettings {
+    fn default() -> Self {
+        AgentSettings { offline_after: std::time::Duration::from_secs(60), job_lease: std::time::Duration::from_secs(60), job_wait: std::time::Duration::from_secs(3600) }
+    }
 }
 
 /// `[jobs]`: the sizes of the job worker pools (`None` = the default for this machine).
@@ -135,8 +166,8 @@ pub enum ConfigError {
     RegionId(String),
     #[error("invalid [alerts] in config.toml: {0}")]
     Alerts(String),
-    #[error("invalid [prune] {key} = {value:?} in config.toml: {why} (write a duration such as \"24h\" or \"30m\")")]
-    Duration { key: &'static str, value: String, why: String },
+    #[error("invalid [{section}] {key} = {value:?} in config.toml: {why} (write a duration such as \"24h\" or \"30m\")")]
+    Duration { section: &'static str, key: &'static str, value: String, why: String },
 }
 
 impl ConfigFile {
@@ -153,12 +184,31 @@ impl ConfigFile {
     pub fn prune(&self) -> Result<PruneSettings, ConfigError> {
         let mut out = PruneSettings::default();
         let Some(p) = &self.prune else { return Ok(out) };
-        let parse = |key: &'static str, v: &str| humantime::parse_duration(v.trim()).map_err(|e| ConfigError::Duration { key, value: v.to_string(), why: e.to_string() });
+        let parse = |key: &'static str, v: &str| humantime::parse_duration(v.trim()).map_err(|e| ConfigError::Duration { section: "prune", key, value: v.to_string(), why: e.to_string() });
         if let Some(v) = &p.interval {
             out.interval = parse("interval", v)?;
         }
         if let Some(v) = &p.grace {
             out.grace = parse("grace", v)?;
+        }
+        Ok(out)
+    }
+
+    /// `[agents]`, defaults filled in; a zero duration is refused.
+    pub fn agents(&self) -> Result<AgentSettings, ConfigError> {
+        let mut out = AgentSettings::default();
+        let Some(a) = &self.agents else { return Ok(out) };
+        let parse = |key: &'static str, v: &str| {
+            let d = humantime::parse_duration(v.trim()).map_err(|e| ConfigError::Duration { section: "agents", key, value: v.to_string(), why: e.to_string() })?;
+            if d.is_zero() {
+                return Err(ConfigError::Duration { section: "agents", key, value: v.to_string(), why: "must be longer than zero".into() });
+            }
+            Ok(d)
+        };
+        for (key, v, slot) in [("offline_after", &a.offline_after, &mut out.offline_after), ("job_lease", &a.job_lease, &mut out.job_lease), ("job_wait", &a.job_wait, &mut out.job_wait)] {
+            if let Some(v) = v {
+                *slot = parse(key, v)?;
+            }
         }
         Ok(out)
     }

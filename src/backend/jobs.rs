@@ -131,16 +131,41 @@ impl JobRunner {
         F: FnOnce(Arc<Progress>) -> Fut + Send + 'static,
         Fut: Future<Output = Result<Outcome, StorageError>> + Send + 'static,
     {
+        self.spawn_on(state, job_id, vault_id, true, work)
+    }
+
+    /// `spawn` for a job a remote agent runs: it takes no worker of the pools (it waits for,
+    /// and runs on, the agent), and it is RUNNING from the moment the agent claims it
+    /// (`backend::agents`), CREATED until then.
+    pub fn spawn_remote<F, Fut>(&self, state: &AppState, job_id: String, vault_id: String, work: F)
+    where
+        F: FnOnce(Arc<Progress>) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<Outcome, StorageError>> + Send + 'static,
+    {
+        self.spawn_on(state, job_id, vault_id, false, work)
+    }
+
+    fn spawn_on<F, Fut>(&self, state: &AppState, job_id: String, vault_id: String, pooled: bool, work: F)
+    where
+        F: FnOnce(Arc<Progress>) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<Outcome, StorageError>> + Send + 'static,
+    {
         let progress = Arc::new(Progress::default());
         self.running().insert(job_id.clone(), Running { vault_id: vault_id.clone(), progress: progress.clone() });
         let st = state.clone();
         tokio::spawn(async move {
-            let Some(_slot) = wait_for_worker(&st, &job_id, &progress).await else {
-                st.catalog.finish_job(&job_id, JOB_CANCELED, "The job was canceled while it waited for a worker.", None, "{}").or_log_job(&job_id, "job cancel");
-                st.jobs.running().remove(&job_id);
-                return;
+            let _slot = match pooled {
+                true => {
+                    let Some(slot) = wait_for_worker(&st, &job_id, &progress).await else {
+                        st.catalog.finish_job(&job_id, JOB_CANCELED, "The job was canceled while it waited for a worker.", None, "{}").or_log_job(&job_id, "job cancel");
+                        st.jobs.running().remove(&job_id);
+                        return;
+                    };
+                    st.catalog.start_job(&job_id).or_log_job(&job_id, "job start");
+                    Some(slot)
+                }
+                false => None,
             };
-            st.catalog.start_job(&job_id).or_log_job(&job_id, "job start");
             let started = Instant::now();
             // The work runs as its own task, so a panic in it ends the job FAILED instead of
             // leaving it RUNNING (and its vault locked) forever.

@@ -8,6 +8,7 @@
 //!   kept in line with the locations, and the writer lock: one backend writes a location);
 //! - `sqlserver/` (engines behind SQL Server backups), `demo/` (demo content seeding);
 //! - this file: `start` (plain HTTP or HTTPS, see `TlsSetting`) and the `RunningServer` it returns.
+pub mod agents;
 pub mod alerts;
 pub mod auth;
 pub mod catalog;
@@ -186,6 +187,7 @@ pub async fn start_with_tls(opts: ServeOptions, tls: &TlsSetting, shutdown_signa
     let regions = cfg.regions(dir)?;
     let alert_settings = alerts::AlertSettings::from_config(&cfg.alerts)?;
     let prune = cfg.prune()?;
+    let agent_settings = cfg.agents()?;
     let (credentials, credentials_file, credentials_created) = load_credentials(dir, opts.credentials.clone())?;
     let hub = hub::StorageHub::open(dir, &regions)?;
     // Before the catalog marks interrupted jobs FAILED: a backend refused here changes nothing.
@@ -213,7 +215,11 @@ pub async fn start_with_tls(opts: ServeOptions, tls: &TlsSetting, shutdown_signa
         replicator: replication::Replicator::default(),
         retention: retention::Retention::default(),
         alerts: alerts::Alerts::new(alert_settings),
+        agents: agents::AgentHub::new(agent_settings),
     }));
+    for (key_id, secret, client_id) in state.catalog.agent_keys()? {
+        state.auth.add_agent_key(&key_id, &secret, &client_id);
+    }
     let listener = tokio::net::TcpListener::bind(opts.listen).await.map_err(|source| StartError::Bind { addr: opts.listen, source })?;
     let addr = listener.local_addr().map_err(|source| StartError::Bind { addr: opts.listen, source })?;
     let (tx, rx) = oneshot::channel::<()>();

@@ -31,6 +31,8 @@ pub struct Inner {
     /// The retention clock and the lock of snapshot removals.
     pub retention: Retention,
     pub alerts: Alerts,
+    /// Jobs published for remote agents.
+    pub agents: super::agents::AgentHub,
 }
 
 #[derive(Clone)]

@@ -1,5 +1,6 @@
 //! `mirrorvault bench`: a reproducible benchmark of the backend against restic / rustic and
 //! `cp -r`, plus the API, the console and the backend's memory. See README "Benchmarks".
+pub mod agent;
 pub mod catalog_scale;
 pub mod console;
 pub mod dataset;
@@ -555,6 +556,15 @@ pub fn run(args: BenchArgs) -> BenchResult<BenchReport> {
         None => std::env::current_exe()?,
     };
     if let Err(e) = prune::run(&rt, &exe, &work, &data, args.seed, &peers, cache_mode, &mut report) {
+        if !args.keep {
+            rm(&work);
+        }
+        return Err(e);
+    }
+
+    // 2e''. Backup through a remote agent vs in the backend (src/bench/agent.rs).
+    println!("agent: backup through `mirrorvault agent` vs in the backend, {runs} run(s) …");
+    if let Err(e) = agent::run(&rt, &exe, &work, &data, runs, cache_mode, &mut report) {
         if !args.keep {
             rm(&work);
         }

@@ -121,9 +121,35 @@ impl Client {
 
     /// POSTs `action` with a canonical query, signed with ACS3-HMAC-SHA256, and decodes the answer.
     async fn post<T: DeserializeOwned>(&self, action: &str, query: String) -> Result<T, ClientError> {
+        let body = self.post_raw("/", action, query, bytes::Bytes::new()).await?;
+        serde_json::from_slice(&body).map_err(|e| ClientError::Decode(format!("{action}: {e}")))
+    }
+
+    /// A remote agent's action (`POST /agent`, `api::agent`) with a raw request body (empty for
+    /// most), decoded.
+    pub async fn agent<A: Action>(&self, request: &A, body: bytes::Bytes) -> Result<A::Response, ClientError> {
+        let raw = self.agent_bytes(request, body).await?;
+        serde_json::from_slice(&raw).map_err(|e| ClientError::Decode(format!("{}: {e}", A::NAME)))
+    }
+
+    /// An agent action by name with raw `params` (for probing the protocol), as raw bytes.
+    pub async fn agent_call(&self, action: &str, params: &[(&str, String)], body: bytes::Bytes) -> Result<bytes::Bytes, ClientError> {
+        self.post_raw(crate::api::agent::AGENT_PATH, action, canonical_query(params.iter().map(|(k, v)| (*k, v.as_str()))), body).await
+    }
+
+    /// A remote agent's action whose answer is raw bytes (`AgentGetObject`).
+    pub async fn agent_bytes<A: Action>(&self, request: &A, body: bytes::Bytes) -> Result<bytes::Bytes, ClientError> {
+        let params = request.to_params();
+        let query = canonical_query(params.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        self.post_raw(crate::api::agent::AGENT_PATH, A::NAME, query, body).await
+    }
+
+    /// POSTs `action` to `path` with `body`, signed with ACS3-HMAC-SHA256 (the body's SHA-256
+    /// is signed too); returns the answer's bytes, or the dialect's error.
+    async fn post_raw(&self, path: &str, action: &str, query: String, body: bytes::Bytes) -> Result<bytes::Bytes, ClientError> {
         let nonce = uuid::Uuid::new_v4().simple().to_string();
         let date = iso8601(SystemTime::now());
-        let payload = acs3::payload_hash(b"");
+        let payload = acs3::payload_hash(&body);
         let headers: Vec<(&str, String)> = vec![
             ("host", self.host.clone()),
             ("x-acs-action", action.to_string()),
@@ -134,8 +160,8 @@ impl Client {
         ];
         let headers: Vec<(&str, String)> = headers.into_iter().map(|(k, v)| (k, v.trim().to_string())).collect();
         let signed: Vec<&str> = headers.iter().map(|(k, _)| *k).collect();
-        let signature = acs3::sign(&self.credentials.access_key_secret, &acs3::canonical_request("POST", "/", &query, &headers, &payload));
-        let url = if query.is_empty() { format!("{}/", self.base) } else { format!("{}/?{query}", self.base) };
+        let signature = acs3::sign(&self.credentials.access_key_secret, &acs3::canonical_request("POST", path, &query, &headers, &payload));
+        let url = if query.is_empty() { format!("{}{path}", self.base) } else { format!("{}{path}?{query}", self.base) };
         let mut req = self
             .http
             .post(url)
@@ -143,6 +169,9 @@ impl Client {
             .header("authorization", acs3::authorization(&self.credentials.access_key_id, &signed, &signature));
         for (k, v) in headers.iter().filter(|(k, _)| *k != "host") {
             req = req.header(*k, v);
+        }
+        if !body.is_empty() {
+            req = req.header("content-type", "application/octet-stream").body(body);
         }
         let resp = req.send().await.map_err(http_error)?;
         let status = resp.status();
@@ -156,7 +185,7 @@ impl Client {
                 request_id: env.request_id,
             });
         }
-        serde_json::from_slice(&body).map_err(|e| ClientError::Decode(format!("{action}: {e}")))
+        Ok(body)
     }
 }
 

@@ -114,6 +114,15 @@ pub mod flags {
     pub const RECORDED: u32 = SYNC | IMMUTABLE | APPEND | NODUMP | NOATIME | DIRSYNC | TOPDIR;
 }
 
+/// This host's name: `$HOSTNAME` (`%COMPUTERNAME%`), else /etc/hostname, else "unknown".
+pub fn host_name() -> String {
+    ["HOSTNAME", "COMPUTERNAME"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|h| !h.trim().is_empty()))
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok().map(|h| h.trim().to_string()).filter(|h| !h.is_empty()))
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
 /// Writes a file readable by its owner only (0600 where there are mode bits, see
 /// `create_private`), atomically: a `.tmp` sibling, synced, then renamed over `path`.
 pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {

@@ -4,6 +4,7 @@
 #[path = "../support/mod.rs"]
 pub mod support;
 
+mod agent;
 mod alerts;
 mod auth;
 mod backup;

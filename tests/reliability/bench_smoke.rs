@@ -47,6 +47,8 @@ fn bench_runs_end_to_end_and_restores_exactly() {
         "prune time",
         "prune peak RSS",
         "space freed",
+        "backup through an agent",
+        "agent: bytes sent for an unchanged re-backup",
     ] {
         let row = report.row(prefix).unwrap_or_else(|| panic!("no row {prefix:?} in\n{}", report.table()));
         assert!(row.mirrorvault.median.is_finite() && row.mirrorvault.median > 0.0, "{prefix}: {:?}", row.mirrorvault);

@@ -4,6 +4,8 @@
 #[path = "../support/mod.rs"]
 pub mod support;
 
+mod agent_crash;
+mod agent_hostile;
 mod bench_smoke;
 mod corruption;
 mod crash;

@@ -31,13 +31,27 @@ pub struct Launch<'a> {
 
 impl Backend {
     pub fn start(l: &Launch<'_>) -> Backend {
-        Backend::start_with_args(l, &[])
+        Backend::spawn(l, None, &[])
+    }
+
+    /// `start`, the process running as `uid:gid` (the test runs as root): a backend that cannot
+    /// read what root alone may.
+    pub fn start_as(l: &Launch<'_>, user: Option<(u32, u32)>) -> Backend {
+        Backend::spawn(l, user, &[])
     }
 
     /// `start` with more `serve` arguments (`--tls`, `--tls-cert F --tls-key F`, or a
     /// `--listen` replacing the default `127.0.0.1:0`).
     pub fn start_with_args(l: &Launch<'_>, args: &[&str]) -> Backend {
+        Backend::spawn(l, None, args)
+    }
+
+    fn spawn(l: &Launch<'_>, user: Option<(u32, u32)>, args: &[&str]) -> Backend {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_mirrorvault"));
+        if let Some((uid, gid)) = user {
+            use std::os::unix::process::CommandExt;
+            cmd.uid(uid).gid(gid).env("HOME", l.data_dir);
+        }
         cmd.arg("serve");
         if !args.contains(&"--listen") {
             cmd.args(["--listen", "127.0.0.1:0"]);
@@ -140,6 +154,87 @@ impl Backend {
 }
 
 impl Drop for Backend {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            self.kill9();
+        }
+    }
+}
+
+/// The real `mirrorvault agent` as a child process.
+pub struct Agent {
+    pub child: Child,
+    pub data_dir: PathBuf,
+    pub output: Arc<Mutex<String>>,
+}
+
+/// Collects a child's stdout and stderr into one string.
+fn capture(child: &mut Child) -> Arc<Mutex<String>> {
+    let output = Arc::new(Mutex::new(String::new()));
+    for stream in [child.stdout.take().map(|s| Box::new(s) as Box<dyn Read + Send>), child.stderr.take().map(|s| Box::new(s) as Box<dyn Read + Send>)].into_iter().flatten() {
+        let out = output.clone();
+        let mut stream = stream;
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            loop {
+                match stream.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => out.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n])),
+                }
+            }
+        });
+    }
+    output
+}
+
+impl Agent {
+    /// `mirrorvault agent register`: mints and saves the client's scoped key in `data_dir`.
+    pub fn register(endpoint: &str, client_id: &str, data_dir: &Path, account: &Credentials) -> std::process::Output {
+        Command::new(env!("CARGO_BIN_EXE_mirrorvault"))
+            .args(["agent", "register", "--endpoint", endpoint, "--client-id", client_id, "--data-dir"])
+            .arg(data_dir)
+            .env("MIRRORVAULT_ACCESS_KEY_ID", &account.access_key_id)
+            .env("MIRRORVAULT_ACCESS_KEY_SECRET", &account.access_key_secret)
+            .output()
+            .expect("run mirrorvault agent register")
+    }
+
+    /// `mirrorvault agent` with the key saved in `data_dir` (no account key in its environment).
+    pub fn start(data_dir: &Path) -> Agent {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_mirrorvault"))
+            .args(["agent", "--data-dir"])
+            .arg(data_dir)
+            .env_remove("MIRRORVAULT_ACCESS_KEY_ID")
+            .env_remove("MIRRORVAULT_ACCESS_KEY_SECRET")
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn mirrorvault agent");
+        let output = capture(&mut child);
+        Agent { child, data_dir: data_dir.to_path_buf(), output }
+    }
+
+    /// Bytes the process has written (files, pipes and sockets: /proc/PID/io `wchar`). The agent
+    /// writes no files during a backup, so this is what it sent plus its log lines.
+    pub fn bytes_written(&self) -> u64 {
+        let io = std::fs::read_to_string(format!("/proc/{}/io", self.child.id())).unwrap_or_default();
+        io.lines().find_map(|l| l.strip_prefix("wchar:")).and_then(|v| v.trim().parse().ok()).unwrap_or(0)
+    }
+
+    pub fn kill9(&mut self) {
+        unsafe {
+            libc::kill(self.child.id() as i32, libc::SIGKILL);
+        }
+        let _ = self.child.wait();
+    }
+
+    pub fn output(&self) -> String {
+        self.output.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Agent {
     fn drop(&mut self) {
         if let Ok(None) = self.child.try_wait() {
             self.kill9();

@@ -4,12 +4,14 @@
 //! - `server::TestServer`: the one in-process backend (127.0.0.1:0, temp dir), and
 //!   `console::ConsoleFixture`, the console's tests' wrapper of it (own runtime, console apps);
 //! - `child::Backend`: the real `mirrorvault serve` binary, for tests that SIGKILL it or read its logs;
+//!   `child::Agent`: the real `mirrorvault agent`; `agents`: a backend as `nobody` with agents;
 //! - `wait`: the one polling loop (`wait_until(timeout, what, cond)`, `wait_for`, and a blocking twin);
 //! - `tree`: the one walker (`walk`, `files_under`) and the one comparison
 //!   (`assert_trees_equal_content_mode_mtime`);
 //! - `jobs` (start a backup, wait for a job, error codes), `rpc` (hand-signed RPC requests),
 //!   `fixtures` (credentials, trees, seeded bytes);
 //! - `store` and `s3`: the storage suite's locations of each kind (local directory, in-process S3).
+pub mod agents;
 pub mod child;
 pub mod console;
 pub mod fixtures;

@@ -35,6 +35,11 @@ fn parse(auth: &str) -> AuthResult<AuthHeader<'_>> {
     })
 }
 
+/// The access key id an Authorization header names (to pick the credentials to verify with).
+pub(super) fn key_id(auth: &str) -> Option<&str> {
+    parse(auth).ok().map(|h| h.credential)
+}
+
 pub(super) fn verify(auth: &str, req: &SignedRequest<'_>, creds: &Credentials, now: SystemTime) -> AuthResult<Verified> {
     let h = parse(auth)?;
     check_key_id(h.credential, creds)?;

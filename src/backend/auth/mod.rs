@@ -77,32 +77,67 @@ pub struct SignedRequest<'a> {
     pub body: &'a [u8],
 }
 
+/// Who signed a request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Principal {
+    /// The account's access key: every action.
+    Account,
+    /// A client-scoped key minted for an agent (`CreateAgentAccessKey`): only that client's
+    /// agent work (`POST /agent`, for that client).
+    Agent { client_id: String },
+}
+
 pub struct Authenticator {
     credentials: Credentials,
+    /// Client-scoped agent keys: key id -> (credentials, client id).
+    agents: std::sync::RwLock<std::collections::HashMap<String, (Credentials, String)>>,
     nonces: NonceStore,
 }
 
 impl Authenticator {
     pub fn new(credentials: Credentials) -> Self {
-        Authenticator { credentials, nonces: NonceStore::default() }
+        Authenticator { credentials, agents: Default::default(), nonces: NonceStore::default() }
     }
 
-    pub fn verify(&self, req: &SignedRequest<'_>) -> AuthResult<()> {
+    /// Adds a client-scoped agent key (at start from the catalog, and when one is minted).
+    pub fn add_agent_key(&self, access_key_id: &str, access_key_secret: &str, client_id: &str) {
+        let creds = Credentials { access_key_id: access_key_id.to_string(), access_key_secret: access_key_secret.to_string() };
+        self.agents.write().unwrap_or_else(|p| p.into_inner()).insert(access_key_id.to_string(), (creds, client_id.to_string()));
+    }
+
+    /// Forgets the agent keys of a deleted client.
+    pub fn remove_agent_keys_of(&self, client_id: &str) {
+        self.agents.write().unwrap_or_else(|p| p.into_inner()).retain(|_, (_, c)| c != client_id);
+    }
+
+    /// The credentials a key id names, and whom they stand for.
+    fn lookup(&self, key_id: Option<&str>) -> (Credentials, Principal) {
+        if let Some(id) = key_id {
+            if let Some((c, client_id)) = self.agents.read().unwrap_or_else(|p| p.into_inner()).get(id) {
+                return (c.clone(), Principal::Agent { client_id: client_id.clone() });
+            }
+        }
+        (self.credentials.clone(), Principal::Account)
+    }
+
+    pub fn verify(&self, req: &SignedRequest<'_>) -> AuthResult<Principal> {
         let now = SystemTime::now();
-        let signed = if let Some(auth) = req.headers.get("authorization") {
+        let (signed, creds, principal) = if let Some(auth) = req.headers.get("authorization") {
             let auth = auth.to_str().map_err(|_| AuthError::Unsupported("The Authorization header is not valid text.".into()))?;
-            acs3::verify(auth, req, &self.credentials, now)?
+            let (creds, principal) = self.lookup(acs3::key_id(auth));
+            (acs3::verify(auth, req, &creds, now)?, creds, principal)
         } else if req.params.raw("Signature").is_some() {
-            rpc::verify(req, &self.credentials, now)?
+            let (creds, principal) = self.lookup(req.params.raw("AccessKeyId"));
+            (rpc::verify(req, &creds, now)?, creds, principal)
         } else {
             return Err(AuthError::Missing(
                 "The request is not signed: send an ACS3-HMAC-SHA256 Authorization header or the RPC Signature parameters.".into(),
             ));
         };
-        if !self.nonces.insert(&format!("{}/{}", self.credentials.access_key_id, signed.nonce), now) {
+        if !self.nonces.insert(&format!("{}/{}", creds.access_key_id, signed.nonce), now) {
             return Err(AuthError::NonceUsed);
         }
-        Ok(())
+        Ok(principal)
     }
 }
 

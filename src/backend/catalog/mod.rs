@@ -20,7 +20,7 @@ use std::sync::{Mutex, MutexGuard};
 use rusqlite::Connection;
 
 pub use alerts::{AlertRow, NewAlert};
-pub use clients::ClientRow;
+pub use clients::{AgentInfo, ClientRow};
 pub use jobs::{JobColumn, JobCondition, JobFilter, JobKind, JobOp, JobRow, SnapshotRow};
 pub use plans::PlanRow;
 pub use replication::HistoryRow;

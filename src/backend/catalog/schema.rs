@@ -227,6 +227,25 @@ CREATE INDEX alerts_status_raised ON alerts(status, raised_time);
             "ALTER TABLE vaults ADD COLUMN storage_size_referenced INTEGER NOT NULL DEFAULT 0; \
              CREATE TABLE IF NOT EXISTS deleted_snapshots (vault_id TEXT NOT NULL, snapshot_id TEXT NOT NULL, deleted_time INTEGER NOT NULL, reason TEXT NOT NULL DEFAULT '', PRIMARY KEY(vault_id, snapshot_id));",
         ),
+        // Remote agents (`backend::agents`): what the agent of a client last said of itself, and
+        // the client-scoped access keys minted for agents.
+        M::up(
+            r#"
+ALTER TABLE clients ADD COLUMN agent INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE clients ADD COLUMN agent_hostname TEXT NOT NULL DEFAULT '';
+ALTER TABLE clients ADD COLUMN agent_version TEXT NOT NULL DEFAULT '';
+ALTER TABLE clients ADD COLUMN agent_os TEXT NOT NULL DEFAULT '';
+ALTER TABLE clients ADD COLUMN agent_arch TEXT NOT NULL DEFAULT '';
+ALTER TABLE clients ADD COLUMN agent_heartbeat INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE agent_keys (
+    access_key_id TEXT PRIMARY KEY,
+    access_key_secret TEXT NOT NULL,
+    client_id TEXT NOT NULL,
+    created_time INTEGER NOT NULL
+);
+CREATE INDEX agent_keys_client ON agent_keys(client_id);
+"#,
+        ),
     ])
 }
 

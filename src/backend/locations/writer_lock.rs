@@ -81,11 +81,7 @@ pub struct LocationLocks {
 
 /// This host's name (also `DescribeBackupClients`' `Hostname`: the clients run in the backend).
 pub fn host_name() -> String {
-    ["HOSTNAME", "COMPUTERNAME"]
-        .iter()
-        .find_map(|k| std::env::var(k).ok().filter(|h| !h.trim().is_empty()))
-        .or_else(|| std::fs::read_to_string("/etc/hostname").ok().map(|h| h.trim().to_string()).filter(|h| !h.is_empty()))
-        .unwrap_or_else(|| "unknown".to_string())
+    crate::platform::host_name()
 }
 
 impl LocationLocks {

@@ -12,6 +12,8 @@ use crate::backend::params::Params;
 use crate::backend::state::AppState;
 use crate::api::plan::TRIGGER_MANUAL;
 use crate::backend::retention::RetentionPolicy;
+use crate::api::agent::{AgentJob, JOB_BACKUP, JOB_RESTORE};
+use crate::backend::agents;
 use crate::backend::storage::{BackupRequest, RestoreRequest, SpeedLimit, StorageError};
 
 use super::clients::mirror_refusal;
@@ -151,8 +153,13 @@ pub(crate) async fn start_file_backup(state: &AppState, vault_id: &str, spec: Fi
     let vault = settled_vault(state, vault_id).await?;
     check_backup_target(state, &vault)?;
     let client_id = spec.client_id;
-    file_client(state, &vault.vault_id, &client_id, R::client_id)?;
-    let paths = check_include(R::include, &spec.include)?;
+    let client = file_client(state, &vault.vault_id, &client_id, R::client_id)?;
+    // A client with an agent backs up paths on its own host: the backend cannot look at them.
+    let remote = agents::has_agent(&client);
+    let paths = match remote {
+        true => spec.include.iter().map(|s| clean_absolute(R::include, s)).collect::<ServerResult<Vec<_>>>()?,
+        false => check_include(R::include, &spec.include)?,
+    };
     if paths.is_empty() {
         return Err(ServerError::missing(R::include));
     }
@@ -170,16 +177,62 @@ pub(crate) async fn start_file_backup(state: &AppState, vault_id: &str, spec: Fi
     let speed_limit = spec.speed_limit;
     let st = state.clone();
     let vault_id = vault.vault_id.clone();
+    if remote {
+        let job = AgentJob {
+            job_id: job_id.clone(),
+            job_type: JOB_BACKUP.into(),
+            vault_id: vault_id.clone(),
+            client_id,
+            snapshot_id,
+            source_type: "FILE".into(),
+            paths: spec.include,
+            exclude: excludes,
+            parent_snapshot_id: parent.unwrap_or_default(),
+            meta: meta.to_string(),
+            speed_limit: speed_limit.map(|l| l.to_wire()).unwrap_or_default(),
+            ..Default::default()
+        };
+        state.jobs.spawn_remote(state, job_id.clone(), vault_id.clone(), move |progress| async move {
+            let repo = st.hub.repo(&vault.region_id, &vault_id).await?;
+            let f = agents::run_remote(&st, job, repo.clone(), progress).await?;
+            agent_outcome(&st, &vault_id, &repo, f).await
+        });
+        return Ok(job_id);
+    }
     state.jobs.spawn(state, job_id.clone(), vault.vault_id.clone(), move |progress| async move {
         let repo = st.hub.repo(&vault.region_id, &vault_id).await?;
         let req = BackupRequest { snapshot_id, client_id, source_type: "FILE".into(), paths, excludes, parent_snapshot_id: parent, meta };
         let m = repo.backup_limited(req, speed_limit, progress).await?;
         committed(&st, &vault_id, &m, &repo).await;
-        let partial = !m.skipped.is_empty() || !m.changed.is_empty();
-        let result = serde_json::json!({"BytesAdded": m.bytes_added, "SkippedEntries": m.skipped, "ChangedEntries": m.changed});
-        Ok(Outcome { snapshot_id: Some(m.snapshot_id.clone()), result, error: None, partial })
+        Ok(backup_outcome(&m))
     });
     Ok(job_id)
+}
+
+/// A committed backup's job outcome: PARTIAL_COMPLETE when entries were skipped or changed.
+pub(crate) fn backup_outcome(m: &crate::backend::storage::SnapshotManifest) -> Outcome {
+    let partial = !m.skipped.is_empty() || !m.changed.is_empty();
+    let result = serde_json::json!({"BytesAdded": m.bytes_added, "SkippedEntries": m.skipped, "ChangedEntries": m.changed});
+    Outcome { snapshot_id: Some(m.snapshot_id.clone()), result, error: None, partial }
+}
+
+/// How a job an agent ran ends: a committed backup is catalogued as a local one is; a failure
+/// keeps the agent's message and results (a restore's failed files).
+pub(crate) async fn agent_outcome(st: &AppState, vault_id: &str, repo: &crate::backend::storage::Repo, f: agents::Finished) -> Result<Outcome, StorageError> {
+    match f.status.as_str() {
+        "CANCELED" => Err(StorageError::Canceled),
+        "COMPLETE" => match f.manifest {
+            Some(m) => {
+                committed(st, vault_id, &m, repo).await;
+                Ok(backup_outcome(&m))
+            }
+            None => Ok(Outcome { snapshot_id: None, result: f.result, error: None, partial: false }),
+        },
+        _ => {
+            let error = if f.error.is_empty() { "The agent reported the job FAILED without a message.".to_string() } else { format!("On the agent: {}", f.error) };
+            Ok(Outcome { snapshot_id: None, result: f.result, error: Some(error), partial: false })
+        }
+    }
 }
 
 /// The manifest meta a backup starts with: for a plan's run `plan_id` and `trigger`, and the
@@ -411,12 +464,17 @@ pub async fn create_restore_job(state: &AppState, r: CreateRestoreJobRequest) ->
     if !r.exclude.is_empty() {
         return Err(ServerError::invalid(R::exclude, "excluding paths from a restore is not supported yet; name the paths to restore in Include"));
     }
-    let target_client = match &r.target_instance_id {
-        Some(id) => {
-            state.catalog.client(id)?.ok_or_else(|| ServerError::not_found(codes::CLIENT_NOT_FOUND, format!("The backup client {id} does not exist.")))?;
-            id.clone()
+    if let (Some(a), Some(b)) = (&r.client_id, &r.target_instance_id) {
+        if a != b {
+            return Err(ServerError::invalid(R::client_id, format!("ClientId {a} and TargetInstanceId {b} name different clients")));
         }
-        None => String::new(),
+    }
+    let (target_client, remote) = match r.client_id.as_ref().or(r.target_instance_id.as_ref()) {
+        Some(id) => {
+            let c = state.catalog.client(id)?.ok_or_else(|| ServerError::not_found(codes::CLIENT_NOT_FOUND, format!("The backup client {id} does not exist.")))?;
+            (id.clone(), agents::has_agent(&c))
+        }
+        None => (String::new(), false),
     };
     let target = clean_absolute(R::target_path, &r.target_path)?;
     let include = r.include;
@@ -424,7 +482,8 @@ pub async fn create_restore_job(state: &AppState, r: CreateRestoreJobRequest) ->
         clean_absolute(R::include, i)?;
     }
     let overwrite = r.overwrite;
-    if !overwrite {
+    // On an agent's host the agent makes this check (before it writes anything).
+    if !overwrite && !remote {
         let roots: Vec<&String> = if include.is_empty() { snap.paths.iter().collect() } else { include.iter().collect() };
         if let Some(existing) = roots.iter().map(|r| rerooted(&target, r)).find(|p| std::fs::symlink_metadata(p).is_ok()) {
             return Err(ServerError::conflict(
@@ -436,6 +495,26 @@ pub async fn create_restore_job(state: &AppState, r: CreateRestoreJobRequest) ->
     let job_id = new_id("r");
     state.catalog.insert_job(JobKind::Restore, &job_id, &vault.vault_id, &target_client, "FILE", &snapshot_id, &serde_json::json!({"TargetPath": target, "Include": include, "Overwrite": overwrite}).to_string(), "", "")?;
     let st = state.clone();
+    if remote {
+        let job = AgentJob {
+            job_id: job_id.clone(),
+            job_type: JOB_RESTORE.into(),
+            vault_id: vault.vault_id.clone(),
+            client_id: target_client,
+            snapshot_id,
+            source_type: "FILE".into(),
+            target_path: target.to_string_lossy().into_owned(),
+            include,
+            overwrite,
+            ..Default::default()
+        };
+        state.jobs.spawn_remote(state, job_id.clone(), vault.vault_id.clone(), move |progress| async move {
+            let repo = st.hub.repo(&vault.region_id, &vault.vault_id).await?;
+            let f = agents::run_remote(&st, job, repo.clone(), progress).await?;
+            agent_outcome(&st, &vault.vault_id, &repo, f).await
+        });
+        return Ok(CreateRestoreJobResponse { restore_id: job_id });
+    }
     state.jobs.spawn(state, job_id.clone(), vault.vault_id.clone(), move |progress| async move {
         let repo = st.hub.repo(&vault.region_id, &vault.vault_id).await?;
         let stats = repo.restore(RestoreRequest { snapshot_id, target, include, overwrite }, progress).await?;

@@ -84,7 +84,7 @@ pub fn describe_clients(state: &AppState, r: DescribeBackupClientsRequest) -> Se
     let mut clients = Vec::with_capacity(rows.len());
     for c in &rows {
         let protected = state.catalog.latest_snapshot_for_client(&c.vault_id, &c.client_id, &c.client_type)?.is_some();
-        clients.push(ClientInfo {
+        let mut info = ClientInfo {
             client_id: c.client_id.clone(),
             client_type: c.client_type.clone(),
             status: c.status.clone(),
@@ -97,7 +97,22 @@ pub fn describe_clients(state: &AppState, r: DescribeBackupClientsRequest) -> Se
             instance_id: c.client_id.clone(),
             instance_name: c.client_name.clone(),
             backup_status: if protected { "PROTECTED" } else { "UNPROTECTED" }.into(),
-        });
+            agent_installed: false,
+            os_type: std::env::consts::OS.into(),
+            arch_type: std::env::consts::ARCH.into(),
+        };
+        // A client served by an agent: what the agent last said, and whether it still says it.
+        if let Some(a) = &c.agent {
+            info.agent_installed = true;
+            info.status = crate::backend::agents::agent_status(state, a).into();
+            info.hostname = a.hostname.clone();
+            info.client_version = a.version.clone();
+            info.os_type = a.os.clone();
+            info.arch_type = a.arch.clone();
+            info.last_heart_beat_time = a.heartbeat;
+            info.updated_time = a.heartbeat.max(c.created_time);
+        }
+        clients.push(info);
     }
     let backup_client = rows
         .into_iter()
@@ -116,6 +131,10 @@ pub fn describe_clients(state: &AppState, r: DescribeBackupClientsRequest) -> Se
 
 pub fn delete_client(state: &AppState, r: DeleteBackupClientRequest) -> ServerResult<serde_json::Value> {
     let client_id = r.client_id;
+    if state.agents.has_jobs_of(&client_id) {
+        return Err(ServerError::conflict(codes::JOB_NOT_CANCELABLE, format!("Jobs of the client {client_id} wait for or run on its agent; cancel them first.")));
+    }
+    state.auth.remove_agent_keys_of(&client_id);
     if state.catalog.delete_client(&client_id)? == 0 {
         return Err(ServerError::not_found(codes::CLIENT_NOT_FOUND, format!("The backup client {client_id} does not exist.")));
     }

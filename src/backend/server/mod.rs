@@ -1,5 +1,6 @@
 //! The HTTP front: `GET /` and `POST /` in the HBR RPC dialect. Parameters come from the query
 //! string and a form body; the action from `Action` or the `x-acs-action` header.
+pub(crate) mod agents;
 mod alerts;
 mod backup;
 mod browse;
@@ -43,7 +44,8 @@ pub const MAX_BODY: usize = 1024 * 1024;
 
 /// The routes, with the body limit and, outermost, the panic catcher (`panic.rs`).
 pub fn router(state: AppState) -> Router {
-    let routes = Router::new().route("/", get(handle).post(handle)).route("/health", get(health)).layer(DefaultBodyLimit::max(MAX_BODY));
+    let agent = Router::new().route(crate::api::agent::AGENT_PATH, axum::routing::post(agents::handle)).layer(DefaultBodyLimit::max(agents::MAX_AGENT_BODY));
+    let routes = Router::new().route("/", get(handle).post(handle)).route("/health", get(health)).layer(DefaultBodyLimit::max(MAX_BODY)).merge(agent);
     panic::catch_panics(routes).with_state(state)
 }
 
@@ -86,7 +88,13 @@ async fn serve(state: &AppState, method: &Method, uri: &Uri, headers: &HeaderMap
             return Err(ServerError::bad_request(codes::INVALID_VERSION, format!("Version {v} is not supported; use {}.", api::API_VERSION)));
         }
     }
-    state.auth.verify(&SignedRequest { method: method.as_str(), path: uri.path(), query: &query, params: &params, headers, body })?;
+    let principal = state.auth.verify(&SignedRequest { method: method.as_str(), path: uri.path(), query: &query, params: &params, headers, body })?;
+    if let super::auth::Principal::Agent { client_id } = principal {
+        return Err(ServerError::forbidden(
+            codes::AGENT_KEY_FORBIDDEN,
+            format!("This key is the agent key of the client {client_id}: it can do only that client's agent work ({}), not {action}.", crate::api::agent::AGENT_PATH),
+        ));
+    }
     tracing::debug!(%action, "request");
     let value = dispatch(state, &action, &params).await?;
     match value {
@@ -139,6 +147,7 @@ dispatch_table! { state, r;
     CreateBackupClientRequest => clients::create_client(state, r).await?,
     DescribeBackupClientsRequest => clients::describe_clients(state, r)?,
     DeleteBackupClientRequest => clients::delete_client(state, r)?,
+    crate::api::agent::CreateAgentAccessKeyRequest => agents::create_agent_key(state, r).await?,
     CreateBackupJobRequest => backup::create_backup_job(state, r).await?,
     DescribeBackupJobsRequest => backup::describe_backup_jobs(state, r)?,
     CancelBackupJobRequest => backup::cancel_job(state, r)?,

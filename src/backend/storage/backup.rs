@@ -67,6 +67,27 @@ impl Repo {
 
     /// `backup`, reading files no faster than `limit` allows in each hour window (`SpeedLimit`).
     pub async fn backup_limited(&self, req: BackupRequest, limit: Option<SpeedLimit>, progress: Arc<Progress>) -> Result<SnapshotManifest, StorageError> {
+        let (manifest, pins, chunks) = self.backup_data(req, limit, progress).await?;
+        self.write_manifest(&manifest).await?;
+        drop(pins);
+        if let Some(chunks) = chunks {
+            let _ = self.remember_chunks(&manifest.snapshot_id, chunks);
+        }
+        Ok(manifest)
+    }
+
+    /// A backup whose manifest is not written: every pack and index file is stored, and the
+    /// manifest is returned, encoded, for someone else to commit (a remote agent hands it to
+    /// the backend, which checks it and writes it).
+    pub async fn backup_uncommitted(&self, req: BackupRequest, limit: Option<SpeedLimit>, progress: Arc<Progress>) -> Result<(SnapshotManifest, Vec<u8>), StorageError> {
+        let (manifest, _pins, _chunks) = self.backup_data(req, limit, progress).await?;
+        let encoded = manifest.encode(self.keys())?;
+        Ok((manifest, encoded))
+    }
+
+    /// Everything of a backup but its manifest: the manifest, the pins that keep its chunks
+    /// from a prune until it is written, and its chunks when few enough to remember.
+    async fn backup_data(&self, req: BackupRequest, limit: Option<SpeedLimit>, progress: Arc<Progress>) -> Result<(SnapshotManifest, Arc<PinGuard>, Option<HashSet<Id>>), StorageError> {
         check_name("snapshot id", &req.snapshot_id)?;
         match self.get(&snapshot_object(&req.snapshot_id)).await {
             Ok(_) => return Err(StorageError::Exists(format!("snapshot {}", req.snapshot_id))),
@@ -146,12 +167,7 @@ impl Repo {
             skipped: scanned.skipped,
             changed: scanned.changed,
         };
-        self.write_manifest(&manifest).await?;
-        drop(pins);
-        if let Some(chunks) = scanned.chunks {
-            let _ = self.remember_chunks(&manifest.snapshot_id, chunks);
-        }
-        Ok(manifest)
+        Ok((manifest, pins, scanned.chunks))
     }
 }
 

@@ -212,7 +212,7 @@ async fn copy_pack(src: &Repo, dest: &Repo, pack: Id, limiter: &RateLimiter, pro
         dest.put(&object, data).await?;
         return Ok(n);
     }
-    let mut stream = src.get_stream(&object).await?.into_stream();
+    let mut stream = src.get_stream(&object).await?;
     let mut hasher = blake3::Hasher::new();
     let mut buf = Vec::new();
     while let Some(part) = stream.next().await {

@@ -7,11 +7,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use bytes::Bytes;
-use futures::TryStreamExt;
+use futures::future::BoxFuture;
+use futures::stream::BoxStream;
+use futures::{StreamExt, TryStreamExt};
 use object_store::aws::AmazonS3Builder;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as ObjPath;
-use object_store::{GetResult, ObjectStore, PutPayload};
+use object_store::{ObjectStore, PutPayload};
 use serde::{Deserialize, Serialize};
 
 use super::error::StorageError;
@@ -55,10 +57,28 @@ impl fmt::Debug for LocationConfig {
     }
 }
 
+/// Objects reached through something other than `object_store`: a remote agent's view of its
+/// vault through the backend's agent data plane (`crate::agent`). Keys are location-relative,
+/// as for every `Location` method.
+pub trait RemoteObjects: Send + Sync {
+    fn put<'a>(&'a self, key: &'a str, data: Bytes) -> BoxFuture<'a, Result<(), StorageError>>;
+    /// The whole object, or `range` of it.
+    fn get<'a>(&'a self, key: &'a str, range: Option<Range<u64>>) -> BoxFuture<'a, Result<Bytes, StorageError>>;
+    fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StorageError>>;
+    /// Objects under a "dir/" prefix: (key, size, last write in Unix ms).
+    fn list<'a>(&'a self, prefix: &'a str) -> BoxFuture<'a, Result<Vec<(String, u64, i64)>, StorageError>>;
+}
+
+#[derive(Clone)]
+enum Store {
+    Object(Arc<dyn ObjectStore>),
+    Remote(Arc<dyn RemoteObjects>),
+}
+
 /// An opened location. Cheap to clone.
 #[derive(Clone)]
 pub struct Location {
-    store: Arc<dyn ObjectStore>,
+    store: Store,
     prefix: String,
     description: String,
     /// What tells two locations apart (endpoint included): repos of one vault share state by it.
@@ -93,7 +113,7 @@ impl Location {
                 std::fs::create_dir_all(path)?;
                 let store = LocalFileSystem::new_with_prefix(path)?.with_automatic_cleanup(true);
                 Ok(Location {
-                    store: Arc::new(store),
+                    store: Store::Object(Arc::new(store)),
                     prefix: String::new(),
                     description: format!("local:{}", path.display()),
                     identity: format!("local:{}", path.display()),
@@ -118,7 +138,7 @@ impl Location {
                     format!("s3://{bucket}/{prefix}")
                 };
                 Ok(Location {
-                    store: Arc::new(store),
+                    store: Store::Object(Arc::new(store)),
                     identity: format!("{endpoint} {description}"),
                     prefix,
                     description,
@@ -126,6 +146,25 @@ impl Location {
                     local_root: None,
                 })
             }
+        }
+    }
+
+    /// A location whose objects are reached through `remote` (an agent's view of one vault).
+    pub fn remote(remote: Arc<dyn RemoteObjects>, description: &str) -> Location {
+        Location {
+            store: Store::Remote(remote),
+            prefix: String::new(),
+            description: description.to_string(),
+            identity: format!("remote:{description}"),
+            offline: Arc::new(AtomicBool::new(false)),
+            local_root: None,
+        }
+    }
+
+    fn object_store(&self) -> Result<&Arc<dyn ObjectStore>, StorageError> {
+        match &self.store {
+            Store::Object(s) => Ok(s),
+            Store::Remote(_) => Err(StorageError::Invalid(format!("{} cannot list vaults", self.description))),
         }
     }
 
@@ -182,7 +221,7 @@ impl Location {
     /// Every `vaults/<id>/` prefix, whatever it holds, sorted.
     pub(crate) async fn vault_prefixes(&self) -> Result<Vec<String>, StorageError> {
         self.online()?;
-        let res = self.store.list_with_delimiter(Some(&self.path("vaults"))).await?;
+        let res = self.object_store()?.list_with_delimiter(Some(&self.path("vaults"))).await?;
         let mut out: Vec<String> = res.common_prefixes.iter().filter_map(|p| p.filename().map(str::to_string)).collect();
         out.sort();
         Ok(out)
@@ -222,22 +261,41 @@ impl Location {
 
     pub(crate) async fn put(&self, key: &str, data: Bytes) -> Result<(), StorageError> {
         self.online()?;
-        self.store.put(&self.path(key), PutPayload::from_bytes(data)).await.map_err(|e| self.map_err(key, e))?;
-        Ok(())
+        match &self.store {
+            Store::Object(s) => s.put(&self.path(key), PutPayload::from_bytes(data)).await.map(|_| ()).map_err(|e| self.map_err(key, e)),
+            Store::Remote(r) => r.put(key, data).await,
+        }
     }
 
     pub(crate) async fn get(&self, key: &str) -> Result<Bytes, StorageError> {
-        self.get_stream(key).await?.bytes().await.map_err(|e| self.map_err(key, e))
+        self.online()?;
+        match &self.store {
+            Store::Object(s) => s.get(&self.path(key)).await.map_err(|e| self.map_err(key, e))?.bytes().await.map_err(|e| self.map_err(key, e)),
+            Store::Remote(r) => r.get(key, None).await,
+        }
     }
 
-    pub(crate) async fn get_stream(&self, key: &str) -> Result<GetResult, StorageError> {
+    /// The object as a stream of parts.
+    pub(crate) async fn get_stream(&self, key: &str) -> Result<BoxStream<'static, Result<Bytes, StorageError>>, StorageError> {
         self.online()?;
-        self.store.get(&self.path(key)).await.map_err(|e| self.map_err(key, e))
+        match &self.store {
+            Store::Object(s) => {
+                let r = s.get(&self.path(key)).await.map_err(|e| self.map_err(key, e))?;
+                Ok(r.into_stream().map_err(StorageError::from).boxed())
+            }
+            Store::Remote(r) => {
+                let data = r.get(key, None).await?;
+                Ok(futures::stream::once(async move { Ok(data) }).boxed())
+            }
+        }
     }
 
     pub(crate) async fn get_range(&self, key: &str, range: Range<u64>) -> Result<Bytes, StorageError> {
         self.online()?;
-        self.store.get_range(&self.path(key), range).await.map_err(|e| self.map_err(key, e))
+        match &self.store {
+            Store::Object(s) => s.get_range(&self.path(key), range).await.map_err(|e| self.map_err(key, e)),
+            Store::Remote(r) => r.get(key, Some(range)).await,
+        }
     }
 
     /// The file behind `key` when this is an online local location (for copies that the
@@ -258,7 +316,17 @@ impl Location {
 
     pub(crate) async fn exists(&self, key: &str) -> Result<bool, StorageError> {
         self.online()?;
-        match self.store.head(&self.path(key)).await {
+        let store = match &self.store {
+            Store::Object(s) => s,
+            Store::Remote(r) => {
+                return match r.get(key, None).await {
+                    Ok(_) => Ok(true),
+                    Err(StorageError::NotFound { .. }) => Ok(false),
+                    Err(e) => Err(e),
+                }
+            }
+        };
+        match store.head(&self.path(key)).await {
             Ok(_) => Ok(true),
             Err(object_store::Error::NotFound { .. }) => Ok(false),
             Err(e) => Err(self.map_err(key, e)),
@@ -267,7 +335,11 @@ impl Location {
 
     pub(crate) async fn delete(&self, key: &str) -> Result<(), StorageError> {
         self.online()?;
-        match self.store.delete(&self.path(key)).await {
+        let store = match &self.store {
+            Store::Object(s) => s,
+            Store::Remote(r) => return r.delete(key).await,
+        };
+        match store.delete(&self.path(key)).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(e) => Err(self.map_err(key, e)),
         }
@@ -276,8 +348,12 @@ impl Location {
     /// All objects whose key starts with `prefix` (a "dir/" prefix).
     pub(crate) async fn list(&self, prefix: &str) -> Result<Vec<Listed>, StorageError> {
         self.online()?;
+        let store = match &self.store {
+            Store::Object(s) => s,
+            Store::Remote(r) => return Ok(r.list(prefix).await?.into_iter().map(|(key, size, modified_ms)| Listed { key, size, modified_ms }).collect()),
+        };
         let p = self.path(prefix.trim_end_matches('/'));
-        let metas: Vec<_> = self.store.list(Some(&p)).try_collect().await.or_else(|e| match e {
+        let metas: Vec<_> = store.list(Some(&p)).try_collect().await.or_else(|e| match e {
             object_store::Error::NotFound { .. } => Ok(Vec::new()),
             e => Err(self.map_err(prefix, e)),
         })?;

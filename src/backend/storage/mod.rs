@@ -13,6 +13,8 @@
 //! - `browse.rs`: `Repo::browse` (one directory of a snapshot, paged; a cache of decoded listings).
 //! - `prune.rs`: `Repo::prune`, `PruneRequest`, `PruneStats` (with `reindex.rs`: rebuilding
 //!   index entries from pack headers, restic's `repair index`).
+//! - `ingest.rs`: `Ingest`, what a remote agent uploads into a vault, checked before it is stored,
+//!   and the job's commit.
 //! - `coord.rs`: what prune shares with the operations beside it (pins, readers, gate).
 //!
 //! What they build on:
@@ -42,6 +44,7 @@ mod reindex;
 pub mod crypto;
 pub mod error;
 mod identity;
+mod ingest;
 mod ids;
 mod index;
 mod keystore;
@@ -62,7 +65,8 @@ pub use copy::CopyStats;
 pub use crypto::{DataKey, KeyStore, MasterKey};
 pub use error::StorageError;
 pub use identity::VaultIdentity;
-pub use location::{Location, LocationConfig};
+pub use ingest::Ingest;
+pub use location::{Location, LocationConfig, RemoteObjects};
 pub use progress::Progress;
 pub use rate::SpeedLimit;
 pub use repo::Repo;

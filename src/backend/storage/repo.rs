@@ -153,6 +153,22 @@ impl Repo {
         Ok(repo)
     }
 
+    /// Open a vault with its data key given (a remote agent: the backend hands it the key of the
+    /// one vault its job works on, never the master key); loads all index files.
+    pub async fn open_with_key(loc: &Location, vault_id: &str, data_key: DataKey) -> Result<Repo, StorageError> {
+        check_name("vault id", vault_id)?;
+        let base = format!("vaults/{vault_id}");
+        let cfg_bytes = loc.get(&format!("{base}/config")).await?;
+        let config: VaultConfig = serde_json::from_slice(&cfg_bytes)
+            .map_err(|e| StorageError::corrupt(format!("{base}/config"), e.to_string()))?;
+        if config.version != FORMAT_VERSION || config.vault_id != vault_id {
+            return Err(StorageError::corrupt(format!("{base}/config"), format!("unsupported version {} or another vault", config.version)));
+        }
+        let repo = Repo::from_parts(loc, config, data_key);
+        repo.load_index().await?;
+        Ok(repo)
+    }
+
     fn from_parts(loc: &Location, config: VaultConfig, data_key: DataKey) -> Repo {
         let index = Arc::new(RwLock::new(MemIndex::default()));
         let coord = Coord::for_vault(loc.identity(), &config.vault_id, &index);
@@ -265,7 +281,11 @@ impl Repo {
         self.inner.loc.get(&self.key(rel)).await.map_err(|e| self.rel_err(rel, e))
     }
 
-    pub(crate) async fn get_stream(&self, rel: &str) -> Result<object_store::GetResult, StorageError> {
+    pub(crate) async fn get_range(&self, rel: &str, range: std::ops::Range<u64>) -> Result<Bytes, StorageError> {
+        self.inner.loc.get_range(&self.key(rel), range).await.map_err(|e| self.rel_err(rel, e))
+    }
+
+    pub(crate) async fn get_stream(&self, rel: &str) -> Result<futures::stream::BoxStream<'static, Result<Bytes, StorageError>>, StorageError> {
         self.inner.loc.get_stream(&self.key(rel)).await.map_err(|e| self.rel_err(rel, e))
     }
 
@@ -328,6 +348,12 @@ impl Repo {
             st.pin(pins.set, id);
         }
         true
+    }
+
+    /// Held by a remote agent's backup for its whole run: a prune of the vault waits for it (the
+    /// agent deduplicates against the index it read when it started, which no pin protects).
+    pub(crate) async fn writer_gate(&self) -> tokio::sync::RwLockReadGuard<'_, ()> {
+        self.inner.coord.gate.read().await
     }
 
     /// Registers a reader (restore, copy from here, verify) until the guard drops.

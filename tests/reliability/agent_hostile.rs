@@ -1,0 +1,122 @@
+//! A hostile agent (issue 17): an upload whose bytes do not match its name, a pack that is not a
+//! pack, an upload outside packs and index files, an oversized upload, another client's job,
+//! a replayed upload — each refused with 4xx, nothing stored, the server still answering.
+use bytes::Bytes;
+use mirrorvault::api::agent::*;
+use mirrorvault::client::{Client, Credentials};
+
+use crate::support::{code, creds, make_tree, TestServer};
+
+/// A backup job for a client with an agent key, claimed through that key: (scoped client, job).
+async fn claimed_backup(s: &TestServer) -> (Client, AgentJob) {
+    let c = s.client.create_backup_client("hostile", "cn-hangzhou", None).await.unwrap();
+    s.wait_created(&c.vault_id).await;
+    let key = s.client.send(&CreateAgentAccessKeyRequest { client_id: c.client_id.clone() }).await.unwrap();
+    let agent = Client::new(&s.endpoint(), Credentials { access_key_id: key.access_key_id, access_key_secret: key.access_key_secret }).unwrap();
+    let src = tempfile::tempdir().unwrap();
+    make_tree(src.path(), 4, 3);
+    let job_id = s.client.create_backup_job(&c.vault_id, &c.client_id, &[src.path().display().to_string()], &[]).await.unwrap().job_id;
+    let hb = agent.agent(&AgentHeartbeatRequest { client_id: c.client_id.clone(), ..Default::default() }, Bytes::new()).await.unwrap();
+    assert_eq!(hb.jobs, vec![AgentJobRef { job_id: job_id.clone(), job_type: JOB_BACKUP.into() }]);
+    let job = agent.agent(&AgentClaimJobRequest { client_id: c.client_id.clone(), job_id }, Bytes::new()).await.unwrap().job;
+    assert_eq!(job.data_key.len(), 64);
+    (agent, job)
+}
+
+fn put(job: &AgentJob, key: &str) -> AgentPutObjectRequest {
+    AgentPutObjectRequest { client_id: job.client_id.clone(), job_id: job.job_id.clone(), key: key.into() }
+}
+
+async fn stored(agent: &Client, job: &AgentJob, prefix: &str) -> Vec<AgentObject> {
+    agent.agent(&AgentListObjectsRequest { client_id: job.client_id.clone(), job_id: job.job_id.clone(), prefix: prefix.into() }, Bytes::new()).await.unwrap().objects
+}
+
+#[tokio::test]
+async fn hostile_uploads_are_refused_and_store_nothing() {
+    let s = TestServer::start().await;
+    let (agent, job) = claimed_backup(&s).await;
+    let junk = Bytes::from(crate::support::fixtures::random_bytes(100_000, 1));
+    let hash = blake3::hash(&junk).to_hex().to_string();
+    let other = blake3::hash(b"something else").to_hex().to_string();
+
+    // Bytes that do not hash to the pack's name.
+    let e = agent.agent(&put(&job, &format!("data/{}/{other}", &other[..2])), junk.clone()).await.unwrap_err();
+    assert_eq!(code(&e), ("AgentUploadRefused", 400), "{e}");
+    // Bytes that hash to the name but are no pack of this vault (no header sealed with its key).
+    let e = agent.agent(&put(&job, &format!("data/{}/{hash}", &hash[..2])), junk.clone()).await.unwrap_err();
+    assert_eq!(code(&e), ("AgentUploadRefused", 400), "{e}");
+    // An index file that is not one; a name outside packs and index files; a manifest.
+    let e = agent.agent(&put(&job, &format!("index/{hash}")), junk.clone()).await.unwrap_err();
+    assert_eq!(code(&e).1, 400, "{e}");
+    for key in ["config", "keys/data.key", "snapshots/x", "../other/config", &format!("data/zz/{hash}"), "identity"] {
+        let e = agent.agent(&put(&job, key), junk.clone()).await.unwrap_err();
+        assert_eq!(code(&e), ("AgentUploadRefused", 400), "{key}: {e}");
+    }
+    // Reads stay inside the vault's data.
+    for key in ["keys/data.key", "../../x", "/etc/passwd", "data/../keys/data.key"] {
+        let e = agent.agent_bytes(&AgentGetObjectRequest { client_id: job.client_id.clone(), job_id: job.job_id.clone(), key: key.into(), offset: None, length: None }, Bytes::new()).await.unwrap_err();
+        assert_eq!(code(&e).1, 400, "{key}: {e}");
+    }
+    // Deleting what the job did not write.
+    let e = agent.agent(&AgentDeleteObjectRequest { client_id: job.client_id.clone(), job_id: job.job_id.clone(), key: "config".into() }, Bytes::new()).await.unwrap_err();
+    assert_eq!(code(&e), ("AgentUploadRefused", 400));
+    // Oversized: refused before it is read whole.
+    let big = Bytes::from(vec![0u8; 65 << 20]);
+    let e = agent.agent(&put(&job, &format!("data/{}/{hash}", &hash[..2])), big).await.unwrap_err();
+    assert_eq!(code(&e).1, 413, "{e}");
+    // A commit whose manifest is not the vault's.
+    let e = agent.agent(&AgentFinishJobRequest { client_id: job.client_id.clone(), job_id: job.job_id.clone(), status: "COMPLETE".into(), error_message: None, result: None }, junk.clone()).await.unwrap_err();
+    assert_eq!(code(&e), ("AgentUploadRefused", 400), "{e}");
+    assert!(stored(&agent, &job, "data/").await.is_empty(), "nothing was stored");
+    assert!(stored(&agent, &job, "snapshots/").await.is_empty());
+    s.client.describe_vaults(&Default::default()).await.expect("the server still answers");
+}
+
+#[tokio::test]
+async fn a_replayed_agent_upload_is_refused() {
+    let s = TestServer::start().await;
+    let (_agent, job) = claimed_backup(&s).await;
+    let key = s.client.send(&CreateAgentAccessKeyRequest { client_id: job.client_id.clone() }).await.unwrap();
+    // One signed request, captured and sent twice: the nonce is spent the first time.
+    let body = b"replayed bytes".to_vec();
+    let payload = mirrorvault::signing::acs3::payload_hash(&body);
+    let query = mirrorvault::signing::canonical_query([("ClientId", job.client_id.as_str()), ("JobId", job.job_id.as_str()), ("Key", "index/00")].into_iter());
+    let ep = s.endpoint();
+    let host = ep.trim_start_matches("http://").to_string();
+    let date = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    let headers = vec![
+        ("host", host),
+        ("x-acs-action", "AgentPutObject".to_string()),
+        ("x-acs-content-sha256", payload.clone()),
+        ("x-acs-date", date),
+        ("x-acs-signature-nonce", uuid::Uuid::new_v4().to_string()),
+        ("x-acs-version", "2017-09-08".to_string()),
+    ];
+    let signed: Vec<&str> = headers.iter().map(|(k, _)| *k).collect();
+    let sig = mirrorvault::signing::acs3::sign(&key.access_key_secret, &mirrorvault::signing::acs3::canonical_request("POST", "/agent", &query, &headers, &payload));
+    let http = reqwest::Client::new();
+    let send = || {
+        let mut rb = http
+            .post(format!("{ep}/agent?{query}"))
+            .header("authorization", mirrorvault::signing::acs3::authorization(&key.access_key_id, &signed, &sig))
+            .body(body.clone());
+        for (k, v) in headers.iter().filter(|(k, _)| *k != "host") {
+            rb = rb.header(*k, v);
+        }
+        rb.send()
+    };
+    let first = send().await.unwrap();
+    let first_body: serde_json::Value = first.json().await.unwrap();
+    assert_ne!(first_body["Code"], "SignatureNonceUsed", "{first_body}");
+    assert_ne!(first_body["Code"], "SignatureDoesNotMatch", "{first_body}");
+    let second = send().await.unwrap();
+    assert_eq!(second.status().as_u16(), 403);
+    let b: serde_json::Value = second.json().await.unwrap();
+    assert_eq!(b["Code"], "SignatureNonceUsed");
+    // A body swapped under the same signature does not verify.
+    let mut rb = http.post(format!("{ep}/agent?{query}")).header("authorization", mirrorvault::signing::acs3::authorization(&key.access_key_id, &signed, &sig)).body(b"other bytes".to_vec());
+    for (k, v) in headers.iter().filter(|(k, _)| *k != "host") {
+        rb = rb.header(*k, v);
+    }
+    assert_eq!(rb.send().await.unwrap().status().as_u16(), 403);
+}
