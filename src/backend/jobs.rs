@@ -257,6 +257,7 @@ async fn wait_for_worker(st: &AppState, job_id: &str, progress: &Progress) -> Op
 }
 
 fn write_progress(st: &AppState, job_id: &str, p: &Progress, started: Instant) {
+    let started = p.started.get().copied().unwrap_or(started);
     let done = p.bytes_done.load(Ordering::Relaxed) as i64;
     let secs = started.elapsed().as_secs_f64().max(0.001);
     // Written every second: a failing catalog would log once a second, which is what an

@@ -95,6 +95,7 @@ impl AgentHub {
         }
         j.claimed = true;
         j.last_seen = Instant::now();
+        let _ = j.progress.started.set(j.last_seen);
         let mut spec = j.spec.clone();
         spec.data_key = hex::encode(j.repo.data_key().bytes());
         Ok(Claimed { spec, repo: j.repo.clone(), progress: j.progress.clone(), ingest: j.ingest.clone() })

@@ -12,6 +12,9 @@ pub struct Progress {
     pub items_total: AtomicU64,
     pub items_done: AtomicU64,
     pub cancel: AtomicBool,
+    /// When the work itself began, if not when the job's task did (a remote agent's job: when
+    /// the agent claimed it), for the speed.
+    pub started: std::sync::OnceLock<std::time::Instant>,
 }
 
 impl Progress {
