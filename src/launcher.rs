@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::backend::{self, ServeOptions, StartError};
-use crate::client::Credentials;
+use crate::client::{check_transport, ClientError, Credentials, Trust};
 use crate::ui::{self, Connection, UiError};
 
 /// The embedded backend's historical sync delay (demo: short enough to watch).
@@ -20,6 +20,9 @@ pub enum LaunchError {
     Backend(#[source] StartError),
     #[error(transparent)]
     Console(#[from] UiError),
+    /// `--endpoint` is plain HTTP to another machine.
+    #[error(transparent)]
+    Transport(ClientError),
 }
 
 /// How the console starts its embedded backend: in `data_dir/console`, on 127.0.0.1 only (a
@@ -37,7 +40,12 @@ pub fn embedded_serve_options(data_dir: &Path) -> ServeOptions {
 /// Opens the console window. Without `endpoint` it starts an embedded demo backend in
 /// `data_dir/console` first and stops it when the window closes. `credentials` (from the
 /// environment) are for a remote endpoint; without them the console uses its settings file.
-pub fn run_console(endpoint: Option<String>, data_dir: PathBuf, credentials: Option<Credentials>) -> Result<(), LaunchError> {
+/// A remote `endpoint` must pass `check_transport` (no plain HTTP off loopback), checked before
+/// anything starts; `trust` checks its certificate.
+pub fn run_console(endpoint: Option<String>, trust: &Trust, data_dir: PathBuf, credentials: Option<Credentials>) -> Result<(), LaunchError> {
+    if let Some(endpoint) = &endpoint {
+        check_transport(endpoint).map_err(LaunchError::Transport)?;
+    }
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().thread_name("mirrorvault-console").build().map_err(LaunchError::Runtime)?;
     let (connection, server) = match endpoint {
         None => {
@@ -46,17 +54,18 @@ pub fn run_console(endpoint: Option<String>, data_dir: PathBuf, credentials: Opt
                 Some(path) => format!("{} (embedded backend)", path.display()),
                 None => "the embedded backend".to_string(),
             };
-            let connection = Connection { endpoint: server.endpoint(), embedded: true, credentials: server.credentials.clone(), credentials_source: source };
+            let connection = Connection { endpoint: server.endpoint(), embedded: true, credentials: server.credentials.clone(), credentials_source: source, trust: Trust::default() };
             (connection, Some(server))
         }
         Some(endpoint) => {
             let connection = match credentials {
-                Some(c) => Connection { endpoint, embedded: false, credentials: c, credentials_source: "the environment".to_string() },
+                Some(c) => Connection { endpoint, embedded: false, credentials: c, credentials_source: "the environment".to_string(), trust: trust.clone() },
                 None => Connection {
                     endpoint,
                     embedded: false,
                     credentials: Credentials { access_key_id: String::new(), access_key_secret: String::new() },
                     credentials_source: "none yet: enter them under Settings".to_string(),
+                    trust: trust.clone(),
                 },
             };
             (connection, None)

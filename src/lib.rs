@@ -7,4 +7,5 @@ pub mod client;
 pub mod launcher;
 pub mod platform;
 pub mod signing;
+pub mod tls;
 pub mod ui;

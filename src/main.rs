@@ -6,7 +6,8 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
-use mirrorvault::backend::{self, ServeOptions, ENV_KEY_ID, ENV_KEY_SECRET};
+use mirrorvault::backend::{self, ServeOptions, TlsSetting, ENV_KEY_ID, ENV_KEY_SECRET};
+use mirrorvault::client::Trust;
 use mirrorvault::signing::Credentials;
 use mirrorvault::backend::storage::{KeyStore, Location, LocationConfig, MasterKey, Repo};
 
@@ -16,6 +17,10 @@ struct Cli {
     /// Point the console at a remote backend instead of the embedded one.
     #[arg(long, global = true)]
     endpoint: Option<String>,
+    /// Pin the remote backend's TLS certificate by its SHA-256 fingerprint, as `serve` prints it
+    /// (colons and case do not matter).
+    #[arg(long, value_name = "HEX", requires = "endpoint")]
+    fingerprint: Option<String>,
     /// Data dir of the embedded backend (console) or of `serve`.
     #[arg(long, global = true)]
     data_dir: Option<PathBuf>,
@@ -78,6 +83,26 @@ struct ServeArgs {
     /// Seed demo content on first start.
     #[arg(long)]
     demo: bool,
+    /// Speak HTTPS with the data dir's self-signed certificate (DATA/tls/, made on first use).
+    /// HTTPS is also used, with that certificate, whenever --listen is not a loopback address.
+    #[arg(long, conflicts_with = "tls_cert")]
+    tls: bool,
+    /// Speak HTTPS with this PEM certificate (or chain, leaf first); needs --tls-key.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+}
+
+impl ServeArgs {
+    fn tls(&self) -> TlsSetting {
+        match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => TlsSetting::Files { cert: cert.clone(), key: key.clone() },
+            _ if self.tls => TlsSetting::SelfSigned,
+            _ => TlsSetting::Auto,
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -177,7 +202,7 @@ fn main() -> anyhow::Result<()> {
                     demo: args.demo,
                     credentials: env_credentials(),
                 };
-                let server = backend::start(opts, Some(Box::pin(shutdown_signal()))).await?;
+                let server = backend::start_with_tls(opts, &args.tls(), Some(Box::pin(shutdown_signal()))).await?;
                 if let Some(path) = &server.credentials_file {
                     if server.credentials_created {
                         println!("credentials written to {}", path.display());
@@ -186,6 +211,9 @@ fn main() -> anyhow::Result<()> {
                     }
                 }
                 println!("listening on {}", server.endpoint());
+                if let Some(fingerprint) = &server.tls_fingerprint {
+                    println!("tls certificate sha256 fingerprint: {fingerprint}");
+                }
                 use std::io::Write;
                 std::io::stdout().flush()?;
                 server.wait().await;
@@ -204,7 +232,10 @@ fn main() -> anyhow::Result<()> {
         }
         Some(Command::Bench(args)) => Ok(mirrorvault::bench::run(args).map(|_| ())?),
         Some(Command::Agent(_)) => unreachable!("handled above"),
-        None => Ok(mirrorvault::launcher::run_console(cli.endpoint, data_dir, env_credentials())?),
+        None => {
+            let trust = Trust { fingerprint: cli.fingerprint, ca_file: None };
+            Ok(mirrorvault::launcher::run_console(cli.endpoint, &trust, data_dir, env_credentials())?)
+        }
     }
 }
 

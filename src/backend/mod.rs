@@ -7,7 +7,7 @@
 //!   scheduler and planner), `plans/` (backup plans' schedules), `locations/` (the catalog
 //!   kept in line with the locations, and the writer lock: one backend writes a location);
 //! - `sqlserver/` (engines behind SQL Server backups), `demo/` (demo content seeding);
-//! - this file: `start` and the `RunningServer` it returns.
+//! - this file: `start` (plain HTTP or HTTPS, see `TlsSetting`) and the `RunningServer` it returns.
 pub mod agents;
 pub mod alerts;
 pub mod auth;
@@ -52,6 +52,19 @@ pub struct ServeOptions {
     pub credentials: Option<Credentials>,
 }
 
+/// Whether `serve` speaks HTTPS, and with which certificate (`crate::tls`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum TlsSetting {
+    /// HTTPS with the data dir's self-signed certificate when `listen` is not a loopback
+    /// address (TLS is mandatory off loopback), plain HTTP on a loopback address.
+    #[default]
+    Auto,
+    /// HTTPS with the data dir's self-signed certificate (`DATA/tls/`, made on first use).
+    SelfSigned,
+    /// HTTPS with this PEM certificate (or chain, leaf first) and private key.
+    Files { cert: PathBuf, key: PathBuf },
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error("data dir {path}: {source}")]
@@ -68,6 +81,8 @@ pub enum StartError {
     Bind { addr: SocketAddr, source: std::io::Error },
     #[error(transparent)]
     LocationLocked(#[from] locations::LockError),
+    #[error("TLS: {0}")]
+    Tls(#[from] crate::tls::TlsError),
     #[error("refusing to listen on the non-loopback address {0} without credentials: set {ENV_KEY_ID} and {ENV_KEY_SECRET}, or create the credentials file first with a loopback start")]
     NoCredentials(SocketAddr),
 }
@@ -79,6 +94,8 @@ pub struct RunningServer {
     /// The credentials file, when the key came from (or was written to) one.
     pub credentials_file: Option<PathBuf>,
     pub credentials_created: bool,
+    /// The SHA-256 fingerprint of the certificate served, when the server speaks HTTPS.
+    pub tls_fingerprint: Option<String>,
     shutdown: Option<oneshot::Sender<()>>,
     join: JoinHandle<()>,
     workers: Vec<JoinHandle<()>>,
@@ -86,8 +103,10 @@ pub struct RunningServer {
 }
 
 impl RunningServer {
+    /// `http://IP:PORT`, or `https://IP:PORT` when the server speaks TLS.
     pub fn endpoint(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.tls_fingerprint.is_some() { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 
     /// Stops accepting, lets in-flight requests finish, stops workers, closes the catalog.
@@ -137,14 +156,33 @@ fn load_credentials(data_dir: &Path, given: Option<Credentials>) -> Result<(Cred
     }
 }
 
-/// Opens everything and starts serving; `shutdown_signal` ends the server gracefully.
+/// The server config and fingerprint `tls` asks for on `listen`; `None`: plain HTTP.
+fn server_tls(tls: &TlsSetting, data_dir: &Path, listen: SocketAddr) -> Result<Option<(Arc<rustls::ServerConfig>, String)>, StartError> {
+    let (cert, key) = match tls {
+        TlsSetting::Auto if listen.ip().is_loopback() => return Ok(None),
+        TlsSetting::Auto | TlsSetting::SelfSigned => crate::tls::load_or_create_self_signed(data_dir, listen.ip())?,
+        TlsSetting::Files { cert, key } => crate::tls::load_pem_files(cert, key)?,
+    };
+    Ok(Some((crate::tls::server_config(&cert, &key)?, crate::tls::fingerprint_of_pem(&cert)?)))
+}
+
+/// Opens everything and starts serving with `TlsSetting::Auto` (plain HTTP on a loopback
+/// address); `shutdown_signal` ends the server gracefully.
 pub async fn start(opts: ServeOptions, shutdown_signal: Option<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>>) -> Result<RunningServer, StartError> {
+    start_with_tls(opts, &TlsSetting::Auto, shutdown_signal).await
+}
+
+/// `start`, speaking HTTPS as `tls` says.
+pub async fn start_with_tls(opts: ServeOptions, tls: &TlsSetting, shutdown_signal: Option<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>>) -> Result<RunningServer, StartError> {
     let dir = &opts.data_dir;
     std::fs::create_dir_all(dir).map_err(|source| StartError::DataDir { path: dir.clone(), source })?;
     let existed = dir.join("credentials.toml").exists();
     if !opts.listen.ip().is_loopback() && opts.credentials.is_none() && !existed {
         return Err(StartError::NoCredentials(opts.listen));
     }
+    // Before anything is opened: a certificate that cannot be used changes nothing.
+    let tls = server_tls(tls, dir, opts.listen)?;
+    let tls_fingerprint = tls.as_ref().map(|(_, fingerprint)| fingerprint.clone());
     let cfg = config::ConfigFile::load(dir)?;
     let regions = cfg.regions(dir)?;
     let alert_settings = alerts::AlertSettings::from_config(&cfg.alerts)?;
@@ -195,7 +233,11 @@ pub async fn start(opts: ServeOptions, shutdown_signal: Option<std::pin::Pin<Box
                 }
             }
         };
-        if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(stop).await {
+        let served = match tls {
+            Some((config, _)) => axum::serve(crate::tls::TlsListener::new(listener, config), app).with_graceful_shutdown(stop).await,
+            None => axum::serve(listener, app).with_graceful_shutdown(stop).await,
+        };
+        if let Err(e) = served {
             tracing::error!(%e, "server stopped with an error");
         }
     });
@@ -217,6 +259,6 @@ pub async fn start(opts: ServeOptions, shutdown_signal: Option<std::pin::Pin<Box
         replication::Replicator::run(st).await;
     }));
     workers.push(tokio::spawn(retention::run(state.clone())));
-    tracing::info!(%addr, data_dir = %dir.display(), "backend started");
-    Ok(RunningServer { addr, state, credentials, credentials_file, credentials_created, shutdown: Some(tx), join, workers, locks })
+    tracing::info!(%addr, tls = tls_fingerprint.is_some(), data_dir = %dir.display(), "backend started");
+    Ok(RunningServer { addr, state, credentials, credentials_file, credentials_created, tls_fingerprint, shutdown: Some(tx), join, workers, locks })
 }

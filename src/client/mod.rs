@@ -1,13 +1,16 @@
 //! Async client of the backend, signing every request with ACS3-HMAC-SHA256 exactly as the
 //! official Tea-based SDKs do (business parameters in the query string of a POST). Requests are
 //! the typed structs of `crate::api` (`Client::send`); the methods in `actions.rs` and
-//! `sqlserver.rs` are conveniences that fill them in. Signing is `crate::signing`; nothing here
-//! depends on the backend.
+//! `sqlserver.rs` are conveniences that fill them in. Signing is `crate::signing`; `trust.rs`
+//! decides which certificates an `https://` endpoint may present (TLS configs from
+//! `crate::tls`); nothing here depends on the backend.
 mod actions;
 mod sqlserver;
+mod trust;
 
 pub use actions::VaultQuery;
 pub use sqlserver::{InstanceSpec, SqlRestoreSpec};
+pub use trust::{check_transport, Trust};
 
 use std::time::{Duration, SystemTime};
 
@@ -27,6 +30,20 @@ pub enum ClientError {
     Decode(String),
     #[error("invalid endpoint {0:?}")]
     Endpoint(String),
+    /// A certificate was refused, or the trust settings are unusable.
+    #[error("TLS: {0}")]
+    Tls(String),
+    /// `check_transport`: plain HTTP to this host:port, which is not a loopback address.
+    #[error("refusing plain HTTP to {0}, which is not a loopback address (vault keys and data would cross the network unencrypted): use https://{0}, with --fingerprint HEX as `mirrorvault serve` prints it for its self-signed certificate")]
+    PlainHttp(String),
+}
+
+/// A failed request in words: the certificate's problem when TLS refused it, else reqwest's.
+fn http_error(e: reqwest::Error) -> ClientError {
+    match crate::tls::certificate_failure(&e) {
+        Some(reason) => ClientError::Tls(reason),
+        None => ClientError::Http(e.to_string()),
+    }
 }
 
 impl ClientError {
@@ -59,16 +76,21 @@ fn iso8601(t: SystemTime) -> String {
 }
 
 impl Client {
-    /// `endpoint`: `http://host:port` (or `host:port`).
+    /// `endpoint`: `http://host:port` (or `host:port`) or `https://host:port` (public roots).
     pub fn new(endpoint: &str, credentials: Credentials) -> Result<Client, ClientError> {
+        Client::with_trust(endpoint, credentials, &Trust::default())
+    }
+
+    /// `new`, checking an `https://` endpoint's certificate as `trust` says (a pinned
+    /// fingerprint, or a CA file).
+    pub fn with_trust(endpoint: &str, credentials: Credentials, trust: &Trust) -> Result<Client, ClientError> {
         let base = if endpoint.contains("://") { endpoint.trim_end_matches('/').to_string() } else { format!("http://{}", endpoint.trim_end_matches('/')) };
         let host = base.split("://").nth(1).and_then(|r| r.split('/').next()).filter(|h| !h.is_empty()).ok_or_else(|| ClientError::Endpoint(endpoint.into()))?.to_string();
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(60))
-            .connect_timeout(Duration::from_secs(5))
-            .no_proxy()
-            .build()
-            .map_err(|e| ClientError::Http(e.to_string()))?;
+        let mut builder = reqwest::Client::builder().timeout(Duration::from_secs(60)).connect_timeout(Duration::from_secs(5)).no_proxy();
+        if let Some(tls) = trust.client_config(&base)? {
+            builder = builder.use_preconfigured_tls(tls);
+        }
+        let http = builder.build().map_err(|e| ClientError::Http(e.to_string()))?;
         Ok(Client { http, base, host, credentials })
     }
 
@@ -78,7 +100,7 @@ impl Client {
 
     /// `GET /health` (unsigned).
     pub async fn health(&self) -> Result<(), ClientError> {
-        let r = self.http.get(format!("{}/health", self.base)).timeout(Duration::from_secs(3)).send().await.map_err(|e| ClientError::Http(e.to_string()))?;
+        let r = self.http.get(format!("{}/health", self.base)).timeout(Duration::from_secs(3)).send().await.map_err(http_error)?;
         if r.status().is_success() {
             Ok(())
         } else {
@@ -151,7 +173,7 @@ impl Client {
         if !body.is_empty() {
             req = req.header("content-type", "application/octet-stream").body(body);
         }
-        let resp = req.send().await.map_err(|e| ClientError::Http(e.to_string()))?;
+        let resp = req.send().await.map_err(http_error)?;
         let status = resp.status();
         let body = resp.bytes().await.map_err(|e| ClientError::Http(e.to_string()))?;
         if !status.is_success() {

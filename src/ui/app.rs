@@ -56,6 +56,8 @@ pub struct Connection {
     pub credentials: Credentials,
     /// Where the credentials came from, in words.
     pub credentials_source: String,
+    /// How an `https://` endpoint's certificate is checked (`--fingerprint`).
+    pub trust: crate::client::Trust,
 }
 
 /// Backend data several screens share.
@@ -582,7 +584,7 @@ impl ConsoleApp {
                     // A remote console switches to the new credentials at once.
                     if !self.connection.embedded {
                         if let Some(creds) = self.config.credentials() {
-                            if let Ok(client) = Client::new(&self.connection.endpoint, creds.clone()) {
+                            if let Ok(client) = Client::with_trust(&self.connection.endpoint, creds.clone(), &self.connection.trust) {
                                 self.net.client = client;
                                 self.connection.credentials = creds;
                                 self.connection.credentials_source = "the console's settings file".into();

@@ -52,7 +52,7 @@ pub fn run(mut connection: Connection, rt: tokio::runtime::Handle) -> Result<(),
         }
     }
 
-    let client = Client::new(&connection.endpoint, connection.credentials.clone()).map_err(UiError::Endpoint)?;
+    let client = Client::with_trust(&connection.endpoint, connection.credentials.clone(), &connection.trust).map_err(UiError::Endpoint)?;
     let net = Net { client, rt };
     let remote_without_credentials = !connection.embedded && connection.credentials.access_key_id.is_empty();
     let mut app = ConsoleApp::new(net, connection, config_path, config);

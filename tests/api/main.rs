@@ -1,6 +1,6 @@
 //! The API through the real in-process server: signatures, vaults and mirrors, the data plane,
 //! encryption at rest, SQL Server (demo engine, and a live server when configured), demo
-//! content, and the official Python SDKs.
+//! content, the official Python SDKs, and HTTPS (`tls`: the real binary).
 #[path = "../support/mod.rs"]
 pub mod support;
 
@@ -21,6 +21,7 @@ mod sdk_compat;
 mod sqlserver;
 mod sqlserver_demo;
 mod sqlserver_tds;
+mod tls;
 mod upgrade;
 mod vault_lifecycle;
 mod vaults;

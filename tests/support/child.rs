@@ -6,11 +6,15 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use mirrorvault::client::{Client, Credentials};
+use mirrorvault::client::{Client, Credentials, Trust};
 
 pub struct Backend {
     pub child: Child,
+    /// As printed: `http://IP:PORT`, or `https://IP:PORT` when it speaks TLS.
     pub endpoint: String,
+    /// The fingerprint it printed for its TLS certificate (HTTPS only).
+    pub tls_fingerprint: Option<String>,
+    /// Signs with the launch's credentials; over HTTPS it pins `tls_fingerprint`.
     pub client: Client,
     pub data_dir: PathBuf,
     /// Everything the process wrote to stdout and stderr so far.
@@ -27,18 +31,33 @@ pub struct Launch<'a> {
 
 impl Backend {
     pub fn start(l: &Launch<'_>) -> Backend {
-        Backend::start_as(l, None)
+        Backend::spawn(l, None, &[])
     }
 
     /// `start`, the process running as `uid:gid` (the test runs as root): a backend that cannot
     /// read what root alone may.
     pub fn start_as(l: &Launch<'_>, user: Option<(u32, u32)>) -> Backend {
+        Backend::spawn(l, user, &[])
+    }
+
+    /// `start` with more `serve` arguments (`--tls`, `--tls-cert F --tls-key F`, or a
+    /// `--listen` replacing the default `127.0.0.1:0`).
+    pub fn start_with_args(l: &Launch<'_>, args: &[&str]) -> Backend {
+        Backend::spawn(l, None, args)
+    }
+
+    fn spawn(l: &Launch<'_>, user: Option<(u32, u32)>, args: &[&str]) -> Backend {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_mirrorvault"));
         if let Some((uid, gid)) = user {
             use std::os::unix::process::CommandExt;
             cmd.uid(uid).gid(gid).env("HOME", l.data_dir);
         }
-        cmd.args(["serve", "--listen", "127.0.0.1:0", "--historical-sync-delay", l.delay, "--data-dir"])
+        cmd.arg("serve");
+        if !args.contains(&"--listen") {
+            cmd.args(["--listen", "127.0.0.1:0"]);
+        }
+        cmd.args(args)
+            .args(["--historical-sync-delay", l.delay, "--data-dir"])
             .arg(l.data_dir)
             .env("MIRRORVAULT_ACCESS_KEY_ID", &l.credentials.access_key_id)
             .env("MIRRORVAULT_ACCESS_KEY_SECRET", &l.credentials.access_key_secret)
@@ -57,8 +76,8 @@ impl Backend {
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines() {
                 let Ok(line) = line else { break };
-                if let Some(ep) = line.strip_prefix("listening on ") {
-                    let _ = tx.send(ep.trim().to_string());
+                if line.starts_with("listening on ") || line.starts_with("tls certificate sha256 fingerprint: ") {
+                    let _ = tx.send(line.clone());
                 }
                 let mut o = out.lock().unwrap();
                 o.push_str(&line);
@@ -76,15 +95,22 @@ impl Backend {
                 }
             }
         });
-        let endpoint = match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(ep) => ep,
+        let mut next_line = |what: &str| match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(line) => line,
             Err(_) => {
                 let _ = child.kill();
-                panic!("backend did not start:\n{}", output.lock().unwrap());
+                panic!("backend did not print {what}:\n{}", output.lock().unwrap());
             }
         };
-        let client = Client::new(&endpoint, l.credentials.clone()).unwrap();
-        Backend { child, endpoint, client, data_dir: l.data_dir.to_path_buf(), output }
+        let line = next_line("its endpoint");
+        let endpoint = line.strip_prefix("listening on ").unwrap_or_else(|| panic!("expected the endpoint first, got {line:?}")).trim().to_string();
+        let tls_fingerprint = endpoint.starts_with("https://").then(|| {
+            let line = next_line("its certificate's fingerprint");
+            line.strip_prefix("tls certificate sha256 fingerprint: ").unwrap_or_else(|| panic!("expected the fingerprint, got {line:?}")).trim().to_string()
+        });
+        let trust = Trust { fingerprint: tls_fingerprint.clone(), ca_file: None };
+        let client = Client::with_trust(&endpoint, l.credentials.clone(), &trust).unwrap();
+        Backend { child, endpoint, tls_fingerprint, client, data_dir: l.data_dir.to_path_buf(), output }
     }
 
     /// SIGKILL: no shutdown code runs.

@@ -90,7 +90,7 @@ impl ConsoleFixture {
     /// in `dir` and its save dialog `reports_dir()`.
     pub fn app(&self) -> ConsoleApp {
         let server = self.server.as_ref().expect("running");
-        let connection = Connection { endpoint: server.endpoint(), embedded: true, credentials: server.credentials(), credentials_source: "test backend".into() };
+        let connection = Connection { endpoint: server.endpoint(), embedded: true, credentials: server.credentials(), credentials_source: "test backend".into(), trust: Default::default() };
         let net = Net { client: self.client.clone(), rt: self.rt.handle().clone() };
         let mut app = ConsoleApp::new(net, connection, Some(self.dir.path().join("console.toml")), ConsoleConfig::default());
         let target = self.dir.path().join("restore-target");
@@ -108,7 +108,7 @@ impl ConsoleFixture {
         let mut credentials = server.credentials();
         credentials.access_key_secret = secret.to_string();
         let client = Client::new(&server.endpoint(), credentials.clone()).expect("client");
-        let connection = Connection { endpoint: server.endpoint(), embedded: false, credentials, credentials_source: "the test".into() };
+        let connection = Connection { endpoint: server.endpoint(), embedded: false, credentials, credentials_source: "the test".into(), trust: Default::default() };
         let net = Net { client, rt: self.rt.handle().clone() };
         ConsoleApp::new(net, connection, Some(self.dir.path().join("console.toml")), ConsoleConfig::default())
     }

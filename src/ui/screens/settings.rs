@@ -108,7 +108,7 @@ fn remote_ui(ui: &mut Ui, state: &mut SettingsState, connection: &Connection, co
         ui.add_space(4.0);
         egui::Grid::new("remote").num_columns(2).spacing([24.0, 8.0]).show(ui, |ui| {
             let label = ui.label("Remote endpoint");
-            ui.add(egui::TextEdit::singleline(&mut state.endpoint).hint_text("http://backup.example.com:8765").desired_width(320.0)).labelled_by(label.id);
+            ui.add(egui::TextEdit::singleline(&mut state.endpoint).hint_text("https://backup.example.com:8765").desired_width(320.0)).labelled_by(label.id);
             ui.end_row();
             let label = ui.label("Access key ID");
             ui.add(egui::TextEdit::singleline(&mut state.access_key_id).desired_width(320.0)).labelled_by(label.id);
