@@ -56,6 +56,10 @@ struct AgentArgs {
     /// The backup client this host is (`ClientId`).
     #[arg(long, global = true)]
     client_id: Option<String>,
+    /// Pin the backend's TLS certificate by its SHA-256 fingerprint, as `serve` prints it
+    /// (saved by `register`; colons and case do not matter).
+    #[arg(id = "agent_fingerprint", long = "fingerprint", value_name = "HEX", global = true)]
+    fingerprint: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -244,7 +248,7 @@ fn agent_command(cli: &Cli, args: &AgentArgs) -> anyhow::Result<()> {
         endpoint: cli.endpoint.clone(),
         client_id: args.client_id.clone(),
         data_dir: cli.data_dir.clone().unwrap_or_else(default_agent_dir),
-        fingerprint: None,
+        fingerprint: args.fingerprint.clone(),
         account: env_credentials(),
     };
     let rt = tokio::runtime::Runtime::new()?;

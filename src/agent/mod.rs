@@ -80,28 +80,12 @@ fn required(v: &Option<String>, flag: &str) -> Result<String, AgentError> {
     v.clone().filter(|s| !s.trim().is_empty()).ok_or_else(|| AgentError::Config(format!("{flag} is required")))
 }
 
-/// Refuses plain HTTP to a host that is not this machine: vault keys and data cross the link.
-pub fn check_endpoint(endpoint: &str) -> Result<(), AgentError> {
-    let (scheme, rest) = endpoint.split_once("://").unwrap_or(("http", endpoint));
-    let host = rest.split('/').next().unwrap_or("");
-    let host = match host.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or(""),
-        None => host.rsplit_once(':').map_or(host, |(h, _)| h),
-    };
-    let loopback = host == "localhost" || host.parse::<std::net::IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false);
-    match scheme {
-        "https" => Ok(()),
-        "http" if loopback => Ok(()),
-        "http" => Err(AgentError::Config(format!(
-            "{endpoint}: plain HTTP to another host would send vault keys and data in the clear; use https:// (and --fingerprint with the one `mirrorvault serve` prints)"
-        ))),
-        other => Err(AgentError::Config(format!("{endpoint}: unknown scheme {other}"))),
-    }
-}
-
-fn client_for(endpoint: &str, creds: Credentials, _fingerprint: Option<&str>) -> Result<Client, AgentError> {
-    check_endpoint(endpoint)?;
-    Ok(Client::new(endpoint, creds)?)
+/// Refuses plain HTTP to a host that is not this machine (vault keys and data cross the link),
+/// and builds the client: pinned to `fingerprint` when given.
+fn client_for(endpoint: &str, creds: Credentials, fingerprint: Option<&str>) -> Result<Client, AgentError> {
+    crate::client::check_transport(endpoint)?;
+    let trust = crate::client::Trust { fingerprint: fingerprint.map(str::to_string), ca_file: None };
+    Ok(Client::with_trust(endpoint, creds, &trust)?)
 }
 
 /// `mirrorvault agent register`: mints the client's scoped key with the account key (once) and
@@ -273,16 +257,6 @@ async fn stop_jobs(client: &Client, client_id: &str, running: &Mutex<HashSet<Str
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn plain_http_is_refused_off_this_machine() {
-        for ok in ["http://127.0.0.1:8765", "http://localhost:1", "127.0.0.1:8765", "http://[::1]:9", "https://10.0.0.5:8765", "https://backup.example.com"] {
-            assert!(check_endpoint(ok).is_ok(), "{ok}");
-        }
-        for bad in ["http://10.0.0.5:8765", "10.0.0.5:8765", "http://backup.example.com", "ftp://127.0.0.1"] {
-            assert!(check_endpoint(bad).is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn the_saved_key_must_be_the_clients() {

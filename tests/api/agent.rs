@@ -167,3 +167,37 @@ async fn a_scoped_key_does_only_its_own_clients_agent_work() {
     let e = agent_call(&s.endpoint(), &scoped, &hb(&a.client_id)).await.unwrap_err();
     assert_eq!(code(&e).1, 403);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_reaches_a_tls_backend_by_its_pinned_fingerprint_and_refuses_plain_http_off_this_host() {
+    let base = tempfile::tempdir().unwrap();
+    let dir = base.path().join("backend");
+    let b = crate::support::child::Backend::start_with_args(&crate::support::child::Launch { data_dir: &dir, delay: "0s", credentials: creds(), rust_log: "info", extra_env: vec![] }, &["--tls"]);
+    assert!(b.endpoint.starts_with("https://"), "{}", b.endpoint);
+    let fingerprint = b.tls_fingerprint.clone().unwrap();
+    let c = b.client.create_backup_client("tls-host", "cn-hangzhou", None).await.unwrap();
+    crate::support::agents::wait_vault(&b.client, &c.vault_id).await;
+
+    // Without the pin (the certificate is self-signed) or with a wrong one: refused.
+    let agent_dir = base.path().join("agent");
+    let out = Agent::register(&b.endpoint, &c.client_id, &agent_dir, &creds());
+    assert!(!out.status.success());
+    let wrong = "ab".repeat(32);
+    let out = Agent::register_with(&b.endpoint, &c.client_id, &agent_dir, &creds(), &["--fingerprint", &wrong]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains(&fingerprint), "the error names the presented fingerprint: {}", String::from_utf8_lossy(&out.stderr));
+    // Plain HTTP to another host: refused before anything is sent.
+    let out = Agent::register(&"http://10.255.255.1:8765", &c.client_id, &agent_dir, &creds());
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("https"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!agent_dir.join("agent.toml").exists());
+
+    let out = Agent::register_with(&b.endpoint, &c.client_id, &agent_dir, &creds(), &["--fingerprint", &fingerprint]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(std::fs::read_to_string(agent_dir.join("agent.toml")).unwrap().contains(&fingerprint), "the pin is saved");
+    let agent = Agent::start(&agent_dir);
+    let src = tempfile::tempdir().unwrap();
+    make_tree(src.path(), 6, 8);
+    let j = wait_backup(&b.client, &b.client.create_backup_job(&c.vault_id, &c.client_id, &[src.path().display().to_string()], &[]).await.unwrap().job_id).await;
+    assert_eq!(j.job.status, "COMPLETE", "{j:?}\n{}", agent.output());
+}

@@ -190,9 +190,15 @@ fn capture(child: &mut Child) -> Arc<Mutex<String>> {
 impl Agent {
     /// `mirrorvault agent register`: mints and saves the client's scoped key in `data_dir`.
     pub fn register(endpoint: &str, client_id: &str, data_dir: &Path, account: &Credentials) -> std::process::Output {
+        Agent::register_with(endpoint, client_id, data_dir, account, &[])
+    }
+
+    /// `register` with more flags (`--fingerprint HEX`).
+    pub fn register_with(endpoint: &str, client_id: &str, data_dir: &Path, account: &Credentials, extra: &[&str]) -> std::process::Output {
         Command::new(env!("CARGO_BIN_EXE_mirrorvault"))
             .args(["agent", "register", "--endpoint", endpoint, "--client-id", client_id, "--data-dir"])
             .arg(data_dir)
+            .args(extra)
             .env("MIRRORVAULT_ACCESS_KEY_ID", &account.access_key_id)
             .env("MIRRORVAULT_ACCESS_KEY_SECRET", &account.access_key_secret)
             .output()
