@@ -161,6 +161,23 @@ async fn a_scoped_key_does_only_its_own_clients_agent_work() {
     // An agent action posted to / is not an account action.
     let e = s.client.call::<serde_json::Value>("AgentHeartbeat", &[("ClientId", a.client_id.clone())]).await.unwrap_err();
     assert_eq!(code(&e).1, 400);
+    // A plan of a client with an agent names paths on the agent's host: the backend does not
+    // look for them (without an agent they must exist on the backend host).
+    let slot = (std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() + 3600).to_string();
+    let plan = |client_id: &str, name: &str| {
+        vec![
+            ("VaultId", a.vault_id.clone()),
+            ("SourceType", "FILE".to_string()),
+            ("PlanName", name.to_string()),
+            ("Schedule", format!("I|{slot}|PT1H")),
+            ("InstanceId", client_id.to_string()),
+            ("Path", "[\"/only/on/the/agent/host\"]".to_string()),
+        ]
+    };
+    s.client.call::<serde_json::Value>("CreateBackupPlan", &plan(&a.client_id, "agent-plan")).await.expect("a plan with agent-side paths");
+    let plain = s.client.create_backup_client("no-agent", "cn-hangzhou", Some(&a.vault_id)).await.unwrap();
+    let e = s.client.call::<serde_json::Value>("CreateBackupPlan", &plan(&plain.client_id, "backend-plan")).await.unwrap_err();
+    assert_eq!(code(&e), ("InvalidParameter", 400));
     // Deleting the client revokes its keys.
     s.client.cancel_backup_job(&job).await.unwrap();
     s.client.delete_backup_client(&a.client_id).await.unwrap();

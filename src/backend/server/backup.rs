@@ -125,6 +125,15 @@ pub(crate) fn check_include(param: &str, include: &[String]) -> ServerResult<Vec
         .collect()
 }
 
+/// The paths a backup of `client` reads: on its agent's host (absolute and clean; the backend
+/// does not look at them) or, without an agent, on the backend host (they must exist).
+pub(crate) fn check_client_paths(client: &crate::backend::catalog::ClientRow, param: &str, include: &[String]) -> ServerResult<Vec<PathBuf>> {
+    match agents::has_agent(client) {
+        true => include.iter().map(|s| clean_absolute(param, s)).collect(),
+        false => check_include(param, include),
+    }
+}
+
 /// Valid glob patterns.
 pub(crate) fn check_excludes(param: &str, excludes: &[String]) -> ServerResult<()> {
     for g in excludes {
@@ -156,10 +165,7 @@ pub(crate) async fn start_file_backup(state: &AppState, vault_id: &str, spec: Fi
     let client = file_client(state, &vault.vault_id, &client_id, R::client_id)?;
     // A client with an agent backs up paths on its own host: the backend cannot look at them.
     let remote = agents::has_agent(&client);
-    let paths = match remote {
-        true => spec.include.iter().map(|s| clean_absolute(R::include, s)).collect::<ServerResult<Vec<_>>>()?,
-        false => check_include(R::include, &spec.include)?,
-    };
+    let paths = check_client_paths(&client, R::include, &spec.include)?;
     if paths.is_empty() {
         return Err(ServerError::missing(R::include));
     }

@@ -16,7 +16,7 @@ use crate::backend::retention::RetentionPolicy;
 use crate::backend::state::AppState;
 use crate::backend::storage::SpeedLimit;
 
-use super::backup::{check_excludes, check_include, file_client, start_file_backup, FileBackup};
+use super::backup::{check_client_paths, check_excludes, check_include, file_client, start_file_backup, FileBackup};
 use super::clients::mirror_refusal;
 use super::new_id;
 use super::sqlserver::{check_sql_backup, start_sql_backup, SqlBackup};
@@ -114,12 +114,12 @@ pub async fn create_plan(state: &AppState, r: CreateBackupPlanRequest) -> Server
             return Err(ServerError::invalid(R::database_names, "ClusterId and DatabaseNames belong to SQLSERVER plans"));
         }
         let client_id = [r.instance_id, r.client_id, r.data_source_id].into_iter().find(|c| !c.is_empty()).ok_or_else(|| ServerError::missing(R::instance_id))?;
-        file_client(state, &vault.vault_id, &client_id, R::instance_id)?;
+        let client = file_client(state, &vault.vault_id, &client_id, R::instance_id)?;
         let paths = if r.path.is_empty() { r.include } else { r.path };
         if paths.is_empty() {
             return Err(ServerError::missing(R::path));
         }
-        check_include(R::path, &paths)?;
+        check_client_paths(&client, R::path, &paths)?;
         check_excludes(R::exclude, &r.exclude)?;
         (client_id, paths, r.exclude)
     } else {
@@ -267,7 +267,10 @@ pub fn update_plan(state: &AppState, r: UpdateBackupPlanRequest) -> ServerResult
         if paths.is_empty() {
             return Err(ServerError::invalid(R::path, "a file plan needs at least one path"));
         }
-        check_include(R::path, &paths)?;
+        match state.catalog.client(&p.client_id)? {
+            Some(client) => check_client_paths(&client, R::path, &paths)?,
+            None => check_include(R::path, &paths)?,
+        };
         p.paths = paths;
     }
     if let Some(x) = &r.exclude {
