@@ -13,6 +13,8 @@ pub const KIND_VAULT_ERROR: &str = "VAULT_ERROR";
 pub const KIND_REPLICATION_STALLED: &str = "REPLICATION_STALLED";
 pub const KIND_REPLICATION_LAG: &str = "REPLICATION_LAG";
 pub const KIND_JOB_FAILED: &str = "JOB_FAILED";
+/// A client's remote agent has not sent a heartbeat for `[agents] offline_after`.
+pub const KIND_AGENT_OFFLINE: &str = "AGENT_OFFLINE";
 
 pub const SEVERITY_CRITICAL: &str = "CRITICAL";
 pub const SEVERITY_WARNING: &str = "WARNING";

@@ -88,9 +88,19 @@ async fn a_job_waits_while_the_agent_is_offline_and_runs_when_it_is_back() {
     let waiting = b.client.describe_backup_jobs(None, Some(&job_id)).await.unwrap().backup_jobs.backup_job.remove(0);
     assert_eq!(waiting.job.status, "CREATED");
     assert!(waiting.job.error_message.contains("offline"), "{}", waiting.job.error_message);
+    let alerts = |status: &'static str| {
+        let client = b.client.clone();
+        let client_id = client_id.clone();
+        async move {
+            let r: serde_json::Value = client.call("DescribeAlerts", &[("Status", status.to_string())]).await.unwrap();
+            r["Alerts"]["Alert"].as_array().cloned().unwrap_or_default().into_iter().any(|a| a["Kind"] == "AGENT_OFFLINE" && a["ClientId"] == client_id.as_str())
+        }
+    };
+    wait_until(Duration::from_secs(10), "an AGENT_OFFLINE alert", || alerts("ACTIVE")).await;
     let agent = Agent::start(&agent_dir);
     let done = wait_backup(&b.client, &job_id).await;
     assert_eq!(done.job.status, "COMPLETE", "{done:?}\n{}", agent.output());
+    wait_until(Duration::from_secs(10), "the AGENT_OFFLINE alert resolved", || alerts("RESOLVED")).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

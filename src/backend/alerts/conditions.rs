@@ -146,6 +146,36 @@ pub fn check(state: &AppState) {
             clear(&key);
         }
     }
+    // Agents: offline while their client is DEACTIVATED; a deleted client takes its alert along.
+    let mut clients = HashSet::new();
+    match state.catalog.list_clients(None) {
+        Ok(rows) => {
+            for c in rows {
+                let Some(a) = &c.agent else { continue };
+                clients.insert(c.client_id.clone());
+                let key = format!("agent:{}", c.client_id);
+                let offline = a.heartbeat > 0 && crate::backend::agents::agent_status(state, a) != "ACTIVATED";
+                if offline && !active.contains(&key) {
+                    let message = format!(
+                        "The agent of the client {} ({}) on {} has not been heard from for {} s; its jobs wait until it is back",
+                        c.client_name,
+                        c.client_id,
+                        a.hostname,
+                        t - a.heartbeat
+                    );
+                    raise(state, Condition { key, kind: KIND_AGENT_OFFLINE, severity: SEVERITY_WARNING, vault_id: &c.vault_id, job_id: "", client_id: &c.client_id, message });
+                } else if !offline {
+                    clear(&key);
+                }
+            }
+            for key in active.iter().filter(|k| k.starts_with("agent:")) {
+                if !clients.contains(&key["agent:".len()..]) {
+                    resolve(state, key);
+                }
+            }
+        }
+        Err(e) => tracing::warn!(%e, "alert check: cannot list the clients"),
+    }
     // A deleted vault takes its alerts with it.
     if let Ok(keys) = state.catalog.active_alert_keys() {
         for (key, vault_id) in keys {
