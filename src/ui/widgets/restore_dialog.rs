@@ -203,7 +203,8 @@ fn body_ui(ui: &mut Ui, state: &mut RestoreDialogState, data: &Data, commands: &
         },
     ));
     ui.add_space(8.0);
-    restore_on_ui(ui, state, data);
+    // Its own scope too: the line under the choice comes and goes as the hosts arrive.
+    ui.push_id("restore-on", |ui| restore_on_ui(ui, state, data));
     ui.add_space(8.0);
     ui.horizontal(|ui| {
         ui.radio_value(&mut state.original_place, false, "To another folder");
@@ -279,7 +280,8 @@ fn body_ui(ui: &mut Ui, state: &mut RestoreDialogState, data: &Data, commands: &
 }
 
 /// "Restore on": the backup clients (name, host, online or offline), the snapshot's own one
-/// first chosen, and a line saying where the job will run.
+/// first chosen, and a line saying where the job will run (always one, so the dialog does not
+/// jump when the hosts arrive).
 fn restore_on_ui(ui: &mut Ui, state: &mut RestoreDialogState, data: &Data) {
     let original = state.tree.snapshot_client_id.clone();
     let mut clients: Vec<_> = data.clients.value().map(|cs| cs.iter().collect()).unwrap_or_default();
@@ -332,11 +334,11 @@ fn restore_on_ui(ui: &mut Ui, state: &mut RestoreDialogState, data: &Data) {
                     Some(palette::WARN),
                 ),
                 Liveness::Backend => (format!("{name} has no agent: the restore runs in the backend and writes on the backend's host."), None),
-                Liveness::Unknown => return,
+                Liveness::Unknown => (format!("Looking up where {name} runs…"), None),
             }
         }
         RestoreOn::Backend => ("The restore runs in the backend and writes on the backend's host.".to_string(), None),
-        RestoreOn::Original => return,
+        RestoreOn::Original => ("Looking up the snapshot's client…".to_string(), None),
     };
     let text = match color {
         Some(c) => RichText::new(text).color(c),
