@@ -17,6 +17,8 @@ use crate::ui::request::Net;
 pub const PAGE: i64 = 200;
 
 type Pending = Promise<Result<BrowseFilesResponse, ClientError>>;
+/// The snapshot's row, when found: (snapshot id, client id).
+type Lookup = Promise<Result<Option<(String, String)>, ClientError>>;
 
 #[derive(Default)]
 struct Dir {
@@ -34,7 +36,7 @@ pub struct SnapshotTree {
     /// The backup client the snapshot was taken of (its `ClientId`), once looked up.
     pub snapshot_client_id: Option<String>,
     /// The snapshot's row (the given one, or the latest file snapshot): (id, client id).
-    lookup: Option<Promise<Result<Option<(String, String)>, ClientError>>>,
+    lookup: Option<Lookup>,
     looked_up: bool,
     /// Why there is nothing to browse (no snapshot, or the lookup failed).
     pub problem: Option<String>,
