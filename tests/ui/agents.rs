@@ -80,8 +80,9 @@ fn by_role<'a>(h: &'a Harness<'static, ConsoleApp>, role: Role, label: &'a str) 
 /// lines high: the name's button and the client type below it).
 fn on_row_of(h: &Harness<'static, ConsoleApp>, name: &str, text: &str) -> bool {
     let Some(row) = h.query_all_by_label(name).find(|n| n.accesskit_node().role() == Role::Button).map(|n| n.rect()) else { return false };
-    let (top, bottom) = (row.top() - 6.0, row.top() + 40.0);
-    h.query_all_by_label(text).any(|n| n.rect().top() >= top && n.rect().bottom() <= bottom + 6.0)
+    // The row: its first line (as tall as the name's button) and the line below, not the next row.
+    let (top, bottom) = (row.top() - 2.0, row.bottom() + 26.0);
+    h.query_all_by_label(text).any(|n| n.rect().top() >= top && n.rect().bottom() <= bottom)
 }
 
 fn restore_jobs(backend: &ConsoleFixture) -> Vec<RestoreJob> {
@@ -153,6 +154,7 @@ fn clients_screen_shows_where_each_client_runs_and_the_commands_that_connect_an_
     assert!(on_row_of(&h, "agent-b", "9.9.9 · linux/x86_64"), "agent-b's row shows its version, OS and architecture");
     assert!(on_row_of(&h, "agent-b", "just now"), "agent-b's last heartbeat was a moment ago");
     assert!(on_row_of(&h, "files-a", "runs in the backend"), "files-a has no agent");
+    assert!(!on_row_of(&h, "agent-b", "runs in the backend"), "agent-b's row ends before files-a's");
     assert!(!on_row_of(&h, "files-a", "online") && !on_row_of(&h, "files-a", "db-host-7"), "files-a is not the agent's");
 
     // The panel follows the clicked client: files-a's commands name files-a and this backend.
@@ -167,7 +169,7 @@ fn clients_screen_shows_where_each_client_runs_and_the_commands_that_connect_an_
     assert!(h.query_by_label(&register).is_some(), "the register command for files-a at {endpoint}");
     assert!(h.query_by_label("mirrorvault agent --data-dir /var/lib/mirrorvault-agent").is_some(), "the agent command");
     assert!(h.query_by_label_contains(&s.agent_b).is_none(), "agent-b's id is not in files-a's panel");
-    assert!(h.query_by_label_contains("only an agent on this machine reaches it").is_some(), "the embedded backend's note");
+    assert!(h.query_by_label_contains("listens on 127.0.0.1, on a new port each start: only an agent on this machine reaches it").is_some(), "the embedded backend's note");
     assert!(h.query_by_label_contains("No agent has connected for files-a yet").is_some());
     let secret = h.state().connection.credentials.access_key_secret.clone();
     assert!(h.query_by_label_contains(&secret).is_none(), "the account secret never shows");

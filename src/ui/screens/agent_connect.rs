@@ -57,10 +57,13 @@ pub fn ui(ui: &mut Ui, client: &BackupClient, info: Option<&ClientInfo>, connect
         ui.label(RichText::new("2. Run it (as a service: it reconnects by itself)").strong());
         command_ui(ui, &run, "Agent command", commands);
         if connection.embedded || is_loopback(&connection.endpoint) {
+            let note = if connection.embedded {
+                "This console's embedded backend listens on 127.0.0.1, on a new port each start: only an agent on this machine reaches it, until the console restarts. For an agent on another machine, run mirrorvault serve on a reachable address (with TLS) and point the console at it with --endpoint."
+            } else {
+                "This backend listens on 127.0.0.1: only an agent on this machine reaches it. For an agent on another machine, run mirrorvault serve on a reachable address (with TLS) and point the console at it with --endpoint."
+            };
             ui.add_space(6.0);
-            ui.add(egui::Label::new(RichText::new(
-                "This backend listens on 127.0.0.1: only an agent on this machine reaches it. For an agent on another machine, run mirrorvault serve on a reachable address (with TLS) and point the console at it with --endpoint.",
-            ).color(palette::WARN)).wrap());
+            ui.add(egui::Label::new(RichText::new(note).color(palette::WARN)).wrap());
         }
     });
 }

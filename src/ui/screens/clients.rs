@@ -160,7 +160,7 @@ fn list_ui(ui: &mut Ui, state: &mut ClientsState, data: &Data, commands: &mut Ve
         ui.label(muted(ui, "Click a client's name for the commands that connect its agent."));
         ui.add_space(4.0);
         egui::Grid::new("clients-table").num_columns(7).striped(true).spacing([18.0, 6.0]).show(ui, |ui| {
-            // Two-line cells (`ui.vertical`) would otherwise wrap their text at the narrowest width.
+            // Two-line cells would otherwise wrap their text at the narrowest width.
             ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Extend);
             for h in ["Name", "Vault", "Agent", "Last heartbeat", "Host", "Created", ""] {
                 ui.label(RichText::new(h).strong());
@@ -169,29 +169,27 @@ fn list_ui(ui: &mut Ui, state: &mut ClientsState, data: &Data, commands: &mut Ve
             for c in clients {
                 let info = data.host(&c.client_id);
                 let liveness = Liveness::of(info);
-                ui.vertical(|ui| {
+                let kind = match c.client_type.as_str() {
+                    "FILE" => "Files",
+                    "SQLSERVER" => "SQL Server",
+                    other => other,
+                };
+                cell(ui, Some(muted(ui, kind)), |ui| {
                     let selected = state.selected.as_deref() == Some(c.client_id.as_str());
                     let name = ui.selectable_label(selected, RichText::new(&c.client_name).strong()).on_hover_text(format!("{} · show how to connect its agent", c.client_id));
                     if name.clicked() {
                         state.selected = Some(c.client_id.clone());
                         state.scroll_to_panel = true;
                     }
-                    ui.label(muted(ui, match c.client_type.as_str() {
-                        "FILE" => "Files",
-                        "SQLSERVER" => "SQL Server",
-                        other => other,
-                    }));
                 });
-                ui.vertical(|ui| {
+                cell(ui, Some(muted(ui, data.region_label(&c.vault_region_id))), |ui| {
                     let vault = data.vault(&c.vault_id).map(|v| v.vault_name.clone()).unwrap_or_else(|| c.vault_id.clone());
                     if ui.link(vault).clicked() {
                         commands.push(UiCommand::OpenVault(c.vault_id.clone()));
                     }
-                    ui.label(muted(ui, data.region_label(&c.vault_region_id)));
                 });
-                // Every cell a `vertical`, so one-line cells sit at the top like the two-line ones.
-                ui.vertical(|ui| client_host::liveness_ui(ui, liveness));
-                ui.vertical(|ui| match info.filter(|i| i.agent_installed) {
+                cell(ui, None, |ui| client_host::liveness_ui(ui, liveness));
+                cell(ui, None, |ui| match info.filter(|i| i.agent_installed) {
                     Some(i) => {
                         ui.ctx().request_repaint_after(format::ago_changes_in(i.last_heart_beat_time, now));
                         ui.label(format::ago(i.last_heart_beat_time, now)).on_hover_text(format::datetime(i.last_heart_beat_time));
@@ -200,21 +198,22 @@ fn list_ui(ui: &mut Ui, state: &mut ClientsState, data: &Data, commands: &mut Ve
                         ui.label(muted(ui, "—"));
                     }
                 });
-                ui.vertical(|ui| match info {
-                    Some(i) if i.agent_installed => {
+                match info {
+                    Some(i) if i.agent_installed => cell(ui, Some(muted(ui, client_host::version_label(i))), |ui| {
                         ui.label(client_host::host_label(info));
-                        ui.label(muted(ui, client_host::version_label(i)));
-                    }
-                    Some(i) => {
+                    }),
+                    Some(i) => cell(ui, None, |ui| {
                         ui.label(muted(ui, "the backend host")).on_hover_text(format!("{} ({})", i.hostname, client_host::version_label(i)));
-                    }
-                    None => {
+                    }),
+                    None => cell(ui, None, |ui| {
                         ui.label(muted(ui, "…"));
-                    }
+                    }),
+                }
+                cell(ui, None, |ui| {
+                    ui.label(format::ago(c.created_time, now)).on_hover_text(format::datetime(c.created_time));
                 });
-                ui.vertical(|ui| ui.label(format::ago(c.created_time, now)).on_hover_text(format::datetime(c.created_time)));
                 let confirming = state.confirm_delete.as_ref().is_some_and(|(id, _)| *id == c.client_id);
-                ui.horizontal_top(|ui| {
+                cell(ui, None, |ui| {
                     if confirming {
                         let delete = egui::Button::new(RichText::new("Confirm delete").color(egui::Color32::WHITE)).fill(palette::ERROR);
                         if ui.add_enabled(!busy, delete).clicked() {
@@ -231,5 +230,19 @@ fn list_ui(ui: &mut Ui, state: &mut ClientsState, data: &Data, commands: &mut Ve
                 ui.end_row();
             }
         });
+    });
+}
+
+/// A table cell, top-aligned: a first line as tall as a button (so texts, links and buttons line
+/// up across the row), and an optional second line below it.
+fn cell(ui: &mut Ui, second: Option<RichText>, first: impl FnOnce(&mut Ui)) {
+    ui.vertical(|ui| {
+        ui.horizontal(|ui| {
+            ui.set_min_height(ui.spacing().interact_size.y);
+            first(ui);
+        });
+        if let Some(second) = second {
+            ui.label(second);
+        }
     });
 }
