@@ -2,7 +2,9 @@
 //! the user: what started, or what failed with the backend's code and message.
 use std::path::PathBuf;
 
+use crate::api::backup::CreateRestoreJobRequest;
 use crate::client::Client;
+use crate::ui::command::RestoreOn;
 
 /// Backs up every file client of `vault_id` again, with the paths of its latest snapshot.
 pub async fn back_up_now(client: Client, vault_id: String, vault_name: String) -> Result<String, String> {
@@ -38,22 +40,53 @@ pub async fn back_up_now(client: Client, vault_id: String, vault_name: String) -
     Ok(text)
 }
 
-/// Restores `snapshot_id` (the latest snapshot when `None`) of `vault_id` into `target`: the
-/// `include`d paths only, unless empty.
-pub async fn restore(client: Client, vault_id: String, vault_name: String, snapshot_id: Option<String>, target: PathBuf, include: Vec<String>, overwrite: bool) -> Result<String, String> {
+/// Restores `snapshot_id` (the latest snapshot when `None`) of `vault_id` into `target` on the
+/// host `on`: the `include`d paths only, unless empty.
+#[allow(clippy::too_many_arguments)]
+pub async fn restore(client: Client, vault_id: String, vault_name: String, snapshot_id: Option<String>, target: PathBuf, include: Vec<String>, overwrite: bool, on: RestoreOn) -> Result<String, String> {
     let fail = |e: crate::client::ClientError| format!("Restore from {vault_name} failed: {e}");
-    let snapshot_id = match snapshot_id {
-        Some(id) => id,
-        None => {
+    let snapshot = match (&snapshot_id, &on) {
+        (Some(_), RestoreOn::Client(_) | RestoreOn::Backend) => None,
+        _ => {
             let snapshots = client.describe_snapshots(&vault_id).await.map_err(fail)?.snapshots.snapshot;
-            match snapshots.into_iter().filter(|s| s.source_type.is_empty() || s.source_type.eq_ignore_ascii_case("FILE")).max_by_key(|s| (s.complete_time, s.start_time)) {
-                Some(s) => s.snapshot_id,
-                None => return Err(format!("{vault_name} holds no file snapshot to restore yet.")),
+            let row = match &snapshot_id {
+                Some(id) => snapshots.into_iter().find(|s| s.snapshot_id == *id),
+                None => snapshots.into_iter().filter(|s| s.source_type.is_empty() || s.source_type.eq_ignore_ascii_case("FILE")).max_by_key(|s| (s.complete_time, s.start_time)),
+            };
+            match row {
+                Some(s) => Some(s),
+                None if snapshot_id.is_none() => return Err(format!("{vault_name} holds no file snapshot to restore yet.")),
+                None => None,
             }
         }
     };
+    let Some(snapshot_id) = snapshot_id.or_else(|| snapshot.as_ref().map(|s| s.snapshot_id.clone())) else {
+        return Err(format!("{vault_name} holds no file snapshot to restore yet."));
+    };
+    let client_id = match on {
+        RestoreOn::Client(id) => Some(id),
+        RestoreOn::Backend => None,
+        // The snapshot's own client, while it exists; else the backend.
+        RestoreOn::Original => match snapshot.map(|s| s.client_id).filter(|id| !id.is_empty()) {
+            Some(id) => {
+                let clients = client.describe_backup_clients(None).await.map_err(fail)?.backup_clients.backup_client;
+                clients.iter().any(|c| c.client_id == id).then_some(id)
+            }
+            None => None,
+        },
+    };
     let target_text = target.display().to_string();
-    let r = client.create_restore_job(&vault_id, &snapshot_id, &target_text, &include, overwrite).await.map_err(fail)?;
+    let request = CreateRestoreJobRequest {
+        vault_id: vault_id.clone(),
+        snapshot_id: snapshot_id.clone(),
+        restore_type: "FILE".into(),
+        target_path: target_text.clone(),
+        include: include.clone(),
+        overwrite,
+        client_id,
+        ..Default::default()
+    };
+    let r = client.send(&request).await.map_err(fail)?;
     let what = if include.is_empty() { snapshot_id } else { format!("{} of {snapshot_id}", crate::ui::widgets::format::plural(include.len() as i64, "item")) };
     Ok(format!("Restore {} of {what} into {target_text} started. Follow it under Jobs.", r.restore_id))
 }

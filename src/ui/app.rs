@@ -17,7 +17,7 @@ use super::screens::sql_wizard::SqlWizardState;
 use super::screens::sqlserver::SqlServerState;
 use super::widgets::create_mirror_dialog::CreateMirrorState;
 use super::widgets::restore_dialog::{self, RestoreDialogState};
-use crate::api::client::BackupClient;
+use crate::api::client::{BackupClient, ClientInfo};
 use crate::api::plan::BackupPlan;
 use crate::api::region::{DescribeSettingsResponse, Region};
 use crate::api::vault::Vault;
@@ -65,6 +65,9 @@ pub struct Connection {
 pub struct Data {
     pub vaults: Requested<Vec<Vault>>,
     pub clients: Requested<Vec<BackupClient>>,
+    /// Where each client runs (`DescribeBackupClients`' `Clients[]`: agent, host, heartbeat),
+    /// fetched while a screen shows it (Backup clients, the Restore dialog).
+    pub hosts: Requested<Vec<ClientInfo>>,
     pub plans: Requested<Vec<BackupPlan>>,
     pub regions: Requested<Vec<Region>>,
     pub health: Requested<()>,
@@ -90,6 +93,11 @@ impl Data {
     pub fn next_plan_run(&self, vault_id: &str) -> Option<(i64, &str)> {
         let plans = self.plans.value()?;
         plans.iter().filter(|p| p.vault_id == vault_id && !p.disabled && p.next_run_time > 0).map(|p| (p.next_run_time, p.plan_name.as_str())).min()
+    }
+
+    /// Where a client runs, once `hosts` arrived.
+    pub fn host(&self, client_id: &str) -> Option<&ClientInfo> {
+        self.hosts.value()?.iter().find(|h| h.client_id == client_id)
     }
 
     /// Backup clients attached to a vault, sorted by name.
@@ -245,7 +253,7 @@ impl ConsoleApp {
             super::widgets::create_mirror_dialog::ui(&ctx, dialog, &self.data, &mut self.commands);
         }
         if let Some(dialog) = &mut self.restore_dialog {
-            restore_dialog::ui(&ctx, dialog, &mut self.commands);
+            restore_dialog::ui(&ctx, dialog, &self.data, &mut self.commands);
         }
         if let Some(wizard) = &mut self.sql_wizard {
             super::screens::sql_wizard::ui(&ctx, wizard, &self.data, &mut self.commands);
@@ -263,7 +271,7 @@ impl ConsoleApp {
                     ui.label("This vault is no longer open.");
                 }
             },
-            Screen::Clients => super::screens::clients::ui(ui, &mut self.clients, &self.data, &mut self.commands),
+            Screen::Clients => super::screens::clients::ui(ui, &mut self.clients, &self.data, &self.connection, &mut self.commands),
             Screen::Plans => super::screens::plans::ui(ui, &mut self.plans, &self.data, &mut self.commands),
             Screen::SqlServer => super::screens::sqlserver::ui(ui, &mut self.sqlserver, &self.data, &mut self.commands),
             Screen::Jobs => super::screens::jobs::ui(ui, &mut self.jobs, &self.data, &mut self.commands),
@@ -291,6 +299,7 @@ impl ConsoleApp {
         }
         let d = &mut self.data;
         d.clients.poll();
+        d.hosts.poll();
         d.plans.poll();
         d.regions.poll();
         d.health.poll();
@@ -392,6 +401,10 @@ impl ConsoleApp {
         if self.data.clients.is_stale(visible_refresh) {
             self.data.clients.request(&net, ctx, |c| async move { Ok(c.describe_backup_clients(None).await?.backup_clients.backup_client) });
         }
+        let hosts_shown = self.screen == Screen::Clients || self.restore_dialog.is_some();
+        if hosts_shown && self.data.hosts.is_stale(visible_refresh) {
+            self.data.hosts.request(&net, ctx, |c| async move { Ok(c.describe_backup_clients(None).await?.clients) });
+        }
         if self.data.plans.is_stale(visible_refresh) {
             self.data.plans.request(&net, ctx, |c| async move {
                 let r = c.send(&crate::api::plan::DescribeBackupPlansRequest { paging: crate::api::Paging::size(1000), ..Default::default() }).await?;
@@ -424,6 +437,7 @@ impl ConsoleApp {
     fn refresh_now(&mut self, ctx: &egui::Context) {
         self.data.vaults.invalidate();
         self.data.clients.invalidate();
+        self.data.hosts.invalidate();
         self.data.plans.invalidate();
         self.data.alerts.invalidate();
         if let Some(detail) = &mut self.detail {
@@ -507,9 +521,9 @@ impl ConsoleApp {
                 }
             }
             UiCommand::CloseRestore => self.restore_dialog = None,
-            UiCommand::Restore { vault_id, snapshot_id, target, include, overwrite } => {
+            UiCommand::Restore { vault_id, snapshot_id, target, include, overwrite, on } => {
                 let name = self.data.vault(&vault_id).map(|v| v.vault_name.clone()).unwrap_or_else(|| vault_id.clone());
-                self.run_action(ctx, move |c| super::actions::restore(c, vault_id, name, snapshot_id, target, include, overwrite));
+                self.run_action(ctx, move |c| super::actions::restore(c, vault_id, name, snapshot_id, target, include, overwrite, on));
             }
             UiCommand::SyncNow { vault_id } => {
                 let name = self.data.vault(&vault_id).map(|v| v.vault_name.clone()).unwrap_or_else(|| vault_id.clone());

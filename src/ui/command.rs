@@ -23,9 +23,9 @@ pub enum UiCommand {
     /// Ask the folder picker (rfd, or the test's replacement) for the Restore dialog's folder.
     BrowseRestoreFolder,
     CloseRestore,
-    /// Restore a snapshot (the latest when `None`) into `target`: the `include`d paths only
-    /// unless empty.
-    Restore { vault_id: String, snapshot_id: Option<String>, target: PathBuf, include: Vec<String>, overwrite: bool },
+    /// Restore a snapshot (the latest when `None`) into `target` on the host `on`: the
+    /// `include`d paths only unless empty.
+    Restore { vault_id: String, snapshot_id: Option<String>, target: PathBuf, include: Vec<String>, overwrite: bool, on: RestoreOn },
     SyncNow { vault_id: String },
     DeleteVault { vault_id: String },
     /// Delete one snapshot of the open vault (after its confirmation).
@@ -49,4 +49,16 @@ pub enum UiCommand {
     SaveConnection,
     /// Put `text` on the clipboard and say so (`what` names it: "Job ID").
     CopyText { text: String, what: String },
+}
+
+/// The backup client (host) a restore runs on: its `ClientId` in `CreateRestoreJob`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RestoreOn {
+    /// The snapshot's own client, looked up when the restore starts (the dialog did not know it
+    /// yet); the backend when that client is gone.
+    Original,
+    /// This client: on its agent's host, or in the backend when it has no agent.
+    Client(String),
+    /// No client: the job runs in the backend.
+    Backend,
 }

@@ -4,6 +4,7 @@
 #[path = "../support/mod.rs"]
 pub mod support;
 
+mod agents;
 mod alerts;
 mod browse;
 mod connection;

@@ -1,4 +1,5 @@
 //! The console's screens; each is a `ui` function over its state and the shared data.
+pub mod agent_connect;
 pub mod alerts;
 pub mod clients;
 pub mod jobs;

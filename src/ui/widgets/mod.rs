@@ -1,4 +1,5 @@
 //! Reusable pieces: vault cards, the Create Mirror Vault dialog, formats and colours.
+pub mod client_host;
 pub mod create_mirror_dialog;
 pub mod drill_report;
 pub mod format;

@@ -17,6 +17,8 @@ use crate::ui::request::Net;
 pub const PAGE: i64 = 200;
 
 type Pending = Promise<Result<BrowseFilesResponse, ClientError>>;
+/// The snapshot's row, when found: (snapshot id, client id).
+type Lookup = Promise<Result<Option<(String, String)>, ClientError>>;
 
 #[derive(Default)]
 struct Dir {
@@ -31,7 +33,11 @@ pub struct SnapshotTree {
     vault_id: String,
     /// The snapshot browsed: given, or the vault's latest file snapshot once looked up.
     pub snapshot_id: Option<String>,
-    lookup: Option<Promise<Result<Option<String>, ClientError>>>,
+    /// The backup client the snapshot was taken of (its `ClientId`), once looked up.
+    pub snapshot_client_id: Option<String>,
+    /// The snapshot's row (the given one, or the latest file snapshot): (id, client id).
+    lookup: Option<Lookup>,
+    looked_up: bool,
     /// Why there is nothing to browse (no snapshot, or the lookup failed).
     pub problem: Option<String>,
     dirs: HashMap<String, Dir>,
@@ -47,7 +53,9 @@ impl SnapshotTree {
         SnapshotTree {
             vault_id,
             snapshot_id,
+            snapshot_client_id: None,
             lookup: None,
+            looked_up: false,
             problem: None,
             dirs: HashMap::new(),
             expanded: HashSet::new(),
@@ -84,24 +92,34 @@ impl SnapshotTree {
 
     /// Starts the requests the tree needs and moves settled answers in. Call once per frame.
     pub fn pump(&mut self, net: &Net, ctx: &egui::Context) {
-        if self.snapshot_id.is_none() && self.lookup.is_none() && self.problem.is_none() {
-            let vault_id = self.vault_id.clone();
+        if !self.looked_up {
+            self.looked_up = true;
+            let (vault_id, wanted) = (self.vault_id.clone(), self.snapshot_id.clone());
             self.lookup = Some(net.spawn(ctx, move |c| async move {
                 let snapshots = c.describe_snapshots(&vault_id).await?.snapshots.snapshot;
-                Ok(snapshots
-                    .into_iter()
-                    .filter(|s| {
-                        s.source_type.is_empty() || s.source_type.eq_ignore_ascii_case("FILE")
-                    })
-                    .max_by_key(|s| (s.complete_time, s.start_time))
-                    .map(|s| s.snapshot_id))
+                let row = match wanted {
+                    Some(id) => snapshots.into_iter().find(|s| s.snapshot_id == id),
+                    None => snapshots
+                        .into_iter()
+                        .filter(|s| {
+                            s.source_type.is_empty() || s.source_type.eq_ignore_ascii_case("FILE")
+                        })
+                        .max_by_key(|s| (s.complete_time, s.start_time)),
+                };
+                Ok(row.map(|s| (s.snapshot_id, s.client_id)))
             }));
         }
         if let Some(p) = self.lookup.take() {
+            // A given snapshot is browsed at once; the lookup only adds its client.
+            let given = self.snapshot_id.is_some();
             match p.try_take() {
-                Ok(Ok(Some(id))) => self.snapshot_id = Some(id),
-                Ok(Ok(None)) => self.problem = Some("The vault holds no file snapshot yet.".into()),
-                Ok(Err(e)) => self.problem = Some(format!("Could not list the snapshots: {e}")),
+                Ok(Ok(Some((id, client_id)))) => {
+                    self.snapshot_id = Some(id);
+                    self.snapshot_client_id = Some(client_id).filter(|c| !c.is_empty());
+                }
+                Ok(Ok(None)) if !given => self.problem = Some("The vault holds no file snapshot yet.".into()),
+                Ok(Err(e)) if !given => self.problem = Some(format!("Could not list the snapshots: {e}")),
+                Ok(_) => {}
                 Err(p) => self.lookup = Some(p),
             }
         }
