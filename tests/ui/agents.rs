@@ -67,6 +67,7 @@ async fn heartbeat(agent: &Client, client_id: &str) {
         client_version: Some("9.9.9".into()),
         os_type: Some("linux".into()),
         arch_type: Some("x86_64".into()),
+        wait_seconds: None,
     };
     agent.agent(&request, bytes::Bytes::new()).await.expect("heartbeat");
 }
