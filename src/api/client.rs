@@ -31,9 +31,10 @@ pub struct BackupClients {
 }
 
 /// A backup client as the real API's top-level `Clients[]` names its fields (the Tea model's
-/// `DescribeBackupClientsResponseBodyClients`). Our clients run inside the backend, so
-/// `Hostname` is the backend's host, `ClientVersion` the backend's version and
-/// `LastHeartBeatTime` the time of the answer; `InstanceId` is the `ClientId`.
+/// `DescribeBackupClientsResponseBodyClients`). A client with a remote agent reports what its
+/// agent last said (`agent_installed`); one without runs inside the backend, so `Hostname` is
+/// the backend's host, `ClientVersion` the backend's version and `LastHeartBeatTime` the time of
+/// the answer. `InstanceId` is the `ClientId`.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct ClientInfo {
