@@ -220,7 +220,7 @@ except ServerException as e:
 print("tea sdk typed models (issue 16): ok")
 
 # 7. Backup plans through the typed models: a schedule whose first slot is a few seconds away,
-# interval PT1M -> it runs -> its job found by Filters PlanId/JobId -> its snapshot -> restore;
+# interval PT20S -> it runs -> its job found by Filters PlanId/JobId -> its snapshot -> restore;
 # disable stops runs, enable resumes, delete removes.
 def plan_of(plan_id):
     r = tea.describe_backup_plans(hbr.DescribeBackupPlansRequest(source_type="ECS_FILE", filters=[hbr.DescribeBackupPlansRequestFilters(key="planId", values=[plan_id])])).body
@@ -235,16 +235,16 @@ def plan_jobs(plan_id):
 
 first_slot = int(time.time()) + 3
 cp = tea.create_backup_plan(hbr.CreateBackupPlanRequest(
-    vault_id=vault_id, source_type="ECS_FILE", plan_name="sdk-plan", schedule=f"I|{first_slot}|PT1M", instance_id=client_id,
+    vault_id=vault_id, source_type="ECS_FILE", plan_name="sdk-plan", schedule=f"I|{first_slot}|PT20S", instance_id=client_id,
     path=[data], exclude=json.dumps(["*.tmp"]), retention=7, keep_latest_snapshots=1, speed_limit="0:24:102400")).body
 assert cp.success and cp.plan_id, cp.to_map()
 plan_id = cp.plan_id
 expect_error(lambda: tea.create_backup_plan(hbr.CreateBackupPlanRequest(
-    vault_id=vault_id, source_type="ECS_FILE", plan_name="sdk-plan", schedule=f"I|{first_slot}|PT1M", instance_id=client_id, path=[data])), "PlanNameAlreadyExists")
+    vault_id=vault_id, source_type="ECS_FILE", plan_name="sdk-plan", schedule=f"I|{first_slot}|PT20S", instance_id=client_id, path=[data])), "PlanNameAlreadyExists")
 expect_error(lambda: tea.create_backup_plan(hbr.CreateBackupPlanRequest(
     vault_id=vault_id, source_type="ECS_FILE", plan_name="bad", schedule=f"I|{first_slot}|P1M", instance_id=client_id, path=[data])), "InvalidParameter")
 p = plan_of(plan_id)
-assert p.plan_name == "sdk-plan" and p.schedule == f"I|{first_slot}|PT1M" and p.retention == 7 and p.keep_latest_snapshots == 1, p.to_map()
+assert p.plan_name == "sdk-plan" and p.schedule == f"I|{first_slot}|PT20S" and p.retention == 7 and p.keep_latest_snapshots == 1, p.to_map()
 assert p.paths.path == [data] and p.client_id == client_id and p.instance_id == client_id and p.disabled is False, p.to_map()
 assert common("DescribeBackupPlans", method="GET", **{"Filters.1.Key": "planId", "Filters.1.Values.1": plan_id})["BackupPlans"]["BackupPlan"][0]["NextRunTime"] == first_slot
 job_id = None
@@ -283,7 +283,7 @@ assert gone.total_count == 0 and not gone.snapshots.snapshot, gone.to_map()
 # Disable: the next slot passes without a run.
 assert tea.disable_backup_plan(hbr.DisableBackupPlanRequest(plan_id=plan_id, vault_id=vault_id, source_type="ECS_FILE")).body.success
 assert plan_of(plan_id).disabled is True
-time.sleep(max(0, first_slot + 60 + 3 - time.time()))
+time.sleep(max(0, first_slot + 20 + 3 - time.time()))
 assert [j.job_id for j in plan_jobs(plan_id)] == [job_id], "a disabled plan ran"
 # Enable (with the first slot moved a few seconds ahead): it runs again.
 assert tea.update_backup_plan(hbr.UpdateBackupPlanRequest(plan_id=plan_id, vault_id=vault_id, source_type="ECS_FILE", schedule=f"I|{int(time.time()) + 2}|PT1M")).body.success
