@@ -14,14 +14,18 @@ use crate::ui::widgets::{format, muted, palette, section};
 /// second finds what the first saved.
 pub const AGENT_DATA_DIR: &str = "/var/lib/mirrorvault-agent";
 
-/// The register and run commands for `client_id` against `endpoint`.
-pub fn agent_commands(endpoint: &str, client_id: &str) -> (String, String) {
+/// The register and run commands for `client_id` against `endpoint`; an `https://` endpoint's
+/// register pins `fingerprint` (the console's own pin) or says where to find it.
+pub fn agent_commands(endpoint: &str, client_id: &str, fingerprint: Option<&str>) -> (String, String) {
     let mut register = format!(
         "MIRRORVAULT_ACCESS_KEY_ID=<account key id> MIRRORVAULT_ACCESS_KEY_SECRET=<account key secret> \
          mirrorvault agent register --endpoint {endpoint} --client-id {client_id} --data-dir {AGENT_DATA_DIR}"
     );
     if is_https(endpoint) {
-        register.push_str(" --fingerprint <fingerprint printed by mirrorvault serve>");
+        match fingerprint {
+            Some(f) => register.push_str(&format!(" --fingerprint {f}")),
+            None => register.push_str(" --fingerprint <fingerprint printed by mirrorvault serve>"),
+        }
     }
     (register, format!("mirrorvault agent --data-dir {AGENT_DATA_DIR}"))
 }
@@ -49,7 +53,7 @@ pub fn ui(ui: &mut Ui, client: &BackupClient, info: Option<&ClientInfo>, connect
         ui.add_space(4.0);
         state_ui(ui, client, info);
         ui.add_space(8.0);
-        let (register, run) = agent_commands(&connection.endpoint, &client.client_id);
+        let (register, run) = agent_commands(&connection.endpoint, &client.client_id, connection.trust.fingerprint.as_deref());
         ui.label(RichText::new("1. On the protected host, register the agent").strong());
         ui.label(muted(ui, format!("Uses the account key once, to get a key that can only do this client's work; saves it in {AGENT_DATA_DIR}/agent.toml (mode 0600).")));
         command_ui(ui, &register, "Register command", commands);
@@ -110,14 +114,16 @@ mod tests {
 
     #[test]
     fn commands_name_the_client_and_endpoint_and_never_a_key() {
-        let (register, run) = agent_commands("http://127.0.0.1:8765", "c-123");
+        let (register, run) = agent_commands("http://127.0.0.1:8765", "c-123", Some("ab12"));
         assert_eq!(
             register,
             "MIRRORVAULT_ACCESS_KEY_ID=<account key id> MIRRORVAULT_ACCESS_KEY_SECRET=<account key secret> mirrorvault agent register --endpoint http://127.0.0.1:8765 --client-id c-123 --data-dir /var/lib/mirrorvault-agent"
         );
         assert_eq!(run, "mirrorvault agent --data-dir /var/lib/mirrorvault-agent");
-        let (register, _) = agent_commands("https://backup.example.com:8765", "c-1");
+        let (register, _) = agent_commands("https://backup.example.com:8765", "c-1", None);
         assert!(register.ends_with(" --fingerprint <fingerprint printed by mirrorvault serve>"), "{register}");
+        let (register, _) = agent_commands("https://backup.example.com:8765", "c-1", Some("ab12"));
+        assert!(register.ends_with(" --fingerprint ab12"), "the console's pin: {register}");
     }
 
     #[test]
