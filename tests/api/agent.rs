@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use mirrorvault::api::agent::*;
-use mirrorvault::api::backup::CreateRestoreJobRequest;
 use mirrorvault::api::Action;
 use mirrorvault::client::{Client, ClientError, Credentials};
 

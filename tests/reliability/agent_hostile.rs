@@ -5,7 +5,7 @@ use bytes::Bytes;
 use mirrorvault::api::agent::*;
 use mirrorvault::client::{Client, Credentials};
 
-use crate::support::{code, creds, make_tree, TestServer};
+use crate::support::{code, make_tree, TestServer};
 
 /// A backup job for a client with an agent key, claimed through that key: (scoped client, job).
 async fn claimed_backup(s: &TestServer) -> (Client, AgentJob) {

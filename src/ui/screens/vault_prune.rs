@@ -43,8 +43,19 @@ impl PruneState {
 /// `CreatePruneJob`, then `DescribePruneJobs` of that job until it is COMPLETE, FAILED or CANCELED.
 async fn run_prune(c: Client, vault_id: String, dry_run: bool) -> Result<PruneJob, ClientError> {
     let job_id = c.create_prune_job(&vault_id, dry_run).await?.job_id;
+    // A poll that fails (a busy or restarting backend) is tried again a few times before the
+    // screen gives up following the job: the job itself runs on regardless.
+    let mut misses = 0;
     loop {
-        let jobs = c.describe_prune_jobs(None, Some(&job_id)).await?.prune_jobs.prune_job;
+        let jobs = match c.describe_prune_jobs(None, Some(&job_id)).await {
+            Ok(r) => r.prune_jobs.prune_job,
+            Err(e) if misses >= 5 => return Err(e),
+            Err(_) => {
+                misses += 1;
+                tokio::time::sleep(PRUNE_POLL).await;
+                continue;
+            }
+        };
         if let Some(j) = jobs.into_iter().find(|j| j.job_id == job_id) {
             if matches!(j.status.as_str(), "COMPLETE" | "FAILED" | "CANCELED") {
                 return Ok(j);
