@@ -26,7 +26,7 @@ struct End {
 }
 
 /// Runs the waiting job `j` to its end (errors are reported to the backend, and logged).
-pub(super) async fn run(client: &Client, client_id: &str, j: &AgentJobRef, staging: &Path) {
+pub(super) async fn run(client: &Client, client_id: &str, j: &AgentJobRef, data_dir: &Path) {
     let claim = match client.agent(&AgentClaimJobRequest { client_id: client_id.into(), job_id: j.job_id.clone() }, Bytes::new()).await {
         Ok(c) => c.job,
         Err(e) => {
@@ -39,7 +39,7 @@ pub(super) async fn run(client: &Client, client_id: &str, j: &AgentJobRef, stagi
     let progress = Arc::new(Progress::default());
     let remote = Arc::new(RemoteVault::new(client.clone(), client_id, &claim.job_id, &claim.vault_id));
     let reporter = tokio::spawn(report_loop(client.clone(), client_id.to_string(), claim.job_id.clone(), progress.clone()));
-    let end = match execute(&claim, remote.clone(), progress.clone(), staging).await {
+    let end = match execute(client, client_id, &claim, remote.clone(), progress.clone(), data_dir).await {
         Ok(end) => end,
         Err(StorageError::Canceled) => End { status: "CANCELED", error: "The job was canceled.".into(), result: serde_json::json!({}), manifest: Bytes::new() },
         Err(e) => End { status: "FAILED", error: e.to_string(), result: serde_json::json!({}), manifest: Bytes::new() },
@@ -64,7 +64,14 @@ pub(super) async fn run(client: &Client, client_id: &str, j: &AgentJobRef, stagi
     }
 }
 
-async fn execute(job: &AgentJob, remote: Arc<RemoteVault>, progress: Arc<Progress>, _staging: &Path) -> Result<End, StorageError> {
+fn complete(result: serde_json::Value) -> End {
+    End { status: "COMPLETE", error: String::new(), result, manifest: Bytes::new() }
+}
+
+async fn execute(client: &Client, client_id: &str, job: &AgentJob, remote: Arc<RemoteVault>, progress: Arc<Progress>, data_dir: &Path) -> Result<End, StorageError> {
+    if job.job_type == JOB_SQL_CALL {
+        return Ok(complete(super::sql::call(job, data_dir).await?));
+    }
     let key = parse_key(&job.data_key)?;
     let loc = Location::remote(remote, &format!("agent:{}", job.vault_id));
     let repo = Repo::open_with_key(&loc, &job.vault_id, key).await?;
@@ -99,6 +106,8 @@ async fn execute(job: &AgentJob, remote: Arc<RemoteVault>, progress: Arc<Progres
                 Ok(End { status: "FAILED", error, result, manifest: Bytes::new() })
             }
         }
+        JOB_SQL_BACKUP => Ok(complete(super::sql::backup(client, client_id, job, &repo, progress, data_dir).await?)),
+        JOB_SQL_RESTORE => Ok(complete(super::sql::restore(job, &repo, progress, data_dir).await?)),
         other => Err(StorageError::Invalid(format!("this agent does not run {other} jobs"))),
     }
 }

@@ -13,6 +13,7 @@
 //! server, catalog or jobs.
 mod job;
 pub mod remote;
+mod sql;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -176,7 +177,6 @@ pub async fn run(opts: AgentOptions, stop: impl std::future::Future<Output = ()>
     let (endpoint, client_id, creds, fingerprint) = resolve(&opts)?;
     let client = client_for(&endpoint, creds, fingerprint.as_deref())?;
     std::fs::create_dir_all(&opts.data_dir).map_err(|source| AgentError::Io { path: opts.data_dir.clone(), source })?;
-    let staging = opts.data_dir.join("staging");
     tracing::info!(%endpoint, %client_id, host = %crate::platform::host_name(), "agent started");
     let running: Arc<Mutex<HashSet<String>>> = Arc::default();
     let mut backoff = Duration::from_secs(1);
@@ -193,14 +193,16 @@ pub async fn run(opts: AgentOptions, stop: impl std::future::Future<Output = ()>
                 let mut busy = false;
                 for j in hb.jobs {
                     let mut r = running.lock().unwrap_or_else(|p| p.into_inner());
-                    if r.len() >= MAX_JOBS || r.contains(&j.job_id) {
+                    // A SQL_CALL is short and a request waits for it: it never queues behind jobs.
+                    let call = j.job_type == crate::api::agent::JOB_SQL_CALL;
+                    if (r.len() >= MAX_JOBS && !call) || r.contains(&j.job_id) {
                         busy = true;
                         continue;
                     }
                     r.insert(j.job_id.clone());
-                    let (client, client_id, running, staging) = (client.clone(), client_id.clone(), running.clone(), staging.clone());
+                    let (client, client_id, running, data_dir) = (client.clone(), client_id.clone(), running.clone(), opts.data_dir.clone());
                     tokio::spawn(async move {
-                        job::run(&client, &client_id, &j, &staging).await;
+                        job::run(&client, &client_id, &j, &data_dir).await;
                         running.lock().unwrap_or_else(|p| p.into_inner()).remove(&j.job_id);
                     });
                 }

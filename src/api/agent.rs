@@ -13,6 +13,67 @@ pub const JOB_BACKUP: &str = "BACKUP";
 pub const JOB_RESTORE: &str = "RESTORE";
 pub const JOB_SQL_BACKUP: &str = "SQL_BACKUP";
 pub const JOB_SQL_RESTORE: &str = "SQL_RESTORE";
+/// A short call on a SQL Server instance the agent reaches (`AgentSql::call`): the answer is the
+/// finish call's `Result`. No catalog job; the backend waits for it in the request.
+pub const JOB_SQL_CALL: &str = "SQL_CALL";
+
+/// `AgentSql::call` values: a `Precheck`, a list of `DatabaseInfo`, `{"Exists": bool}`.
+pub const SQL_CALL_PRECHECK: &str = "PRECHECK";
+pub const SQL_CALL_LIST_DATABASES: &str = "LIST_DATABASES";
+pub const SQL_CALL_DATABASE_EXISTS: &str = "DATABASE_EXISTS";
+
+/// How the agent reaches a SQL Server instance (the instance's registration; the password is
+/// handed over with the claim, as the vault key is, and never stored on the agent).
+#[derive(Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct AgentSqlInstance {
+    /// TDS or DEMO.
+    pub engine: String,
+    /// TDS: host,port or host\instance. DEMO: a name (in the agent's data dir) or a directory.
+    pub server_name: String,
+    pub sql_login: String,
+    pub sql_password: String,
+    pub use_windows_auth: bool,
+    pub trust_server_certificate: bool,
+    /// Where `BACKUP DATABASE … TO DISK` writes and a restore stages (empty: the agent's own).
+    pub staging_dir: String,
+}
+
+impl std::fmt::Debug for AgentSqlInstance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AgentSqlInstance").field("engine", &self.engine).field("server_name", &self.server_name).field("sql_login", &self.sql_login).finish_non_exhaustive()
+    }
+}
+
+/// One database of a SQL Server backup on an agent, and the snapshot id it is committed as.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct AgentSqlDatabase {
+    pub name: String,
+    pub snapshot_id: String,
+}
+
+/// `AgentJob::sql` of the SQL Server jobs (SQL_CALL, SQL_BACKUP, SQL_RESTORE), as JSON.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct AgentSql {
+    pub instance: AgentSqlInstance,
+    /// The registered instance (a backup's snapshots carry it as their client).
+    pub cluster_id: String,
+    /// SQL_CALL: PRECHECK, LIST_DATABASES or DATABASE_EXISTS (of `database_name`).
+    pub call: String,
+    pub database_name: String,
+    /// SQL_BACKUP: each database with its snapshot id, in order; one `AgentCommitSnapshot` each.
+    pub databases: Vec<AgentSqlDatabase>,
+    /// SQL_RESTORE: the snapshot's backup file (its path in the snapshot), the database it
+    /// holds, the target, and the row counts recorded at backup for the verification.
+    pub artifact_path: String,
+    pub source_database_name: String,
+    pub target_database_name: String,
+    pub replace: bool,
+    pub file_destination: String,
+    pub expected_row_counts: std::collections::BTreeMap<String, u64>,
+}
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -171,6 +232,17 @@ crate::action! {
 }
 
 crate::action! {
+    /// Commits one database's snapshot of a running SQL_BACKUP: the body is its encoded
+    /// manifest, checked as `AgentFinishJob` checks a file backup's (and its `SnapshotId` must
+    /// be one the job named for that database).
+    pub struct AgentCommitSnapshotRequest: "AgentCommitSnapshot" -> AgentFinishJobResponse {
+        client_id: String = "ClientId" required,
+        job_id: String = "JobId" required,
+        snapshot_id: String = "SnapshotId" required,
+    }
+}
+
+crate::action! {
     /// One object of the job's vault (raw bytes), or `Length` bytes from `Offset`.
     pub struct AgentGetObjectRequest: "AgentGetObject" -> AgentEmptyResponse {
         client_id: String = "ClientId" required,
@@ -214,6 +286,7 @@ pub const AGENT_ACTIONS: &[&str] = &[
     <AgentClaimJobRequest as crate::api::Action>::NAME,
     <AgentReportProgressRequest as crate::api::Action>::NAME,
     <AgentFinishJobRequest as crate::api::Action>::NAME,
+    <AgentCommitSnapshotRequest as crate::api::Action>::NAME,
     <AgentGetObjectRequest as crate::api::Action>::NAME,
     <AgentPutObjectRequest as crate::api::Action>::NAME,
     <AgentDeleteObjectRequest as crate::api::Action>::NAME,

@@ -28,6 +28,8 @@ pub struct Instance {
     /// True when the instance's backup vault is a mirror (restore target only).
     pub vault_is_mirror: bool,
     pub created_time: i64,
+    /// The backup client whose agent reaches the instance (empty: the backend reaches it).
+    pub client_id: String,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -209,6 +211,11 @@ crate::action! {
         trust_server_certificate: bool = "TrustServerCertificate" flag_or(false),
         /// A display name (bounded by the handler, so that a precheck ignores it).
         instance_name: String = "InstanceName" raw_text,
+        /// The backup client whose agent (`mirrorvault agent`, on or next to the SQL Server
+        /// host) reaches the instance: it prechecks, backs up and restores it there, so no
+        /// folder is shared with the backend. `ServerName` and `StagingDir` are then on the
+        /// agent's host (a DEMO name lives in the agent's data dir).
+        client_id: String = "ClientId" text,
     }
 }
 

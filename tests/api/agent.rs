@@ -11,7 +11,7 @@ use mirrorvault::client::{Client, ClientError, Credentials};
 
 use crate::support::agents::{backend_as_nobody, client_with_agent, dir_for, restore_on};
 use crate::support::child::Agent;
-use crate::support::{assert_trees_equal_content_mode_mtime, code, creds, make_tree, rerooted, wait_backup, wait_until, wait_verify, TestServer};
+use crate::support::{assert_trees_equal_content_mode_mtime, code, creds, make_tree, rerooted, wait_backup, wait_sql_restore, wait_until, wait_verify, TestServer};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_agent_backs_up_and_restores_a_tree_the_backend_cannot_read() {
@@ -124,6 +124,86 @@ async fn a_mirror_snapshot_restores_onto_an_agent_in_the_mirror_region() {
     let r = restore_on(&b.client, &mirror, &job.snapshot_id, &target, &client_b).await;
     assert_eq!(r.job.status, "COMPLETE", "{r:?}\n{}", agent_b.output());
     assert_trees_equal_content_mode_mtime(&src, &rerooted(&target, &src));
+}
+
+/// The seed's drill through agents: region A's agent backs up a demo SQL Server instance on its
+/// host (the backend cannot read it), the mirror in region B receives the snapshots, and region
+/// B's agent restores the database from the mirror into its own instance and verifies it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sql_server_database_is_backed_up_and_restored_through_agents_in_two_regions() {
+    use mirrorvault::api::sqlserver::{CreateSqlServerInstanceRequest, CreateSqlServerRestoreRequest, ENGINE_DEMO};
+    let base = tempfile::tempdir().unwrap();
+    let b = backend_as_nobody(base.path());
+    let (dir_a, dir_b) = (dir_for(base.path(), "agent-a", None, 0o700), dir_for(base.path(), "agent-b", None, 0o700));
+    let (client_a, vault_a, agent_a) = client_with_agent(&b, "cn-hangzhou", "sql-host-a", &dir_a).await;
+    let mirror = b.client.create_replication_vault(&vault_a, "cn-hangzhou", "cn-shanghai", "sql-mirror", "").await.unwrap().vault_id;
+    crate::support::agents::wait_vault(&b.client, &mirror).await;
+    // Region A's instance lives on agent A's host (its data dir, 0700 root).
+    mirrorvault::backend::demo::databases::seed(&dir_a.join("sqlserver-demo").join("sales-a")).unwrap();
+    let instance = |vault_id: &str, server: &str, client_id: &str| CreateSqlServerInstanceRequest {
+        vault_id: vault_id.into(),
+        engine: ENGINE_DEMO.into(),
+        server_name: server.into(),
+        client_id: client_id.into(),
+        ..Default::default()
+    };
+    // A client without an agent cannot reach an instance.
+    let plain = b.client.create_backup_client("no-agent", "cn-hangzhou", Some(&vault_a)).await.unwrap();
+    let e = b.client.create_sql_server_instance(&instance(&vault_a, "sales-a", &plain.client_id)).await.unwrap_err();
+    assert_eq!(code(&e), ("InvalidParameter", 400), "{e}");
+    let a = b.client.create_sql_server_instance(&instance(&vault_a, "sales-a", &client_a)).await.unwrap();
+    assert_eq!(a.status, "ONLINE", "{:?}\n{}", a.precheck, agent_a.output());
+    let listed = b.client.describe_sql_server_instances(Some(&vault_a)).await.unwrap().instances.instance;
+    assert_eq!(listed[0].client_id, client_a);
+    let dbs: Vec<String> = b.client.describe_sql_server_databases(&a.cluster_id).await.unwrap().databases.database.into_iter().map(|d| d.database_name).collect();
+    assert_eq!(dbs, ["inventory", "sales"]);
+
+    let names = vec!["sales".to_string(), "inventory".to_string()];
+    let job = wait_backup(&b.client, &b.client.create_sql_server_backup_job(&a.cluster_id, &names).await.unwrap().job_id).await;
+    assert_eq!(job.job.status, "COMPLETE", "{job:?}\n{}", agent_a.output());
+    assert!(job.job.bytes_done > 0 && job.job.bytes_done == job.job.bytes_total, "{job:?}");
+    let snaps = b.client.describe_sql_server_snapshots(&vault_a, Some(&a.cluster_id), None).await.unwrap().snapshots.snapshot;
+    assert_eq!(snaps.len(), 2, "{snaps:?}");
+    let sales = snaps.iter().find(|s| s.database_name == "sales").expect("the sales snapshot").snapshot_id.clone();
+    assert!(!std::fs::read_dir(dir_a.join("staging")).map(|d| d.count() > 0).unwrap_or(false), "the agent cleans its staging");
+    wait_until(Duration::from_secs(60), "both snapshots in the mirror", || async {
+        b.client.describe_sql_server_snapshots(&mirror, None, None).await.map(|s| s.snapshots.snapshot.len() == 2).unwrap_or(false)
+    })
+    .await;
+
+    // Region A is lost; region B's agent registers an instance on the mirror and restores there.
+    drop(agent_a);
+    let (client_b, _, agent_b) = client_with_agent(&b, "cn-shanghai", "sql-host-b", &dir_b).await;
+    let inst_b = b.client.create_sql_server_instance(&instance(&mirror, "dr-b", &client_b)).await.unwrap();
+    assert_eq!(inst_b.status, "ONLINE", "{:?}", inst_b.precheck);
+    let restore = |replace: bool| CreateSqlServerRestoreRequest {
+        vault_id: mirror.clone(),
+        cluster_id: inst_b.cluster_id.clone(),
+        snapshot_id: sales.clone(),
+        target_database_name: "sales_dr".into(),
+        replace_database: replace,
+        ..Default::default()
+    };
+    let r = wait_sql_restore(&b.client, &b.client.create_sql_server_restore(&restore(false)).await.unwrap().restore_id).await;
+    assert_eq!(r.status, "COMPLETE", "{r:?}\n{}", agent_b.output());
+    let report = r.report.expect("a drill report");
+    assert!(report.restored_from_mirror && report.verification.integrity_ok && report.verification.row_counts_match, "{report:?}");
+    assert_eq!(report.verification.actual_row_counts.get("orders"), Some(&2000), "{report:?}");
+    assert!(report.bytes_moved > 0);
+    assert!(dir_b.join("sqlserver-demo/dr-b/sales_dr.sqlite").is_file(), "the database is restored on agent B's host");
+    // The agent checks the target before the job starts: an existing database is refused at once.
+    let e = b.client.create_sql_server_restore(&restore(false)).await.unwrap_err();
+    assert_eq!(code(&e), ("DatabaseAlreadyExists", 409), "{e}");
+    let again = wait_sql_restore(&b.client, &b.client.create_sql_server_restore(&restore(true)).await.unwrap().restore_id).await;
+    assert_eq!(again.status, "COMPLETE", "{again:?}");
+    // With region B's agent gone, a precheck says so instead of hanging.
+    drop(agent_b);
+    wait_until(Duration::from_secs(30), "agent B DEACTIVATED", || async {
+        b.client.describe_backup_clients(None).await.unwrap().clients.iter().any(|c| c.client_id == client_b && c.status == "DEACTIVATED")
+    })
+    .await;
+    let p = b.client.precheck_sql_server_instance(&inst_b.cluster_id).await.unwrap().precheck;
+    assert!(!p.passed && p.checks.iter().any(|c| c.message.contains("offline")), "{p:?}");
 }
 
 /// Calls an agent action with `creds`.

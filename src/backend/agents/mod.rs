@@ -32,7 +32,8 @@ pub struct Finished {
 /// A job published for an agent.
 struct RemoteJob {
     spec: AgentJob,
-    repo: Repo,
+    /// The job's vault (none for a SQL_CALL, which reads and writes no vault).
+    repo: Option<Repo>,
     progress: Arc<Progress>,
     claimed: bool,
     /// The last claim or report.
@@ -52,7 +53,7 @@ pub struct AgentHub {
 /// What a claimed job gives a handler: the job, its vault's repo and, for a backup, its uploads.
 pub struct Claimed {
     pub spec: AgentJob,
-    pub repo: Repo,
+    pub repo: Option<Repo>,
     pub progress: Arc<Progress>,
     pub ingest: Option<Arc<Ingest>>,
 }
@@ -114,7 +115,9 @@ impl AgentHub {
         j.last_seen = Instant::now();
         let _ = j.progress.started.set(j.last_seen);
         let mut spec = j.spec.clone();
-        spec.data_key = hex::encode(j.repo.data_key().bytes());
+        if let Some(repo) = &j.repo {
+            spec.data_key = hex::encode(repo.data_key().bytes());
+        }
         Ok(Claimed { spec, repo: j.repo.clone(), progress: j.progress.clone(), ingest: j.ingest.clone() })
     }
 
@@ -166,7 +169,7 @@ pub async fn run_remote(st: &AppState, spec: AgentJob, repo: Repo, progress: Arc
     let ingest = backup.then(|| Arc::new(Ingest::new(repo.clone())));
     st.agents.jobs().insert(
         job_id.clone(),
-        RemoteJob { spec, repo: repo.clone(), progress: progress.clone(), claimed: false, last_seen: Instant::now(), ingest, done: Some(tx) },
+        RemoteJob { spec, repo: Some(repo.clone()), progress: progress.clone(), claimed: false, last_seen: Instant::now(), ingest, done: Some(tx) },
     );
     st.agents.published.notify_waiters();
     let _forget = Forget(st.clone(), job_id.clone());
@@ -199,6 +202,30 @@ pub async fn run_remote(st: &AppState, spec: AgentJob, repo: Repo, progress: Arc
                 humantime::format_duration(settings.job_lease)
             )));
         }
+    }
+}
+
+/// Runs a short SQL_CALL on `spec.client_id`'s agent and returns its `Result`: an error when the
+/// agent is offline, does not answer within `timeout`, or fails the call.
+pub async fn call(st: &AppState, spec: AgentJob, timeout: Duration) -> Result<serde_json::Value, String> {
+    let client_id = spec.client_id.clone();
+    let online = st.catalog.client(&client_id).ok().flatten().and_then(|c| c.agent).map(|a| agent_status(st, &a) == "ACTIVATED").unwrap_or(false);
+    if !online {
+        return Err(format!("the agent of the client {client_id} is offline; start `mirrorvault agent` on its host"));
+    }
+    let job_id = crate::backend::server::new_id("call");
+    let (tx, rx) = oneshot::channel();
+    st.agents.jobs().insert(
+        job_id.clone(),
+        RemoteJob { spec: AgentJob { job_id: job_id.clone(), ..spec }, repo: None, progress: Arc::new(Progress::default()), claimed: false, last_seen: Instant::now(), ingest: None, done: Some(tx) },
+    );
+    st.agents.published.notify_waiters();
+    let _forget = Forget(st.clone(), job_id);
+    match tokio::time::timeout(timeout, rx).await {
+        Ok(Ok(f)) if f.status == "COMPLETE" => Ok(f.result),
+        Ok(Ok(f)) => Err(if f.error.is_empty() { "the agent failed the call".into() } else { f.error }),
+        Ok(Err(_)) => Err("the call was dropped".into()),
+        Err(_) => Err(format!("the agent of the client {client_id} did not answer within {}", humantime::format_duration(timeout))),
     }
 }
 

@@ -246,6 +246,8 @@ CREATE TABLE agent_keys (
 CREATE INDEX agent_keys_client ON agent_keys(client_id);
 "#,
         ),
+        // SQL Server instances reached through a client's agent (empty: by the backend itself).
+        M::up("ALTER TABLE sql_instances ADD COLUMN client_id TEXT NOT NULL DEFAULT '';"),
     ])
 }
 

@@ -20,10 +20,12 @@ pub struct InstanceRow {
     pub status: String,
     pub status_message: String,
     pub created_time: i64,
+    /// The backup client whose agent reaches the instance (empty: the backend does).
+    pub client_id: String,
 }
 
 const SELECT: &str = "SELECT i.cluster_id, i.vault_id, v.region_id, v.is_mirror, i.server_name, i.instance_name, i.engine, i.sql_login, \
-    i.sql_password_sealed, i.use_windows_auth, i.trust_server_certificate, i.staging_dir, i.status, i.status_message, i.created_time \
+    i.sql_password_sealed, i.use_windows_auth, i.trust_server_certificate, i.staging_dir, i.status, i.status_message, i.created_time, i.client_id \
     FROM sql_instances i JOIN vaults v ON v.vault_id = i.vault_id";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<InstanceRow> {
@@ -43,6 +45,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<InstanceRow> {
         status: r.get(12)?,
         status_message: r.get(13)?,
         created_time: r.get(14)?,
+        client_id: r.get(15)?,
     })
 }
 
@@ -50,11 +53,11 @@ impl Catalog {
     pub fn insert_instance(&self, i: &InstanceRow) -> CatalogResult<()> {
         self.conn().execute(
             "INSERT INTO sql_instances (cluster_id, vault_id, server_name, instance_name, engine, sql_login, sql_password_sealed, \
-             use_windows_auth, trust_server_certificate, staging_dir, status, status_message, created_time) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+             use_windows_auth, trust_server_certificate, staging_dir, status, status_message, created_time, client_id) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
             params![
                 i.cluster_id, i.vault_id, i.server_name, i.instance_name, i.engine, i.sql_login, i.sql_password_sealed,
-                i.use_windows_auth as i64, i.trust_server_certificate as i64, i.staging_dir, i.status, i.status_message, now()
+                i.use_windows_auth as i64, i.trust_server_certificate as i64, i.staging_dir, i.status, i.status_message, now(), i.client_id
             ],
         )?;
         Ok(())

@@ -94,6 +94,7 @@ async fn serve(state: &AppState, method: &Method, uri: &Uri, headers: &HeaderMap
         AgentClaimJobRequest::NAME => to_json(claim(state, parse(&params)?)?),
         AgentReportProgressRequest::NAME => to_json(report(state, parse(&params)?)?),
         AgentFinishJobRequest::NAME => to_json(finish(state, parse(&params)?, body).await?),
+        AgentCommitSnapshotRequest::NAME => to_json(commit_snapshot(state, parse(&params)?, body).await?),
         AgentGetObjectRequest::NAME => get_object(state, parse(&params)?).await.map(Reply::Bytes),
         AgentPutObjectRequest::NAME => {
             put_object(state, parse(&params)?, body).await?;
@@ -177,11 +178,12 @@ async fn finish(state: &AppState, r: AgentFinishJobRequest, body: Bytes) -> Serv
     let mut manifest = None;
     match status.as_str() {
         "COMPLETE" => {
-            if let Some(ingest) = &c.ingest {
+            // A SQL Server backup committed its snapshots one by one (`AgentCommitSnapshot`).
+            if let Some(ingest) = c.ingest.as_ref().filter(|_| c.spec.job_type != JOB_SQL_BACKUP) {
                 if body.is_empty() {
                     return Err(ServerError::missing("the request body (the snapshot manifest)"));
                 }
-                                let m = ingest
+                let m = ingest
                     .commit(&body, &c.spec.snapshot_id, &c.spec.client_id, &c.spec.source_type)
                     .await
                     .map_err(upload_error)?;
@@ -195,6 +197,41 @@ async fn finish(state: &AppState, r: AgentFinishJobRequest, body: Bytes) -> Serv
     let f = Finished { status: status.clone(), error: r.error_message.unwrap_or_default(), result, manifest };
     state.agents.finish(&r.client_id, &r.job_id, f).map_err(|e| refusal(&r.job_id, e))?;
     Ok(AgentFinishJobResponse { status, snapshot_id })
+}
+
+/// One database's snapshot of a SQL_BACKUP: checked like a file backup's manifest, its meta
+/// must be the job's with the database the job named for this snapshot id; catalogued at once
+/// (a later database's failure keeps the earlier ones, as a backup in the backend does).
+async fn commit_snapshot(state: &AppState, r: AgentCommitSnapshotRequest, body: Bytes) -> ServerResult<AgentFinishJobResponse> {
+    type R = AgentCommitSnapshotRequest;
+    let c = claimed(state, &r.client_id, &r.job_id)?;
+    let (Some(ingest), Some(repo), JOB_SQL_BACKUP) = (&c.ingest, &c.repo, c.spec.job_type.as_str()) else {
+        return Err(ServerError::conflict(codes::AGENT_UPLOAD_REFUSED, format!("The job {} is not a SQL Server backup.", r.job_id)));
+    };
+    let sql: AgentSql = serde_json::from_str(&c.spec.sql).map_err(ServerError::internal)?;
+    let db = sql
+        .databases
+        .iter()
+        .find(|d| d.snapshot_id == r.snapshot_id)
+        .ok_or_else(|| ServerError::invalid(R::snapshot_id, format!("the job {} has no database to commit as {}", r.job_id, r.snapshot_id)))?;
+    if body.is_empty() {
+        return Err(ServerError::missing("the request body (the snapshot manifest)"));
+    }
+    let m = ingest.commit_checked(&body, &r.snapshot_id, &sql.cluster_id, &c.spec.source_type, |m| {
+        let base: Value = serde_json::from_str(&c.spec.meta).unwrap_or_default();
+        let fixed = base.as_object().map(|b| b.iter().all(|(k, v)| m.meta.get(k) == Some(v))).unwrap_or(false);
+        let named = m.meta.get("DatabaseName").and_then(Value::as_str) == Some(db.name.as_str());
+        let counted = m.meta.get("RowCounts").map(Value::is_object).unwrap_or(false);
+        match (fixed, named, counted) {
+            (true, true, true) => Ok(()),
+            _ => Err(format!("the manifest's meta is not this job's backup of {} (its instance, vault and plan fields, DatabaseName and RowCounts)", db.name)),
+        }
+    })
+    .await
+    .map_err(upload_error)?;
+    super::backup::committed(state, &c.spec.vault_id, &m, repo).await;
+    tracing::info!(job_id = %r.job_id, snapshot_id = %m.snapshot_id, database = %db.name, "agent committed a SQL Server snapshot");
+    Ok(AgentFinishJobResponse { status: "COMMITTED".into(), snapshot_id: m.snapshot_id })
 }
 
 /// A key relative to the job's vault that an agent may read.
@@ -226,16 +263,21 @@ fn upload_error(e: StorageError) -> ServerError {
     }
 }
 
+fn job_repo<'a>(c: &'a Claimed, job_id: &str) -> ServerResult<&'a crate::backend::storage::Repo> {
+    c.repo.as_ref().ok_or_else(|| ServerError::conflict(codes::AGENT_JOB_NOT_RUNNING, format!("The job {job_id} reads no vault.")))
+}
+
 async fn get_object(state: &AppState, r: AgentGetObjectRequest) -> ServerResult<Bytes> {
     let c = claimed(state, &r.client_id, &r.job_id)?;
     readable(&r.key)?;
+    let repo = job_repo(&c, &r.job_id)?;
     match (r.offset, r.length) {
-        (None, None) => c.repo.get(&r.key).await.map_err(|e| object_error(&r.key, e)),
+        (None, None) => repo.get(&r.key).await.map_err(|e| object_error(&r.key, e)),
         (off, len) => {
             let off = off.unwrap_or(0) as u64;
             let len = len.ok_or_else(|| ServerError::missing("Length"))? as u64;
             let end = off.checked_add(len).ok_or_else(|| ServerError::invalid("Length", "Offset + Length overflows"))?;
-            c.repo.get_range(&r.key, off..end).await.map_err(|e| object_error(&r.key, e))
+            repo.get_range(&r.key, off..end).await.map_err(|e| object_error(&r.key, e))
         }
     }
 }
@@ -255,6 +297,6 @@ async fn delete_object(state: &AppState, r: AgentDeleteObjectRequest) -> ServerR
 async fn list_objects(state: &AppState, r: AgentListObjectsRequest) -> ServerResult<AgentListObjectsResponse> {
     let c = claimed(state, &r.client_id, &r.job_id)?;
     readable(&r.prefix)?;
-    let listed = c.repo.list_meta(&r.prefix).await.map_err(|e| object_error(&r.prefix, e))?;
+    let listed = job_repo(&c, &r.job_id)?.list_meta(&r.prefix).await.map_err(|e| object_error(&r.prefix, e))?;
     Ok(AgentListObjectsResponse { objects: listed.into_iter().map(|(key, size, modified_ms)| AgentObject { key, size, modified_ms }).collect() })
 }

@@ -13,11 +13,13 @@ use crate::backend::catalog::{now, InstanceRow, JobKind, JobRow, SnapshotRow};
 use crate::backend::error::{ServerError, ServerResult};
 use crate::backend::jobs::{percent, Outcome};
 use crate::backend::params::{check_bounded, Params};
-use crate::backend::sqlserver::{ConnectionSpec, Engine, EngineKind, SqlError};
+use crate::api::agent::*;
+use crate::backend::agents;
+use crate::backend::sqlserver::{drill, ConnectionSpec, Engine, EngineKind, SqlError, VerificationResult};
 use crate::backend::state::AppState;
-use crate::backend::storage::{BackupRequest, RestoreRequest, StorageError};
+use crate::backend::storage::{BackupRequest, StorageError};
 
-use super::backup::{check_backup_target, check_usable, clean_absolute, committed, plan_meta, rerooted, snapshot_wire};
+use super::backup::{check_backup_target, check_usable, clean_absolute, committed, plan_meta, snapshot_wire};
 use crate::api::plan::TRIGGER_MANUAL;
 use crate::backend::retention::RetentionPolicy;
 use super::{new_id, vault_row};
@@ -41,13 +43,22 @@ fn sql_storage(e: SqlError) -> StorageError {
 /// The connection fields of a request, validated. A DEMO instance lives under the data dir:
 /// `ServerName` is a plain name (→ `DATA/sqlserver-demo/<name>`) or an absolute directory inside
 /// the data dir (created there if missing; nothing is ever created outside the data dir).
+///
+/// With `ClientId` the instance is on the agent's host: the paths are the agent's, and nothing is
+/// created or looked at here.
 fn spec_from(state: &AppState, r: &CreateSqlServerInstanceRequest) -> ServerResult<ConnectionSpec> {
     type R = CreateSqlServerInstanceRequest;
     let engine = if r.engine.is_empty() { ENGINE_TDS } else { r.engine.as_str() };
     let engine: EngineKind = engine.parse().map_err(|_| ServerError::invalid(R::engine, "expected TDS or DEMO"))?;
     let server = r.server_name.clone();
     let data_dir = &state.settings.data_dir;
+    let on_agent = !r.client_id.is_empty();
     let server_name = match engine {
+        EngineKind::Demo if on_agent && server.starts_with('/') => clean_absolute(R::server_name, &server)?.display().to_string(),
+        EngineKind::Demo if on_agent => {
+            check_demo_name(&server)?;
+            server
+        }
         EngineKind::Demo if server.starts_with('/') => {
             let dir = clean_absolute(R::server_name, &server)?;
             if !dir.starts_with(data_dir) {
@@ -56,9 +67,7 @@ fn spec_from(state: &AppState, r: &CreateSqlServerInstanceRequest) -> ServerResu
             dir.display().to_string()
         }
         EngineKind::Demo => {
-            if !server.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-                return Err(ServerError::invalid(R::server_name, "a demo instance is a name of letters, digits, '-' and '_' (or a directory inside the data dir)"));
-            }
+            check_demo_name(&server)?;
             data_dir.join("sqlserver-demo").join(&server).display().to_string()
         }
         EngineKind::Tds => {
@@ -66,7 +75,7 @@ fn spec_from(state: &AppState, r: &CreateSqlServerInstanceRequest) -> ServerResu
             server
         }
     };
-    if engine == EngineKind::Demo {
+    if engine == EngineKind::Demo && !on_agent {
         std::fs::create_dir_all(&server_name).map_err(|e| ServerError::invalid(R::server_name, format!("cannot create the demo instance directory: {e}")))?;
     }
     let staging_dir = match r.staging_dir.as_str() {
@@ -82,6 +91,54 @@ fn spec_from(state: &AppState, r: &CreateSqlServerInstanceRequest) -> ServerResu
         trust_server_certificate: r.trust_server_certificate,
         staging_dir,
     })
+}
+
+fn check_demo_name(server: &str) -> ServerResult<()> {
+    if !server.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        return Err(ServerError::invalid(
+            CreateSqlServerInstanceRequest::server_name,
+            "a demo instance is a name of letters, digits, '-' and '_' (or a directory inside the data dir)",
+        ));
+    }
+    Ok(())
+}
+
+/// How the agent reaches the instance `spec` describes.
+fn agent_instance(spec: &ConnectionSpec) -> AgentSqlInstance {
+    AgentSqlInstance {
+        engine: spec.engine.as_str().into(),
+        server_name: spec.server_name.clone(),
+        sql_login: spec.sql_login.clone(),
+        sql_password: spec.sql_password.clone(),
+        use_windows_auth: spec.use_windows_auth,
+        trust_server_certificate: spec.trust_server_certificate,
+        staging_dir: spec.staging_dir.as_ref().map(|d| d.display().to_string()).unwrap_or_default(),
+    }
+}
+
+/// How long a request waits for an agent's answer to a call on its instance.
+const AGENT_CALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Runs `call` on the instance through `client_id`'s agent.
+async fn agent_call(state: &AppState, client_id: &str, spec: &ConnectionSpec, cluster_id: &str, call: &str, database: &str) -> Result<Value, String> {
+    let sql = AgentSql { instance: agent_instance(spec), cluster_id: cluster_id.into(), call: call.into(), database_name: database.into(), ..Default::default() };
+    let job = AgentJob { job_type: JOB_SQL_CALL.into(), client_id: client_id.into(), sql: serde_json::to_string(&sql).unwrap_or_default(), ..Default::default() };
+    agents::call(state, job, AGENT_CALL_TIMEOUT).await
+}
+
+/// Whether `client_id`'s agent heartbeats (calls reach it at once).
+fn agent_online(state: &AppState, client_id: &str) -> bool {
+    state.catalog.client(client_id).ok().flatten().and_then(|c| c.agent).map(|a| agents::agent_status(state, &a) == "ACTIVATED").unwrap_or(false)
+}
+
+/// The client named to reach an instance: it exists and has an agent.
+fn agent_client(state: &AppState, client_id: &str) -> ServerResult<()> {
+    type R = CreateSqlServerInstanceRequest;
+    let c = state.catalog.client(client_id)?.ok_or_else(|| ServerError::not_found(codes::CLIENT_NOT_FOUND, format!("The backup client {client_id} does not exist.")))?;
+    if !agents::has_agent(&c) {
+        return Err(ServerError::invalid(R::client_id, format!("the client {client_id} has no agent: run `mirrorvault agent register --client-id {client_id}` on the SQL Server host first")));
+    }
+    Ok(())
 }
 
 fn spec_of(state: &AppState, i: &InstanceRow) -> ServerResult<ConnectionSpec> {
@@ -105,23 +162,16 @@ fn instance_row(state: &AppState, cluster_id: &str) -> ServerResult<InstanceRow>
     state.catalog.instance(cluster_id)?.ok_or_else(|| ServerError::not_found(codes::INSTANCE_NOT_FOUND, format!("The SQL Server instance {cluster_id} does not exist.")))
 }
 
-fn precheck_wire(r: crate::backend::sqlserver::PrecheckReport, kind: EngineKind) -> Precheck {
-    Precheck {
-        passed: r.ok,
-        version: r.version,
-        engine_label: kind.label().to_string(),
-        checks: r.checks.into_iter().map(|c| PrecheckItem { name: c.name, passed: c.passed, message: c.message }).collect(),
+/// Prechecks the instance where it is reached: by the backend, or by `client_id`'s agent.
+async fn precheck_at(state: &AppState, spec: ConnectionSpec, client_id: &str) -> Precheck {
+    if client_id.is_empty() {
+        return crate::backend::sqlserver::run_precheck(spec).await;
     }
-}
-
-async fn run_precheck(spec: ConnectionSpec) -> Precheck {
     let kind = spec.engine;
-    match Engine::connect(spec) {
-        Ok(engine) => match engine.precheck().await {
-            Ok(r) => precheck_wire(r, kind),
-            Err(e) => Precheck { passed: false, engine_label: kind.label().into(), checks: vec![PrecheckItem { name: "connect".into(), passed: false, message: e.to_string() }], ..Default::default() },
-        },
-        Err(e) => Precheck { passed: false, engine_label: kind.label().into(), checks: vec![PrecheckItem { name: "connection settings".into(), passed: false, message: e.to_string() }], ..Default::default() },
+    let failed = |m: String| Precheck { passed: false, engine_label: kind.label().into(), checks: vec![PrecheckItem { name: "agent".into(), passed: false, message: m }], ..Default::default() };
+    match agent_call(state, client_id, &spec, "", SQL_CALL_PRECHECK, "").await {
+        Ok(v) => serde_json::from_value(v).unwrap_or_else(|e| failed(format!("the agent's precheck answer: {e}"))),
+        Err(m) => failed(m),
     }
 }
 
@@ -141,6 +191,7 @@ fn instance_wire(i: InstanceRow) -> Instance {
         status_message: i.status_message,
         vault_is_mirror: i.vault_is_mirror,
         created_time: i.created_time,
+        client_id: i.client_id,
     }
 }
 
@@ -151,8 +202,11 @@ pub async fn create_instance(state: &AppState, r: CreateSqlServerInstanceRequest
     }
     let vault = vault_row(state, &r.vault_id)?;
     check_usable(state, &vault)?;
+    if !r.client_id.is_empty() {
+        agent_client(state, &r.client_id)?;
+    }
     let spec = spec_from(state, &r)?;
-    let check = run_precheck(spec.clone()).await;
+    let check = precheck_at(state, spec.clone(), &r.client_id).await;
     let (status, message) = if check.passed {
         ("ONLINE", String::new())
     } else {
@@ -175,9 +229,10 @@ pub async fn create_instance(state: &AppState, r: CreateSqlServerInstanceRequest
         staging_dir: spec.staging_dir.as_ref().map(|d| d.display().to_string()).unwrap_or_default(),
         status: status.into(),
         status_message: message,
+        client_id: r.client_id.clone(),
         ..Default::default()
     })?;
-    tracing::info!(%cluster_id, vault = %vault.vault_id, engine = spec.engine.as_str(), "SQL Server instance registered");
+    tracing::info!(%cluster_id, vault = %vault.vault_id, engine = spec.engine.as_str(), client_id = %r.client_id, "SQL Server instance registered");
     Ok(CreateInstanceResponse { cluster_id, status: status.into(), precheck: check })
 }
 
@@ -208,12 +263,17 @@ pub async fn precheck(state: &AppState, r: PrecheckSqlServerInstanceRequest) -> 
     let check = match (r.cluster_id, r.instance) {
         (Some(id), _) => {
             let i = instance_row(state, &id)?;
-            let check = run_precheck(spec_of(state, &i)?).await;
+            let check = precheck_at(state, spec_of(state, &i)?, &i.client_id).await;
             let msg = check.checks.iter().filter(|c| !c.passed).map(|c| format!("{}: {}", c.name, c.message)).collect::<Vec<_>>().join("; ");
             state.catalog.set_instance_status(&id, if check.passed { "ONLINE" } else { "UNREACHABLE" }, &msg)?;
             check
         }
-        (None, Some(instance)) => run_precheck(spec_from(state, &instance)?).await,
+        (None, Some(instance)) => {
+            if !instance.client_id.is_empty() {
+                agent_client(state, &instance.client_id)?;
+            }
+            precheck_at(state, spec_from(state, &instance)?, &instance.client_id).await
+        }
         // `instance` is read whenever `cluster_id` is absent.
         (None, None) => return Err(ServerError::internal("a precheck request without ClusterId has no connection fields")),
     };
@@ -222,8 +282,13 @@ pub async fn precheck(state: &AppState, r: PrecheckSqlServerInstanceRequest) -> 
 
 pub async fn describe_databases(state: &AppState, r: DescribeSqlServerDatabasesRequest) -> ServerResult<DescribeDatabasesResponse> {
     let i = instance_row(state, &r.cluster_id)?;
-    let engine = Engine::connect(spec_of(state, &i)?).map_err(sql_error)?;
-    let list = engine.list_databases().await.map_err(sql_error)?;
+    let list = if i.client_id.is_empty() {
+        let engine = Engine::connect(spec_of(state, &i)?).map_err(sql_error)?;
+        engine.list_databases().await.map_err(sql_error)?
+    } else {
+        let v = agent_call(state, &i.client_id, &spec_of(state, &i)?, &i.cluster_id, SQL_CALL_LIST_DATABASES, "").await.map_err(|m| ServerError::conflict(codes::SQLSERVER_ERROR, format!("Through the agent: {m}")))?;
+        serde_json::from_value::<Vec<crate::backend::sqlserver::DatabaseInfo>>(v).map_err(|e| ServerError::conflict(codes::SQLSERVER_ERROR, format!("the agent's database list: {e}")))?
+    };
     let database: Vec<Database> = list
         .into_iter()
         .map(|d| Database { database_name: d.name, size_bytes: d.size_bytes as i64, status: d.status, ..Default::default() })
@@ -276,14 +341,47 @@ pub(crate) async fn start_sql_backup(state: &AppState, b: SqlBackup) -> ServerRe
         crate::backend::sqlserver::validate_name(n, i.engine == ENGINE_DEMO).map_err(sql_error)?;
     }
     let spec = spec_of(state, &i)?;
+    let job_id = new_id("job");
+    // The instance, vault and plan fields every database's snapshot carries.
+    let fixed = with_meta(
+        &plan_meta(&b.plan_id, b.trigger, &b.retention),
+        serde_json::json!({
+            "ClusterId": i.cluster_id,
+            "ServerName": i.server_name,
+            "Engine": i.engine,
+            "SourceVaultId": vault.vault_id,
+            "SourceRegionId": vault.region_id,
+        }),
+    );
+    if !i.client_id.is_empty() {
+        // On the agent: BACKUP DATABASE into its staging, chunks uploaded, one commit each.
+        state.catalog.insert_job(JobKind::Backup, &job_id, &vault.vault_id, &i.cluster_id, SOURCE_SQLSERVER, "", &serde_json::json!({"DatabaseNames": names}).to_string(), &b.plan_id, b.trigger)?;
+        let databases: Vec<AgentSqlDatabase> = names.iter().map(|n| AgentSqlDatabase { name: n.clone(), snapshot_id: new_id("s") }).collect();
+        let sql = AgentSql { instance: agent_instance(&spec), cluster_id: i.cluster_id.clone(), databases: databases.clone(), ..Default::default() };
+        let job = AgentJob {
+            job_id: job_id.clone(),
+            job_type: JOB_SQL_BACKUP.into(),
+            vault_id: vault.vault_id.clone(),
+            client_id: i.client_id.clone(),
+            source_type: SOURCE_SQLSERVER.into(),
+            meta: fixed.to_string(),
+            sql: serde_json::to_string(&sql).map_err(ServerError::internal)?,
+            ..Default::default()
+        };
+        let st = state.clone();
+        state.jobs.spawn_remote(state, job_id.clone(), vault.vault_id.clone(), move |progress| async move {
+            let repo = st.hub.repo(&vault.region_id, &vault.vault_id).await?;
+            let f = agents::run_remote(&st, job, repo.clone(), progress).await?;
+            sql_backup_outcome(&st, &vault.vault_id, &databases, f)
+        });
+        return Ok(job_id);
+    }
     let staging_root = match &spec.staging_dir {
         Some(d) => d.clone(),
         None if spec.engine == EngineKind::Demo => state.settings.data_dir.join("staging"),
-        None => return Err(ServerError::conflict(codes::SQLSERVER_ERROR, "The instance has no StagingDir shared with the backend; register it with one.")),
+        None => return Err(ServerError::conflict(codes::SQLSERVER_ERROR, "The instance has no StagingDir shared with the backend; register it with one (or reach it through an agent, ClientId).")),
     };
-    let job_id = new_id("job");
     state.catalog.insert_job(JobKind::Backup, &job_id, &vault.vault_id, &i.cluster_id, SOURCE_SQLSERVER, "", &serde_json::json!({"DatabaseNames": names}).to_string(), &b.plan_id, b.trigger)?;
-    let base_meta = plan_meta(&b.plan_id, b.trigger, &b.retention);
     let st = state.clone();
     let jid = job_id.clone();
     state.jobs.spawn(state, job_id.clone(), vault.vault_id.clone(), move |progress| async move {
@@ -301,20 +399,12 @@ pub(crate) async fn start_sql_backup(state: &AppState, b: SqlBackup) -> ServerRe
                 paths: vec![artifact.file.clone()],
                 excludes: vec![],
                 parent_snapshot_id: None,
-                meta: with_meta(&base_meta, serde_json::json!({
-                    "DatabaseName": name,
-                    "BackupType": "FULL",
-                    "ClusterId": i.cluster_id,
-                    "ServerName": i.server_name,
-                    "Engine": i.engine,
-                    "RowCounts": artifact.table_row_counts,
-                    "SourceVaultId": vault.vault_id,
-                    "SourceRegionId": vault.region_id,
-                })),
+                meta: drill::database_meta(&fixed, name, &artifact),
             };
             let m = repo.backup(req, progress.clone()).await;
             let _ = std::fs::remove_file(&artifact.file);
             let m = m?;
+            progress.next_step();
             committed(&st, &vault.vault_id, &m, &repo).await;
             last = Some(m.snapshot_id);
         }
@@ -322,6 +412,28 @@ pub(crate) async fn start_sql_backup(state: &AppState, b: SqlBackup) -> ServerRe
         Ok(Outcome { snapshot_id: last, result: serde_json::json!({}), error: None, partial: false })
     });
     Ok(job_id)
+}
+
+/// How a SQL Server backup on an agent ends: COMPLETE only when every database's snapshot was
+/// committed (`AgentCommitSnapshot` catalogued each as it came).
+fn sql_backup_outcome(st: &AppState, vault_id: &str, databases: &[AgentSqlDatabase], f: agents::Finished) -> Result<Outcome, StorageError> {
+    let mut last = None;
+    let mut missing = vec![];
+    for d in databases {
+        match st.catalog.snapshot(vault_id, &d.snapshot_id).map_err(|e| StorageError::Internal(e.to_string()))? {
+            Some(_) => last = Some(d.snapshot_id.clone()),
+            None => missing.push(d.name.clone()),
+        }
+    }
+    match f.status.as_str() {
+        "CANCELED" => Err(StorageError::Canceled),
+        "COMPLETE" if missing.is_empty() => Ok(Outcome { snapshot_id: last, result: f.result, error: None, partial: false }),
+        "COMPLETE" => Ok(Outcome { snapshot_id: last, result: f.result, error: Some(format!("The agent finished without committing the backup of {}.", missing.join(", "))), partial: false }),
+        _ => {
+            let error = if f.error.is_empty() { "The agent reported the job FAILED without a message.".to_string() } else { format!("On the agent: {}", f.error) };
+            Ok(Outcome { snapshot_id: last, result: f.result, error: Some(error), partial: false })
+        }
+    }
 }
 
 /// `fields` with the keys of `base` (a plan's meta) added.
@@ -445,8 +557,23 @@ pub async fn create_restore(state: &AppState, r: CreateSqlServerRestoreRequest) 
         None => None,
     };
     let spec = spec_of(state, &target)?;
-    let engine = Engine::connect(spec.clone()).map_err(sql_error)?;
-    if !replace && engine.database_exists(&target_db).await.map_err(sql_error)? {
+    let on_agent = !target.client_id.is_empty();
+    let engine = match on_agent {
+        false => Some(Engine::connect(spec.clone()).map_err(sql_error)?),
+        true => None,
+    };
+    let exists = match &engine {
+        Some(e) if !replace => e.database_exists(&target_db).await.map_err(sql_error)?,
+        // An offline agent checks when it runs the job (its restore refuses an existing database).
+        None if !replace && agent_online(state, &target.client_id) => {
+            let v = agent_call(state, &target.client_id, &spec, &target.cluster_id, SQL_CALL_DATABASE_EXISTS, &target_db)
+                .await
+                .map_err(|m| ServerError::conflict(codes::SQLSERVER_ERROR, format!("Through the agent: {m}")))?;
+            v.get("Exists").and_then(Value::as_bool).unwrap_or(false)
+        }
+        _ => false,
+    };
+    if exists {
         return Err(ServerError::conflict(
             codes::DATABASE_EXISTS,
             format!("The database {target_db} already exists on {}; set ReplaceDatabase=true to overwrite it, or choose another name.", target.server_name),
@@ -459,74 +586,114 @@ pub async fn create_restore(state: &AppState, r: CreateSqlServerRestoreRequest) 
         "TargetDatabaseName": target_db, "ReplaceDatabase": replace, "FileDestination": file_destination,
     });
     state.catalog.insert_job(JobKind::SqlRestore, &restore_id, &vault.vault_id, &target.cluster_id, SOURCE_SQLSERVER, &snap.snapshot_id, &params.to_string(), "", "")?;
+    let drill = drill::DrillRestore {
+        snapshot_id: snap.snapshot_id.clone(),
+        artifact_path: snap.paths.first().cloned().unwrap_or_default(),
+        source_database: db.clone(),
+        target_database: target_db.clone(),
+        replace,
+        file_destination,
+        expected_row_counts: serde_json::from_value(snap.meta.get("RowCounts").cloned().unwrap_or_default()).unwrap_or_default(),
+    };
+    let report = DrillReport {
+        restore_id: restore_id.clone(),
+        source_vault_id: meta_str(&snap, "SourceVaultId"),
+        source_region_id: meta_str(&snap, "SourceRegionId"),
+        restore_vault_id: vault.vault_id.clone(),
+        restore_region_id: vault.region_id.clone(),
+        restored_from_mirror: vault.is_mirror,
+        source_cluster_id: meta_str(&snap, "ClusterId"),
+        source_database_name: db.clone(),
+        target_cluster_id: target.cluster_id.clone(),
+        target_server_name: target.server_name.clone(),
+        target_engine_label: spec.engine.label().to_string(),
+        target_database_name: target_db.clone(),
+        snapshot_id: snap.snapshot_id.clone(),
+        backup_point_time: snap.complete_time,
+        mirror_lag_seconds_at_start: lag_at_start,
+        ..Default::default()
+    };
     let st = state.clone();
     let rid = restore_id.clone();
+    let Some(engine) = engine else {
+        // On the agent's host: read back, RESTORE … WITH MOVE and the verification run there.
+        let sql = AgentSql {
+            instance: agent_instance(&spec),
+            cluster_id: target.cluster_id.clone(),
+            artifact_path: drill.artifact_path.clone(),
+            source_database_name: drill.source_database.clone(),
+            target_database_name: drill.target_database.clone(),
+            replace,
+            file_destination: drill.file_destination.as_ref().map(|d| d.display().to_string()).unwrap_or_default(),
+            expected_row_counts: drill.expected_row_counts.clone(),
+            ..Default::default()
+        };
+        let job = AgentJob {
+            job_id: restore_id.clone(),
+            job_type: JOB_SQL_RESTORE.into(),
+            vault_id: vault.vault_id.clone(),
+            client_id: target.client_id.clone(),
+            snapshot_id: snap.snapshot_id.clone(),
+            source_type: SOURCE_SQLSERVER.into(),
+            sql: serde_json::to_string(&sql).map_err(ServerError::internal)?,
+            ..Default::default()
+        };
+        state.jobs.spawn_remote(state, restore_id.clone(), vault.vault_id.clone(), move |progress| async move {
+            let started = now();
+            let repo = st.hub.repo(&vault.region_id, &vault.vault_id).await?;
+            let f = agents::run_remote(&st, job, repo, progress).await?;
+            let result = match f.status.as_str() {
+                "CANCELED" => return Err(StorageError::Canceled),
+                "COMPLETE" => agent_drill_result(&f.result),
+                _ => Err(if f.error.is_empty() { "The agent reported the restore FAILED without a message.".to_string() } else { format!("On the agent: {}", f.error) }),
+            };
+            Ok(drill_outcome(report, started, result))
+        });
+        return Ok(CreateRestoreResponse { restore_id });
+    };
     state.jobs.spawn(state, restore_id.clone(), vault.vault_id.clone(), move |progress| async move {
         let started = now();
         let repo = st.hub.repo(&vault.region_id, &vault.vault_id).await?;
         let staging = st.settings.data_dir.join("staging").join(&rid);
-        let _ = std::fs::remove_dir_all(&staging);
-        std::fs::create_dir_all(&staging)?;
-        let result = async {
-            let stats = repo.restore(RestoreRequest { snapshot_id: snap.snapshot_id.clone(), target: staging.clone(), include: vec![], overwrite: true }, progress).await?;
-            if !stats.failed_files.is_empty() {
-                return Err(StorageError::Invalid(format!("the backup file could not be read back intact: {}", stats.failed_files.join("; "))));
-            }
-            let artifact = snap.paths.first().map(|p| rerooted(&staging, p)).ok_or_else(|| StorageError::Invalid("the snapshot holds no backup file".into()))?;
-            engine.restore_database(&artifact, &db, &target_db, replace, file_destination.as_deref()).await.map_err(sql_storage)?;
-            let expected: BTreeMap<String, u64> = serde_json::from_value(snap.meta.get("RowCounts").cloned().unwrap_or_default()).unwrap_or_default();
-            let v = engine.verify_database(&target_db, &expected).await.map_err(sql_storage)?;
-            Ok::<_, StorageError>((stats, v))
-        }
-        .await;
-        let _ = std::fs::remove_dir_all(&staging);
-        let mut report = DrillReport {
-            restore_id: rid.clone(),
-            source_vault_id: meta_str(&snap, "SourceVaultId"),
-            source_region_id: meta_str(&snap, "SourceRegionId"),
-            restore_vault_id: vault.vault_id.clone(),
-            restore_region_id: vault.region_id.clone(),
-            restored_from_mirror: vault.is_mirror,
-            source_cluster_id: meta_str(&snap, "ClusterId"),
-            source_database_name: db.clone(),
-            target_cluster_id: target.cluster_id.clone(),
-            target_server_name: target.server_name.clone(),
-            target_engine_label: spec.engine.label().to_string(),
-            target_database_name: target_db.clone(),
-            snapshot_id: snap.snapshot_id.clone(),
-            backup_point_time: snap.complete_time,
-            drill_start_time: started,
-            rpo_seconds: (started - snap.complete_time).max(0),
-            mirror_lag_seconds_at_start: lag_at_start,
-            ..Default::default()
-        };
-        match result {
-            Ok((stats, v)) => {
-                report.bytes_moved = stats.bytes_restored as i64;
-                report.verification = Verification {
-                    integrity_ok: v.integrity_ok,
-                    integrity_message: v.integrity_message.clone(),
-                    row_counts_match: v.row_counts_match,
-                    expected_row_counts: v.expected.clone(),
-                    actual_row_counts: v.actual.clone(),
-                };
-                report.drill_end_time = now();
-                report.rto_seconds = report.drill_end_time - started;
-                let error = (!v.passed()).then(|| format!("The restored database failed verification: integrity {}, row counts {}.", v.integrity_message, if v.row_counts_match { "match" } else { "differ" }));
-                if let Some(e) = &error {
-                    report.errors.push(e.clone());
-                }
-                Ok(Outcome { snapshot_id: None, result: serde_json::json!({ "Report": report }), error, partial: false })
-            }
-            Err(e) => {
-                report.drill_end_time = now();
-                report.rto_seconds = report.drill_end_time - started;
-                report.errors.push(e.to_string());
-                Ok(Outcome { snapshot_id: None, result: serde_json::json!({ "Report": report }), error: Some(e.to_string()), partial: false })
-            }
-        }
+        let result = drill::restore_and_verify(&repo, &engine, &drill, &staging, progress).await;
+        Ok(drill_outcome(report, started, result.map(|(stats, v)| (stats.bytes_restored, v)).map_err(|e| e.to_string())))
     });
     Ok(CreateRestoreResponse { restore_id })
+}
+
+/// What an agent's COMPLETE restore drill answered: the bytes read back and the verification.
+fn agent_drill_result(result: &Value) -> Result<(u64, VerificationResult), String> {
+    let bytes = result.get("Stats").and_then(|s| s.get("bytes_restored")).and_then(Value::as_u64).unwrap_or(0);
+    let v = result.get("Verification").cloned().ok_or_else(|| "the agent's answer has no verification".to_string())?;
+    let v: VerificationResult = serde_json::from_value(v).map_err(|e| format!("the agent's verification: {e}"))?;
+    Ok((bytes, v))
+}
+
+/// A restore drill's job outcome: the report, completed with the result (FAILED when the
+/// restore failed or the restored database did not verify).
+fn drill_outcome(mut report: DrillReport, started: i64, result: Result<(u64, VerificationResult), String>) -> Outcome {
+    report.drill_start_time = started;
+    report.rpo_seconds = (started - report.backup_point_time).max(0);
+    let error = match result {
+        Ok((bytes, v)) => {
+            report.bytes_moved = bytes as i64;
+            report.verification = Verification {
+                integrity_ok: v.integrity_ok,
+                integrity_message: v.integrity_message.clone(),
+                row_counts_match: v.row_counts_match,
+                expected_row_counts: v.expected.clone(),
+                actual_row_counts: v.actual.clone(),
+            };
+            (!v.passed()).then(|| format!("The restored database failed verification: integrity {}, row counts {}.", v.integrity_message, if v.row_counts_match { "match" } else { "differ" }))
+        }
+        Err(e) => Some(e),
+    };
+    report.drill_end_time = now();
+    report.rto_seconds = report.drill_end_time - started;
+    if let Some(e) = &error {
+        report.errors.push(e.clone());
+    }
+    Outcome { snapshot_id: None, result: serde_json::json!({ "Report": report }), error, partial: false }
 }
 
 fn restore_wire(j: &JobRow) -> Restore {

@@ -5,6 +5,7 @@
 
 pub mod demo;
 mod demo_artifact;
+pub mod drill;
 mod engine;
 mod error;
 pub mod names;
@@ -124,8 +125,28 @@ impl PrecheckItem {
     }
 }
 
+/// Prechecks the instance `spec` describes from this process (the backend, or an agent on the
+/// instance's host), as the API answers it: a bad spec or a refused connection is a failed check.
+pub async fn run_precheck(spec: ConnectionSpec) -> crate::api::sqlserver::Precheck {
+    use crate::api::sqlserver::{Precheck, PrecheckItem as Item};
+    let kind = spec.engine;
+    let failed = |name: &str, e: SqlError| Precheck { passed: false, engine_label: kind.label().into(), checks: vec![Item { name: name.into(), passed: false, message: e.to_string() }], ..Default::default() };
+    match Engine::connect(spec) {
+        Ok(engine) => match engine.precheck().await {
+            Ok(r) => Precheck {
+                passed: r.ok,
+                version: r.version,
+                engine_label: kind.label().to_string(),
+                checks: r.checks.into_iter().map(|c| Item { name: c.name, passed: c.passed, message: c.message }).collect(),
+            },
+            Err(e) => failed("connect", e),
+        },
+        Err(e) => failed("connection settings", e),
+    }
+}
+
 /// A user database on an instance.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct DatabaseInfo {
     pub name: String,
     pub size_bytes: u64,

@@ -132,8 +132,21 @@ impl Ingest {
     /// job's snapshot, client and source type, in this vault, and every chunk of its tree and
     /// files must be stored. Returns it, `BytesAdded` set to what this job stored.
     pub async fn commit(&self, encoded: &[u8], snapshot_id: &str, client_id: &str, source_type: &str) -> Result<SnapshotManifest, StorageError> {
+        self.commit_checked(encoded, snapshot_id, client_id, source_type, |_| Ok(())).await
+    }
+
+    /// `commit`, refusing the manifest too when `check` says what is wrong with it.
+    pub async fn commit_checked(
+        &self,
+        encoded: &[u8],
+        snapshot_id: &str,
+        client_id: &str,
+        source_type: &str,
+        check: impl FnOnce(&SnapshotManifest) -> Result<(), String>,
+    ) -> Result<SnapshotManifest, StorageError> {
         let object = snapshot_object(snapshot_id);
         let mut m = SnapshotManifest::decode(self.repo.keys(), encoded, &object).map_err(|e| refuse(format!("the manifest: {e}")))?;
+        check(&m).map_err(refuse)?;
         if m.snapshot_id != snapshot_id || m.vault_id != self.repo.vault_id() || m.client_id != client_id || m.source_type != source_type {
             return Err(refuse(format!(
                 "the manifest is of snapshot {} in {} for {} ({}), not this job's {snapshot_id} in {} for {client_id} ({source_type})",

@@ -15,6 +15,10 @@ pub struct Progress {
     /// When the work itself began, if not when the job's task did (a remote agent's job: when
     /// the agent claimed it), for the speed.
     pub started: std::sync::OnceLock<std::time::Instant>,
+    /// The totals of the steps before this one (`next_step`): a job of several backups (a SQL
+    /// Server job's databases) counts them all.
+    earlier_bytes: AtomicU64,
+    earlier_items: AtomicU64,
 }
 
 impl Progress {
@@ -36,7 +40,13 @@ impl Progress {
     }
 
     pub(crate) fn set_totals(&self, bytes: u64, items: u64) {
-        self.bytes_total.store(bytes, Ordering::Relaxed);
-        self.items_total.store(items, Ordering::Relaxed);
+        self.bytes_total.store(self.earlier_bytes.load(Ordering::Relaxed) + bytes, Ordering::Relaxed);
+        self.items_total.store(self.earlier_items.load(Ordering::Relaxed) + items, Ordering::Relaxed);
+    }
+
+    /// The step whose totals were set is over: the next one's add to them.
+    pub fn next_step(&self) {
+        self.earlier_bytes.store(self.bytes_total.load(Ordering::Relaxed), Ordering::Relaxed);
+        self.earlier_items.store(self.items_total.load(Ordering::Relaxed), Ordering::Relaxed);
     }
 }

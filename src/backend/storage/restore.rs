@@ -41,7 +41,7 @@ pub struct RestoreRequest {
     pub overwrite: bool,
 }
 
-#[derive(Debug, Default, Clone, Serialize)]
+#[derive(Debug, Default, Clone, Serialize, serde::Deserialize)]
 pub struct RestoreStats {
     pub files_restored: u64,
     pub bytes_restored: u64,

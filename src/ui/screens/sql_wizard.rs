@@ -106,6 +106,7 @@ impl RegisterForm {
             use_windows_auth: tds && f.use_windows_auth,
             trust_server_certificate: tds && f.trust_server_certificate,
             staging_dir: if tds { f.staging_dir.trim().to_string() } else { String::new() },
+            client_id: f.client_id.clone(),
         }
     }
 

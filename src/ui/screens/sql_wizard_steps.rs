@@ -231,14 +231,35 @@ fn instance_ui(ui: &mut Ui, state: &mut SqlWizardState, data: &Data, commands: &
     egui::Frame::group(ui.style()).corner_radius(8.0).inner_margin(12.0).show(ui, |ui| {
         ui.set_width(ui.available_width());
         ui.label(RichText::new("Register an instance on this mirror vault").strong());
-        register_form_ui(ui, state, commands);
+        register_form_ui(ui, state, data, &region, commands);
     });
 }
 
-fn register_form_ui(ui: &mut Ui, state: &mut SqlWizardState, commands: &mut Vec<UiCommand>) {
+/// The backup clients of `region` (an agent of one reaches an instance on its host).
+fn clients_in<'a>(data: &'a Data, region: &str) -> Vec<&'a crate::api::client::BackupClient> {
+    data.clients.value().map(|c| c.iter().filter(|c| c.vault_region_id == region).collect()).unwrap_or_default()
+}
+
+fn register_form_ui(ui: &mut Ui, state: &mut SqlWizardState, data: &Data, region: &str, commands: &mut Vec<UiCommand>) {
     let busy = state.register.is_running();
     let f = &mut state.form.instance;
     egui::Grid::new("wizard-register").num_columns(2).spacing([12.0, 8.0]).show(ui, |ui| {
+        let label = ui.label("Reached by");
+        let clients = clients_in(data, region);
+        let name_of = |id: &str| clients.iter().find(|c| c.client_id == id).map(|c| format!("the agent of {} ({})", c.client_name, c.client_id)).unwrap_or_else(|| id.to_string());
+        let selected = if f.client_id.is_empty() { "the backend itself".to_string() } else { name_of(&f.client_id) };
+        egui::ComboBox::from_id_salt("wizard-reached-by")
+            .selected_text(selected)
+            .width(340.0)
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut f.client_id, String::new(), "the backend itself");
+                for c in &clients {
+                    ui.selectable_value(&mut f.client_id, c.client_id.clone(), format!("the agent of {} ({})", c.client_name, c.client_id));
+                }
+            })
+            .response
+            .labelled_by(label.id);
+        ui.end_row();
         ui.label("Engine");
         ui.horizontal(|ui| {
             for (engine, label) in ENGINES {
@@ -270,7 +291,8 @@ fn register_form_ui(ui: &mut Ui, state: &mut SqlWizardState, commands: &mut Vec<
             ui.checkbox(&mut f.trust_server_certificate, "Trust the server certificate");
             ui.end_row();
             let label = ui.label("Staging directory");
-            ui.add(egui::TextEdit::singleline(&mut f.staging_dir).hint_text("Seen by SQL Server and the backend under the same path").desired_width(340.0).interactive(!busy))
+            let hint = if f.client_id.is_empty() { "Seen by SQL Server and the backend under the same path" } else { "On the SQL Server host, writable by SQL Server and the agent" };
+            ui.add(egui::TextEdit::singleline(&mut f.staging_dir).hint_text(hint).desired_width(340.0).interactive(!busy))
                 .labelled_by(label.id);
             ui.end_row();
         } else {
