@@ -120,3 +120,85 @@ async fn a_replayed_agent_upload_is_refused() {
     }
     assert_eq!(rb.send().await.unwrap().status().as_u16(), 403);
 }
+
+/// A SQL Server backup's commits (`AgentCommitSnapshot`): only for a SQL job, only for the
+/// snapshot ids the job named, only a manifest of this vault whose meta is the job's backup of
+/// that database; a refused commit stores no snapshot.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_sql_server_commits_are_refused() {
+    use mirrorvault::backend::storage::{BackupRequest, DataKey, Location, Progress, Repo};
+    use std::sync::Arc;
+    let s = TestServer::start().await;
+    let (agent, file_job) = claimed_backup(&s).await;
+    let commit = |job: &AgentJob, snapshot_id: &str| AgentCommitSnapshotRequest { client_id: job.client_id.clone(), job_id: job.job_id.clone(), snapshot_id: snapshot_id.into() };
+    let e = agent.agent(&commit(&file_job, "s-x"), Bytes::from_static(b"x")).await.unwrap_err();
+    assert_eq!(code(&e), ("AgentUploadRefused", 409), "{e}");
+
+    // An instance reached through the client's agent: this "agent" answers the precheck call.
+    let register = {
+        let client = s.client.clone();
+        let spec = mirrorvault::api::sqlserver::CreateSqlServerInstanceRequest {
+            vault_id: file_job.vault_id.clone(),
+            engine: "DEMO".into(),
+            server_name: "hostile-sql".into(),
+            client_id: file_job.client_id.clone(),
+            ..Default::default()
+        };
+        tokio::spawn(async move { client.create_sql_server_instance(&spec).await.unwrap() })
+    };
+    let call = loop {
+        let hb = agent.agent(&AgentHeartbeatRequest { client_id: file_job.client_id.clone(), wait_seconds: Some(5), ..Default::default() }, Bytes::new()).await.unwrap();
+        if let Some(j) = hb.jobs.into_iter().find(|j| j.job_type == JOB_SQL_CALL) {
+            break j;
+        }
+    };
+    let c = agent.agent(&AgentClaimJobRequest { client_id: file_job.client_id.clone(), job_id: call.job_id.clone() }, Bytes::new()).await.unwrap().job;
+    assert!(c.data_key.is_empty(), "a call is handed no vault key");
+    let asked: AgentSql = serde_json::from_str(&c.sql).unwrap();
+    assert_eq!((asked.call.as_str(), asked.instance.server_name.as_str()), (SQL_CALL_PRECHECK, "hostile-sql"));
+    let answer = serde_json::json!({"Passed": false, "Checks": [{"Name": "connect", "Passed": false, "Message": "refused by the test"}]});
+    let finish = AgentFinishJobRequest { client_id: file_job.client_id.clone(), job_id: call.job_id, status: "COMPLETE".into(), error_message: None, result: Some(answer.to_string()) };
+    agent.agent(&finish, Bytes::new()).await.unwrap();
+    let inst = register.await.unwrap();
+    assert!(inst.precheck.checks.iter().any(|c| c.message == "refused by the test"), "{:?}", inst.precheck);
+    assert_eq!(inst.status, "UNREACHABLE");
+    let job_id = s.client.create_sql_server_backup_job(&inst.cluster_id, &["sales".to_string()]).await.unwrap().job_id;
+    let job = agent.agent(&AgentClaimJobRequest { client_id: file_job.client_id.clone(), job_id }, Bytes::new()).await.unwrap().job;
+    let sql: AgentSql = serde_json::from_str(&job.sql).unwrap();
+    assert_eq!(sql.databases.len(), 1);
+    let snapshot_id = sql.databases[0].snapshot_id.clone();
+    let e = agent.agent(&commit(&job, "s-not-this-jobs"), Bytes::from_static(b"x")).await.unwrap_err();
+    assert_eq!(code(&e), ("InvalidParameter", 400), "{e}");
+    let e = agent.agent(&commit(&job, &snapshot_id), Bytes::from_static(b"not a manifest")).await.unwrap_err();
+    assert_eq!(code(&e), ("AgentUploadRefused", 400), "{e}");
+
+    // A real manifest of this vault, but not the job's backup of "sales".
+    let mut key = [0u8; 32];
+    hex::decode_to_slice(&job.data_key, &mut key).unwrap();
+    let remote = Arc::new(mirrorvault::agent::remote::RemoteVault::new(agent.clone(), &job.client_id, &job.job_id, &job.vault_id));
+    let repo = Repo::open_with_key(&Location::remote(remote, "hostile"), &job.vault_id, DataKey::from_bytes(key)).await.unwrap();
+    let src = tempfile::tempdir().unwrap();
+    std::fs::write(src.path().join("sales.bak"), b"not the database").unwrap();
+    let mut meta: serde_json::Value = serde_json::from_str(&job.meta).unwrap();
+    meta["DatabaseName"] = "inventory".into();
+    meta["RowCounts"] = serde_json::json!({});
+    let req = BackupRequest {
+        snapshot_id: snapshot_id.clone(),
+        client_id: sql.cluster_id.clone(),
+        source_type: job.source_type.clone(),
+        paths: vec![src.path().join("sales.bak")],
+        excludes: vec![],
+        parent_snapshot_id: None,
+        meta,
+    };
+    let (_, encoded) = repo.backup_uncommitted(req, None, Arc::new(Progress::default())).await.unwrap();
+    let e = agent.agent(&commit(&job, &snapshot_id), Bytes::from(encoded)).await.unwrap_err();
+    assert_eq!(code(&e), ("AgentUploadRefused", 400), "{e}");
+    assert!(e.to_string().contains("sales"), "{e}");
+    assert!(stored(&agent, &job, "snapshots/").await.is_empty(), "no snapshot was committed");
+    let f = agent.agent(&AgentFinishJobRequest { client_id: job.client_id.clone(), job_id: job.job_id.clone(), status: "COMPLETE".into(), error_message: None, result: None }, Bytes::new()).await.unwrap();
+    assert_eq!(f.status, "COMPLETE");
+    let done = crate::support::wait_backup(&s.client, &job.job_id).await;
+    assert_eq!(done.job.status, "FAILED", "a COMPLETE without its commits is not a backup: {done:?}");
+    assert!(done.job.error_message.contains("sales"), "{}", done.job.error_message);
+}
