@@ -114,3 +114,37 @@ async fn outage_pauses_replication_and_resumes_without_loss() {
     })
     .await;
 }
+
+/// A mirror's first copy of one large snapshot, rate-limited: its historical progress, pending
+/// bytes and ETA move while the pack streams in, not only when the whole snapshot has landed.
+#[tokio::test]
+async fn historical_progress_moves_within_a_snapshot() {
+    let t = TestServer::start_with(Duration::from_secs(3600)).await;
+    let src = tempfile::tempdir().unwrap();
+    std::fs::write(src.path().join("big.bin"), crate::support::fixtures::random_bytes(12 << 20, 3)).unwrap();
+    let c = t.client.create_backup_client("big", "cn-shanghai", None).await.unwrap();
+    t.wait_created(&c.vault_id).await;
+    let s = backup(&t.client, &c.vault_id, &c.client_id, &[src.path()]).await;
+    let m = t.client.create_replication_vault(&c.vault_id, "cn-shanghai", "ap-southeast-1", "big-dr", "").await.unwrap();
+    t.wait_created(&m.vault_id).await;
+    let limit = 3i64 << 20;
+    t.client.send(&mirrorvault::api::vault::UpdateVaultRequest { vault_id: m.vault_id.clone(), replication_rate_limit: Some(limit), ..Default::default() }).await.unwrap();
+    t.client.sync_replication_vault_now(&c.vault_id).await.unwrap();
+    let mut seen = Vec::new();
+    let started = std::time::Instant::now();
+    loop {
+        let v = t.client.vault(&m.vault_id).await.unwrap().unwrap();
+        let p = v.replication_progress.historical_replication_progress;
+        seen.push((p, v.replication_bytes_pending, v.replication_eta));
+        if p == 100 {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "the historical sync did not finish: {seen:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let midway: Vec<_> = seen.iter().filter(|(p, pending, _)| *p > 0 && *p < 100 && *pending > 0).collect();
+    assert!(midway.len() >= 2, "progress between 0 and 100 while copying: {seen:?}");
+    assert!(midway.windows(2).any(|w| w[1].0 > w[0].0 && w[1].1 < w[0].1), "progress rises and pending falls: {seen:?}");
+    assert!(midway.iter().any(|(_, _, eta)| *eta > 0), "an ETA while copying: {seen:?}");
+    assert!(t.client.describe_snapshots(&m.vault_id).await.unwrap().snapshots.snapshot.iter().any(|x| x.snapshot_id == s));
+}

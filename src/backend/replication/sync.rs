@@ -19,6 +19,9 @@ fn unix_now_f64() -> f64 {
 
 pub(super) type SyncError = (&'static str, String);
 
+/// How often a copy in progress updates the mirror's pending bytes and historical progress.
+const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
 fn paused(e: StorageError, which: &str, region: &str) -> SyncError {
     match e {
         StorageError::Unavailable(m) => (REPL_PAUSED, format!("The {which} region {region} is unavailable ({m}); replication resumes when it is back.")),
@@ -81,7 +84,27 @@ pub(super) async fn sync_mirror(st: &AppState, (mirror_id, mirror_region, source
         let progress = Arc::new(Progress::default());
         let started = Instant::now();
         let start_time = now();
-        let stats = source.copy_snapshot_to(&target, &snap.snapshot_id, rate, progress.clone()).await.map_err(|e| paused(e, "source or mirror", source_region))?;
+        let copy = source.copy_snapshot_to(&target, &snap.snapshot_id, rate, progress.clone());
+        tokio::pin!(copy);
+        // While the packs land: the pending bytes, the historical progress and the throughput
+        // (so the ETA) move with them, not only when the whole snapshot is in.
+        let mut tick = tokio::time::interval(PROGRESS_EVERY);
+        tick.tick().await;
+        let copied = loop {
+            tokio::select! {
+                r = &mut copy => break r,
+                _ = tick.tick() => {
+                    let done = progress.bytes_done.load(std::sync::atomic::Ordering::Relaxed) as i64;
+                    st.catalog.set_replication_pending(mirror_id, (pending - done).max(0), 0).or_log_vault(mirror_id, "pending bytes");
+                    st.replicator.record_throughput(mirror_id, done as u64, started.elapsed().as_secs_f64());
+                    if kind == KIND_HISTORICAL {
+                        let total = st.catalog.vault(mirror_id).ok().flatten().map(|v| v.repl.historical_bytes_total).unwrap_or(0);
+                        st.catalog.set_historical_progress(mirror_id, total, (historical_done_bytes + done).min(total), false).or_log_vault(mirror_id, "historical progress");
+                    }
+                }
+            }
+        };
+        let stats = copied.map_err(|e| paused(e, "source or mirror", source_region))?;
         let secs = started.elapsed().as_secs_f64();
         let m = target.load_snapshot(&snap.snapshot_id).await.map_err(|e| paused(e, "mirror", mirror_region))?;
         catalog_snapshot(st, mirror_id, &m).map_err(|e| (REPL_ERROR, e.to_string()))?;
