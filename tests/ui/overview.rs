@@ -1,11 +1,15 @@
-//! The Overview against a real backend (no demo content): the grid lays a mirror's card
-//! directly after its source's, whatever the filters hide.
+//! The Overview against a real backend (no demo content): the Create vault dialog (a vault
+//! created through it, an empty name and a refused request shown inside it) and the grid that
+//! lays a mirror's card directly after its source's, whatever the filters hide.
 use std::time::Duration;
 
 use egui::accesskit::Role;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::Harness;
+use mirrorvault::api::vault::Vault;
 use mirrorvault::ui::app::ConsoleApp;
+use mirrorvault::ui::screens::overview::EMPTY_TEXT;
+use mirrorvault::ui::widgets::create_vault_dialog::{OPEN_BUTTON, TITLE};
 
 use crate::support::console::{self, step_until, ConsoleFixture};
 
@@ -19,6 +23,106 @@ fn harness(app: ConsoleApp) -> Harness<'static, ConsoleApp> {
 
 fn wait(h: &mut Harness<'static, ConsoleApp>, what: &str, cond: impl FnMut(&mut Harness<'static, ConsoleApp>) -> bool) {
     step_until(h, WAIT, what, cond)
+}
+
+fn vaults(backend: &ConsoleFixture) -> Vec<Vault> {
+    backend.block_on(backend.client.all_vaults()).expect("all_vaults")
+}
+
+fn dialog_open(h: &Harness<'static, ConsoleApp>) -> bool {
+    h.query_by_role_and_label(Role::Dialog, TITLE).is_some()
+}
+
+/// An empty backend's Overview, then its Create vault dialog with the regions loaded.
+fn open_dialog(backend: &ConsoleFixture) -> Harness<'static, ConsoleApp> {
+    let mut h = harness(backend.app());
+    wait(&mut h, "the empty Overview", |h| h.query_by_label(EMPTY_TEXT).is_some() && h.state().data.regions.value().is_some());
+    h.get_by_label(OPEN_BUTTON).click();
+    wait(&mut h, "the Create vault dialog", |h| dialog_open(h) && h.state().vault_dialog.as_ref().is_some_and(|d| d.region.is_some()));
+    h
+}
+
+fn type_into(h: &mut Harness<'static, ConsoleApp>, label: &str, text: &str) {
+    h.get_by_role_and_label(Role::Dialog, TITLE).get_by_label(label).focus();
+    h.step();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.step();
+    h.get_by_role_and_label(Role::Dialog, TITLE).get_by_label(label).type_text(text);
+    h.step();
+}
+
+/// Opens the dialog's combo box `label` and picks the option whose label starts with `option`.
+fn choose(h: &mut Harness<'static, ConsoleApp>, label: &str, option: &str) {
+    h.step();
+    h.get_by_role_and_label(Role::Dialog, TITLE).get_by_label(label).click();
+    wait(h, &format!("the {label} list"), |h| h.query_by_role(Role::ListBox).is_some());
+    let list = h.get_by_role(Role::ListBox);
+    list.get_by(|n| n.role() == Role::Button && n.label().is_some_and(|l| l.starts_with(option))).click();
+    wait(h, &format!("the {label} list to close"), |h| h.query_by_role(Role::ListBox).is_none());
+}
+
+#[test]
+fn a_vault_created_in_the_dialog_exists_and_gets_its_card() {
+    let backend = ConsoleFixture::start(false, DELAY);
+    let mut h = open_dialog(&backend);
+    h.check_accessibility();
+
+    type_into(&mut h, "Name", "ledger");
+    choose(&mut h, "Region", "cn-beijing");
+    type_into(&mut h, "Description", "General ledger exports");
+    let dialog = h.get_by_role_and_label(Role::Dialog, TITLE);
+    assert!(dialog.query_by_label_contains("WORM can never be turned off").is_some(), "the WORM warning shows");
+    dialog.get_by_label("WORM (write once, read many)").click();
+    h.step();
+    assert!(h.state().vault_dialog.as_ref().unwrap().worm);
+    h.get_by_role_and_label(Role::Dialog, TITLE).get_by_role_and_label(Role::Button, "Create").click();
+    wait(&mut h, "the dialog to close after creating", |h| !dialog_open(h));
+
+    let all = vaults(&backend);
+    assert_eq!(all.len(), 1, "one click = one vault: {all:?}");
+    let v = &all[0];
+    assert_eq!((v.vault_name.as_str(), v.vault_region_id.as_str(), v.description.as_str()), ("ledger", "cn-beijing", "General ledger exports"));
+    assert_eq!(v.encrypt_type, "HBR_PRIVATE");
+    assert!(v.worm_enabled, "the WORM box was ticked");
+    assert!(!v.is_mirror());
+
+    wait(&mut h, "the new vault's card", |h| h.query_by_label("Vault ledger").is_some());
+    assert!(h.get_by_label("Vault ledger").query_by_label_contains("cn-beijing").is_some());
+    assert!(h.state().notices.iter().any(|n| !n.is_error && n.text.contains("ledger")), "a notice says the vault was created");
+    assert!(h.query_by_label(EMPTY_TEXT).is_none());
+}
+
+#[test]
+fn an_empty_name_or_a_refused_request_shows_its_error_in_the_dialog() {
+    let backend = ConsoleFixture::start(false, DELAY);
+    let mut h = open_dialog(&backend);
+
+    // An empty name: nothing is sent, the dialog says why.
+    h.get_by_role_and_label(Role::Dialog, TITLE).get_by_role_and_label(Role::Button, "Create").click();
+    wait(&mut h, "the empty name's message", |h| h.get_by_role_and_label(Role::Dialog, TITLE).query_by_label("Enter a name for the vault.").is_some());
+    assert!(!h.state().vault_dialog.as_ref().unwrap().create.is_running());
+
+    // A refused request (a KMS key the backend does not hold): the code and the message show,
+    // the dialog stays open with its fields.
+    type_into(&mut h, "Name", "keyed");
+    assert!(h.query_by_label("Enter a name for the vault.").is_none(), "the message goes once a name is typed");
+    choose(&mut h, "Encryption", "KMS key");
+    type_into(&mut h, "KMS key ID", "no-such-key");
+    h.get_by_role_and_label(Role::Dialog, TITLE).get_by_role_and_label(Role::Button, "Create").click();
+    wait(&mut h, "the backend's refusal", |h| h.query_by_role_and_label(Role::Dialog, TITLE).is_some_and(|d| d.query_by_label_contains("KmsKeyNotFound: ").is_some()));
+    let node = h.get_by_role_and_label(Role::Dialog, TITLE).get_by_label_contains("KmsKeyNotFound: ").accesskit_node();
+    let message = node.value().or(node.label()).unwrap_or_default();
+    assert!(message.contains("no-such-key"), "the message names the key: {message}");
+    for _ in 0..5 {
+        h.step();
+    }
+    assert!(dialog_open(&h), "the dialog stays open after a refusal");
+    assert_eq!(h.state().vault_dialog.as_ref().unwrap().name, "keyed");
+    assert!(vaults(&backend).is_empty(), "no vault was created");
+
+    // Esc closes it.
+    h.key_press(egui::Key::Escape);
+    wait(&mut h, "the dialog to close on Esc", |h| !dialog_open(h));
 }
 
 #[test]

@@ -7,9 +7,12 @@ use egui::{Rect, Ui};
 use crate::api::vault::Vault;
 use crate::ui::app::Data;
 use crate::ui::command::UiCommand;
+use crate::ui::widgets::create_vault_dialog::{self, CreateVaultCommand};
 use crate::ui::widgets::vault_card::{self, CARD_GAP, CARD_HEIGHT, CARD_MIN_WIDTH};
 use crate::ui::widgets::{error_label, format, muted, palette, screen_header};
 
+/// What an empty Overview says.
+pub const EMPTY_TEXT: &str = "No vaults yet. Click \"Create vault…\" above to create the first one.";
 /// Room around a card for the frame that groups a source with its mirror.
 const GROUP_PAD: f32 = 5.0;
 
@@ -70,7 +73,7 @@ pub fn ui(ui: &mut Ui, state: &mut OverviewState, data: &Data, commands: &mut Ve
     if vaults.is_empty() {
         ui.add_space(30.0);
         ui.vertical_centered(|ui| {
-            let text = if all.is_empty() { "No vaults yet. Create a backup client to create its vault." } else { "No vault matches the filter." };
+            let text = if all.is_empty() { EMPTY_TEXT } else { "No vault matches the filter." };
             ui.label(muted(ui, text).size(16.0));
         });
         return;
@@ -100,6 +103,10 @@ fn filter_bar_ui(ui: &mut Ui, state: &mut OverviewState, data: &Data, commands: 
         let label = ui.label("Search");
         ui.add(egui::TextEdit::singleline(&mut state.search).hint_text("Vault name or ID").desired_width(220.0)).labelled_by(label.id);
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            let create = egui::Button::new(egui::RichText::new(create_vault_dialog::OPEN_BUTTON).strong());
+            if ui.add(create).on_hover_text("Create a new vault in a region").clicked() {
+                commands.push(UiCommand::CreateVault(CreateVaultCommand::Open));
+            }
             if ui.button("Refresh").clicked() {
                 commands.push(UiCommand::Refresh);
             }
