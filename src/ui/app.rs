@@ -16,6 +16,7 @@ use super::screens::plans::PlansState;
 use super::screens::sql_wizard::SqlWizardState;
 use super::screens::sqlserver::SqlServerState;
 use super::widgets::create_mirror_dialog::CreateMirrorState;
+use super::widgets::create_vault_dialog::CreateVaultState;
 use super::widgets::restore_dialog::{self, RestoreDialogState};
 use crate::api::client::{BackupClient, ClientInfo};
 use crate::api::plan::BackupPlan;
@@ -130,6 +131,8 @@ pub struct ConsoleApp {
     pub overview: OverviewState,
     pub detail: Option<VaultDetailState>,
     pub mirror_dialog: Option<CreateMirrorState>,
+    /// The Overview's Create vault dialog, while open.
+    pub vault_dialog: Option<CreateVaultState>,
     pub clients: ClientsState,
     pub plans: PlansState,
     pub jobs: JobsState,
@@ -163,6 +166,7 @@ pub fn rfd_folder_picker() -> FolderPicker {
 }
 
 mod chrome;
+mod create_vault;
 mod wizard;
 
 impl ConsoleApp {
@@ -178,6 +182,7 @@ impl ConsoleApp {
             overview: OverviewState::default(),
             detail: None,
             mirror_dialog: None,
+            vault_dialog: None,
             clients: ClientsState::default(),
             plans: PlansState::default(),
             jobs: JobsState::default(),
@@ -251,6 +256,9 @@ impl ConsoleApp {
 
         if let Some(dialog) = &mut self.mirror_dialog {
             super::widgets::create_mirror_dialog::ui(&ctx, dialog, &self.data, &mut self.commands);
+        }
+        if let Some(dialog) = &mut self.vault_dialog {
+            super::widgets::create_vault_dialog::ui(&ctx, dialog, &self.data, &mut self.commands);
         }
         if let Some(dialog) = &mut self.restore_dialog {
             restore_dialog::ui(&ctx, dialog, &self.data, &mut self.commands);
@@ -334,6 +342,9 @@ impl ConsoleApp {
                 self.mirror_dialog = None;
                 refresh = true;
             }
+        }
+        if self.poll_vault_dialog() {
+            refresh = true;
         }
         if let Some(detail) = &mut self.detail {
             if let Some(outcome) = detail.poll() {
@@ -507,6 +518,7 @@ impl ConsoleApp {
                 }
             }
             UiCommand::CloseCreateMirror => self.mirror_dialog = None,
+            UiCommand::CreateVault(command) => self.run_create_vault_command(ctx, command),
             UiCommand::BackUpNow { vault_id } => {
                 let name = self.data.vault(&vault_id).map(|v| v.vault_name.clone()).unwrap_or_else(|| vault_id.clone());
                 self.run_action(ctx, move |c| super::actions::back_up_now(c, vault_id, name));

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use super::app::Screen;
 use super::screens::sql_wizard::WizardCommand;
+use super::widgets::create_vault_dialog::CreateVaultCommand;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum UiCommand {
@@ -16,6 +17,8 @@ pub enum UiCommand {
     /// Submit the Create Mirror Vault dialog with its current fields.
     SubmitCreateMirror,
     CloseCreateMirror,
+    /// Open, submit or close the Overview's Create vault dialog.
+    CreateVault(CreateVaultCommand),
     /// Back up a vault's file clients again, with the paths of their latest snapshots.
     BackUpNow { vault_id: String },
     /// Open the Restore dialog for a snapshot (the latest when `None`).

@@ -11,6 +11,7 @@ mod connection;
 mod console;
 mod idle;
 mod jobs;
+mod overview;
 mod plans;
 mod prune;
 mod restore;

@@ -1,6 +1,8 @@
-//! Reusable pieces: vault cards, the Create Mirror Vault dialog, formats and colours.
+//! Reusable pieces: vault cards, the Create vault and Create Mirror Vault dialogs, formats and
+//! colours.
 pub mod client_host;
 pub mod create_mirror_dialog;
+pub mod create_vault_dialog;
 pub mod drill_report;
 pub mod format;
 pub mod restore_dialog;
