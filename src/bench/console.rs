@@ -135,16 +135,6 @@ impl Drop for KillOnDrop {
     }
 }
 
-/// utime + stime of `pid` in clock ticks (fields 14 and 15 of `/proc/PID/stat`).
-fn cpu_ticks(pid: u32) -> Option<u64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name (field 2) may hold spaces; the fields after it follow its ')'.
-    let rest = &stat[stat.rfind(')')? + 2..];
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    // `rest` starts at field 3, so field 14 is index 11.
-    Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
-}
-
 /// Runs the real console (`exe`, the `mirrorvault` binary) on the X display in `$DISPLAY` against
 /// a demo backend in a separate `exe serve` process, so only the console's own work is counted;
 /// waits `settle` for the cards, then reads the console's CPU time over `window`. Under Xvfb the
@@ -201,10 +191,10 @@ pub fn idle_cpu(exe: &std::path::Path, work: &std::path::Path, settle: std::time
     let console = KillOnDrop(console);
     let pid = console.0.id();
     std::thread::sleep(settle);
-    let Some(before) = cpu_ticks(pid) else { bail!("the console exited during start-up (no X display or renderer?)") };
+    let Some(before) = crate::bench::measure::cpu_ticks(pid) else { bail!("the console exited during start-up (no X display or renderer?)") };
     let started = Instant::now();
     std::thread::sleep(window);
-    let Some(after) = cpu_ticks(pid) else { bail!("the console exited while measured") };
+    let Some(after) = crate::bench::measure::cpu_ticks(pid) else { bail!("the console exited while measured") };
     let elapsed = started.elapsed().as_secs_f64();
     drop(console);
     drop(server);

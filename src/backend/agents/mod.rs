@@ -209,8 +209,7 @@ pub async fn run_remote(st: &AppState, spec: AgentJob, repo: Repo, progress: Arc
 /// agent is offline, does not answer within `timeout`, or fails the call.
 pub async fn call(st: &AppState, spec: AgentJob, timeout: Duration) -> Result<serde_json::Value, String> {
     let client_id = spec.client_id.clone();
-    let online = st.catalog.client(&client_id).ok().flatten().and_then(|c| c.agent).map(|a| agent_status(st, &a) == "ACTIVATED").unwrap_or(false);
-    if !online {
+    if !online(st, &client_id) {
         return Err(format!("the agent of the client {client_id} is offline; start `mirrorvault agent` on its host"));
     }
     let job_id = crate::backend::server::new_id("call");
@@ -242,10 +241,10 @@ fn waiting_message(st: &AppState, client_id: &str) -> String {
     let agent = st.catalog.client(client_id).ok().flatten().and_then(|c| c.agent);
     match agent {
         Some(a) if a.heartbeat > 0 => {
-            let age = crate::backend::catalog::now() - a.heartbeat;
-            if age <= st.agents.settings.offline_after.as_secs() as i64 {
+            if agent_status(st, &a) == "ACTIVATED" {
                 format!("Waiting for the agent on {} to take the job.", a.hostname)
             } else {
+                let age = crate::backend::catalog::now() - a.heartbeat;
                 format!("Waiting for the agent on {}: it is offline (last heartbeat {age} s ago); the job starts when it is back.", a.hostname)
             }
         }
@@ -256,6 +255,11 @@ fn waiting_message(st: &AppState, client_id: &str) -> String {
 /// Whether `client` is served by an agent (its jobs then run on the agent's host).
 pub fn has_agent(client: &crate::backend::catalog::ClientRow) -> bool {
     client.agent.is_some()
+}
+
+/// Whether `client_id` has an agent that heartbeats (a call published now reaches it at once).
+pub fn online(st: &AppState, client_id: &str) -> bool {
+    st.catalog.client(client_id).ok().flatten().and_then(|c| c.agent).map(|a| agent_status(st, &a) == "ACTIVATED").unwrap_or(false)
 }
 
 /// `ACTIVATED` while the agent heartbeats, else `DEACTIVATED`.

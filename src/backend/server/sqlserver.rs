@@ -126,11 +126,6 @@ async fn agent_call(state: &AppState, client_id: &str, spec: &ConnectionSpec, cl
     agents::call(state, job, AGENT_CALL_TIMEOUT).await
 }
 
-/// Whether `client_id`'s agent heartbeats (calls reach it at once).
-fn agent_online(state: &AppState, client_id: &str) -> bool {
-    state.catalog.client(client_id).ok().flatten().and_then(|c| c.agent).map(|a| agents::agent_status(state, &a) == "ACTIVATED").unwrap_or(false)
-}
-
 /// The client named to reach an instance: it exists and has an agent.
 fn agent_client(state: &AppState, client_id: &str) -> ServerResult<()> {
     type R = CreateSqlServerInstanceRequest;
@@ -565,7 +560,7 @@ pub async fn create_restore(state: &AppState, r: CreateSqlServerRestoreRequest) 
     let exists = match &engine {
         Some(e) if !replace => e.database_exists(&target_db).await.map_err(sql_error)?,
         // An offline agent checks when it runs the job (its restore refuses an existing database).
-        None if !replace && agent_online(state, &target.client_id) => {
+        None if !replace && agents::online(state, &target.client_id) => {
             let v = agent_call(state, &target.client_id, &spec, &target.cluster_id, SQL_CALL_DATABASE_EXISTS, &target_db)
                 .await
                 .map_err(|m| ServerError::conflict(codes::SQLSERVER_ERROR, format!("Through the agent: {m}")))?;
