@@ -397,6 +397,38 @@ pub fn read_all(root: &Path) -> BenchResult<u64> {
 }
 
 /// Bytes of the regular files under `dir` (apparent sizes).
+/// Copies the real tree `from` to `to` (`cp -a`: contents, modes, times, links) and counts it.
+pub fn copy_tree(from: &Path, to: &Path) -> BenchResult<DatasetStats> {
+    if !from.is_dir() {
+        return Err(super::BenchError::Failed(format!("--dataset {}: not a directory", from.display())));
+    }
+    fs::create_dir_all(to)?;
+    let status = std::process::Command::new("cp").arg("-a").arg(from.join(".")).arg(to).status()?;
+    if !status.success() {
+        return Err(super::BenchError::Failed(format!("cp -a {} {} failed ({status})", from.display(), to.display())));
+    }
+    let mut st = DatasetStats::default();
+    fn count(dir: &Path, st: &mut DatasetStats) -> BenchResult<()> {
+        for e in fs::read_dir(dir)? {
+            let e = e?;
+            let t = e.file_type()?;
+            if t.is_dir() {
+                st.dirs += 1;
+                count(&e.path(), st)?;
+            } else if t.is_file() {
+                st.files += 1;
+                st.bytes += e.metadata()?.len();
+            }
+        }
+        Ok(())
+    }
+    count(to, &mut st)?;
+    if st.files == 0 {
+        return Err(super::BenchError::Failed(format!("--dataset {}: no files to back up", from.display())));
+    }
+    Ok(st)
+}
+
 pub fn dir_bytes(dir: &Path) -> u64 {
     list_files(dir).map(|fs_| fs_.iter().filter_map(|p| fs::metadata(p).ok()).map(|m| m.len()).sum()).unwrap_or(0)
 }
@@ -428,5 +460,29 @@ pub fn human_bytes(b: u64) -> String {
         format!("{:.1} KiB", b / 1024.0)
     } else {
         format!("{b} B")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_real_tree_is_copied_whole_and_counted() {
+        let from = tempfile::tempdir().unwrap();
+        fs::create_dir_all(from.path().join("a/b")).unwrap();
+        fs::write(from.path().join("a/b/one.txt"), b"hello").unwrap();
+        fs::write(from.path().join("two.bin"), vec![7u8; 1000]).unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink("two.bin", from.path().join("link")).unwrap();
+        let to = tempfile::tempdir().unwrap();
+        let st = copy_tree(from.path(), &to.path().join("data")).unwrap();
+        assert_eq!((st.files, st.dirs, st.bytes), (2, 2, 1005));
+        assert_eq!(fs::read(to.path().join("data/a/b/one.txt")).unwrap(), b"hello");
+        #[cfg(unix)]
+        assert_eq!(fs::read_link(to.path().join("data/link")).unwrap(), Path::new("two.bin"));
+        let empty = tempfile::tempdir().unwrap();
+        assert!(copy_tree(empty.path(), &to.path().join("e")).is_err());
+        assert!(copy_tree(&from.path().join("missing"), &to.path().join("m")).is_err());
     }
 }
