@@ -29,6 +29,14 @@ async fn copy_resume_and_survive_source_loss(kind: Kind) {
     let mirror = Repo::create(&b_dir.open(), "vault-mirror", &master, source.data_key(), "HBR_PRIVATE", None).await.unwrap();
     let missing = source.bytes_missing_in(&mirror, "s1").await.unwrap();
     assert!(missing > 40 << 20);
+    // A second snapshot of the same tree shares the first's data packs: alone it would move
+    // them again, copied after the first only its own tree.
+    source.backup(req("s1-again", &[&src]), progress()).await.unwrap();
+    let alone = source.bytes_missing_in(&mirror, "s1-again").await.unwrap();
+    assert!(alone > missing, "{alone} {missing}");
+    let each = source.bytes_missing_in_each(&mirror, &["s1", "s1-again"]).await.unwrap();
+    assert_eq!(each[0], missing);
+    assert!(each[1] < 64 << 10 && each[1] > 0, "{each:?}");
     let stats = source.copy_snapshot_to(&mirror, "s1", 0, progress()).await.unwrap();
     assert!(stats.packs_copied >= 2 && stats.packs_skipped == 0, "{stats:?}");
     assert_eq!(stats.bytes_copied, missing);

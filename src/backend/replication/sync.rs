@@ -64,10 +64,8 @@ pub(super) async fn sync_mirror(st: &AppState, (mirror_id, mirror_region, source
     }
     // What each due snapshot would move, computed once: the pending bytes and, when the
     // historical sync starts, its total both come from it.
-    let mut missing = Vec::with_capacity(due.len());
-    for (s, _) in &due {
-        missing.push(source.bytes_missing_in(&target, &s.snapshot_id).await.map_err(|e| paused(e, "source", source_region))? as i64);
-    }
+    let ids: Vec<&str> = due.iter().map(|(s, _)| s.snapshot_id.as_str()).collect();
+    let missing: Vec<i64> = source.bytes_missing_in_each(&target, &ids).await.map_err(|e| paused(e, "source", source_region))?.into_iter().map(|b| b as i64).collect();
     tracing::debug!(mirror = %mirror_id, snapshots = due.len(), "pending bytes computed");
     let mut pending: i64 = missing.iter().sum();
     let lag = due.iter().map(|(s, _)| t - s.complete_time).max().unwrap_or(0).max(0);

@@ -54,11 +54,24 @@ impl Repo {
 
     /// Pack bytes that `copy_snapshot_to(dest, snapshot_id)` would transfer.
     pub async fn bytes_missing_in(&self, dest: &Repo, snapshot_id: &str) -> Result<u64, StorageError> {
+        Ok(self.bytes_missing_in_each(dest, &[snapshot_id]).await?.first().copied().unwrap_or(0))
+    }
+
+    /// What copying `snapshot_ids` to `dest` in this order moves, snapshot by snapshot: a pack
+    /// two of them share counts once, for the first (the later copy skips it). `dest` is listed
+    /// once.
+    pub async fn bytes_missing_in_each(&self, dest: &Repo, snapshot_ids: &[&str]) -> Result<Vec<u64>, StorageError> {
         let _reading = self.reader();
-        let manifest = self.load_snapshot(snapshot_id).await?;
-        let packs = needed_packs(self, &manifest).await?;
         let present = dest.list_packs().await?;
-        Ok(packs.iter().filter(|(id, size)| present.get(*id) != Some(*size)).map(|(_, size)| size).sum())
+        let mut counted: HashSet<Id> = HashSet::new();
+        let mut out = Vec::with_capacity(snapshot_ids.len());
+        for id in snapshot_ids {
+            let manifest = self.load_snapshot(id).await?;
+            let packs = needed_packs(self, &manifest).await?;
+            let missing = packs.iter().filter(|(id, size)| present.get(*id) != Some(*size) && counted.insert(**id)).map(|(_, size)| size).sum();
+            out.push(missing);
+        }
+        Ok(out)
     }
 
     /// Re-fetch damaged or missing objects from `healthy` (same data key); returns repaired names.
