@@ -22,6 +22,13 @@ async fn seeded_demo() -> (TestServer, Vec<Vault>) {
         vaults.len() == 5 && sql_in_sync && capped && finance_done
     })
     .await;
+    // The seeding's last step (a restart before it would seed again).
+    let state = t.running().state.clone();
+    wait_until(Duration::from_secs(10), "the demo marked as seeded", || {
+        let seeded = state.catalog.setting("demo_seeded").unwrap().is_some();
+        async move { seeded }
+    })
+    .await;
     let vaults = t.client.all_vaults().await.unwrap();
     (t, vaults)
 }
