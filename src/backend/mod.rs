@@ -249,15 +249,24 @@ pub async fn start_with_tls(opts: ServeOptions, tls: &TlsSetting, shutdown_signa
     workers.push(tokio::spawn(plans::run(state.clone())));
     workers.push(tokio::spawn(alerts::run(state.clone())));
     let st = state.clone();
+    let (reconciled, after_reconcile) = oneshot::channel::<()>();
     workers.push(tokio::spawn(async move {
         locations::reconcile(&st).await;
-        if st.settings.demo {
-            if let Err(e) = demo::seed(&st).await {
-                tracing::error!(%e, "demo content could not be seeded");
-            }
-        }
+        let _ = reconciled.send(());
         replication::Replicator::run(st).await;
     }));
+    if state.settings.demo {
+        // After the reconcile, beside the replicator (which syncs the SQL Server demo's mirror
+        // meanwhile): the demo's backups take seconds.
+        let st = state.clone();
+        workers.push(tokio::spawn(async move {
+            if after_reconcile.await.is_ok() {
+                if let Err(e) = demo::seed(&st).await {
+                    tracing::error!(%e, "demo content could not be seeded");
+                }
+            }
+        }));
+    }
     workers.push(tokio::spawn(retention::run(state.clone())));
     tracing::info!(%addr, tls = tls_fingerprint.is_some(), data_dir = %dir.display(), "backend started");
     Ok(RunningServer { addr, state, credentials, credentials_file, credentials_created, tls_fingerprint, shutdown: Some(tx), join, workers, locks })

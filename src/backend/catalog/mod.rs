@@ -136,6 +136,16 @@ impl Catalog {
         Ok(())
     }
 
+    /// The demo's backup speed of `client_id` (a `SpeedLimit` in its wire form): set by
+    /// `backend::demo` for the file clients it seeds, never for a client created otherwise.
+    pub fn demo_speed_limit(&self, client_id: &str) -> CatalogResult<Option<String>> {
+        self.setting(&format!("demo_speed_limit:{client_id}"))
+    }
+
+    pub fn set_demo_speed_limit(&self, client_id: &str, limit: &str) -> CatalogResult<()> {
+        self.set_setting(&format!("demo_speed_limit:{client_id}"), limit)
+    }
+
     pub fn region_outage(&self, region_id: &str) -> CatalogResult<bool> {
         Ok(self.setting(&format!("outage:{region_id}"))?.as_deref() == Some("1"))
     }

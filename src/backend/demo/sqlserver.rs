@@ -7,9 +7,8 @@ use crate::api::sqlserver::{CreateSqlServerBackupJobRequest, CreateSqlServerInst
 use crate::backend::error::{ServerError, ServerResult};
 use crate::backend::state::AppState;
 
-/// Demo: a SQL Server client in cn-hangzhou with a demo instance holding `sales` and `inventory`,
-/// full backups taken, and the vault mirrored to cn-shanghai (synced at once, ready for a drill).
-pub(super) async fn seed(state: &AppState) -> ServerResult<()> {
+/// Demo: a SQL Server client in cn-hangzhou; returns its vault (initialised).
+pub(super) async fn create(state: &AppState) -> ServerResult<String> {
     let client = CreateBackupClientRequest {
         client_name: "sqlserver-cluster-a".into(),
         vault_region_id: Some("cn-hangzhou".into()),
@@ -19,6 +18,12 @@ pub(super) async fn seed(state: &AppState) -> ServerResult<()> {
     };
     let vault_id = run(state, &client).await?.vault_id;
     wait_vault(state, &vault_id).await?;
+    Ok(vault_id)
+}
+
+/// Demo: the client's vault `vault_id` gets a demo instance holding `sales` and `inventory`,
+/// full backups taken, and is mirrored to cn-shanghai (synced at once, ready for a drill).
+pub(super) async fn seed(state: &AppState, vault_id: String) -> ServerResult<()> {
     let dir = state.settings.data_dir.join("sqlserver-demo").join("cluster-a");
     std::fs::create_dir_all(&dir).map_err(ServerError::internal)?;
     super::databases::seed(&dir).map_err(ServerError::internal)?;

@@ -171,16 +171,27 @@ pub(crate) async fn start_file_backup(state: &AppState, vault_id: &str, spec: Fi
     }
     let excludes = spec.excludes;
     check_excludes(R::exclude, &excludes)?;
-    let parent = state.catalog.latest_snapshot_for_client(&vault.vault_id, &client_id, "FILE")?.map(|s| s.snapshot_id);
+    // The demo's own file clients (seeded by `backend::demo`, which records their speed; no
+    // other client has one): a backup without a SpeedLimit of its own reads every file again
+    // (no parent to skip unchanged ones) at the demo's speed, so that "Back up now" shows a
+    // progress bar, a speed and an ETA instead of finishing at once.
+    let demo_limit = match (&spec.speed_limit, remote) {
+        (None, false) => state.catalog.demo_speed_limit(&client_id)?.map(|s| SpeedLimit::parse(&s).map_err(ServerError::internal)).transpose()?,
+        _ => None,
+    };
+    let parent = match demo_limit {
+        Some(_) => None,
+        None => state.catalog.latest_snapshot_for_client(&vault.vault_id, &client_id, "FILE")?.map(|s| s.snapshot_id),
+    };
+    let speed_limit = spec.speed_limit.or(demo_limit);
     let job_id = new_id("job");
     let snapshot_id = new_id("s");
     let mut params = serde_json::json!({"Include": spec.include, "Exclude": excludes});
-    if let Some(l) = &spec.speed_limit {
+    if let Some(l) = &speed_limit {
         params["SpeedLimit"] = l.to_wire().into();
     }
     state.catalog.insert_job(JobKind::Backup, &job_id, &vault.vault_id, &client_id, "FILE", "", &params.to_string(), &spec.plan_id, spec.trigger)?;
     let meta = plan_meta(&spec.plan_id, spec.trigger, &spec.retention);
-    let speed_limit = spec.speed_limit;
     let st = state.clone();
     let vault_id = vault.vault_id.clone();
     if remote {
