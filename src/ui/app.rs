@@ -302,7 +302,7 @@ impl ConsoleApp {
             if self.busy() {
                 self.pacing.hurry();
             } else {
-                self.pacing.relax();
+                self.pacing.relax_until(self.next_countdown_end());
             }
         }
         let d = &mut self.data;
@@ -470,6 +470,14 @@ impl ConsoleApp {
 
     /// True while the backend works on something the console shows: a job, a vault being
     /// created, a sync, or an action of ours still running.
+    /// How long until the soonest historical sync a card counts down to starts (plus a second,
+    /// so the poll after it sees the sync running).
+    fn next_countdown_end(&self) -> Option<Duration> {
+        let now = super::widgets::format::now_unix();
+        let starts = self.data.vaults.value()?.iter().filter(|v| v.replication_status == crate::api::vault::REPL_WAITING_HISTORICAL).map(|v| v.historical_replication_start_time).min()?;
+        Some(Duration::from_secs((starts - now).max(0) as u64 + 1))
+    }
+
     fn busy(&self) -> bool {
         let vault_busy = |v: &crate::api::vault::Vault| {
             v.status == crate::api::vault::STATUS_INITIALIZING || v.replication_status == crate::api::vault::REPL_SYNCING || v.replication_bytes_pending > 0

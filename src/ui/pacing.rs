@@ -34,7 +34,18 @@ impl Pacing {
 
     /// A poll came back with nothing running: wait twice as long next time (at most `SLOW_POLL`).
     pub fn relax(&mut self) {
-        self.interval = (self.interval * 2).min(SLOW_POLL);
+        self.relax_until(None);
+    }
+
+    /// As `relax`, but poll again by `next_event` (a countdown on screen that ends then: the
+    /// sync it announces starts, and its progress should show at once), never faster than
+    /// `FAST_POLL`.
+    pub fn relax_until(&mut self, next_event: Option<Duration>) {
+        let relaxed = (self.interval * 2).min(SLOW_POLL);
+        self.interval = match next_event {
+            Some(d) => relaxed.min(d.max(FAST_POLL)),
+            None => relaxed,
+        };
     }
 }
 
@@ -52,5 +63,18 @@ mod tests {
         assert_eq!(p.interval(), SLOW_POLL);
         p.hurry();
         assert_eq!(p.interval(), FAST_POLL);
+    }
+
+    #[test]
+    fn a_countdown_ending_soon_keeps_polls_close() {
+        let mut p = Pacing::default();
+        for _ in 0..10 {
+            p.relax_until(Some(Duration::from_secs(7)));
+        }
+        assert_eq!(p.interval(), Duration::from_secs(7));
+        p.relax_until(Some(Duration::ZERO));
+        assert_eq!(p.interval(), FAST_POLL, "never faster than FAST_POLL");
+        p.relax_until(Some(Duration::from_secs(3600)));
+        assert_eq!(p.interval(), FAST_POLL * 2, "a far event does not slow the back-off");
     }
 }
