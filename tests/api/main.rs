@@ -1,6 +1,8 @@
 //! The API through the real in-process server: signatures, vaults and mirrors, the data plane,
 //! encryption at rest, SQL Server (demo engine, and a live server when configured), demo
-//! content, the official Python SDKs, and HTTPS (`tls`: the real binary).
+//! content, the official Python SDKs, HTTPS (`tls`: the real binary), and mirror replication
+//! through the server (`replication`, `mirror_retention`: real-time and historical copies, Sync
+//! Now, outages, restores from the mirror; the storage-level copy engine is in the storage suite).
 #[path = "../support/mod.rs"]
 pub mod support;
 
@@ -12,8 +14,10 @@ mod browse;
 mod demo_content;
 mod encryption;
 mod fidelity;
+mod mirror_retention;
 mod panic;
 mod plans;
+mod replication;
 mod retention;
 mod prune;
 mod sdk;
