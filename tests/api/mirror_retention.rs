@@ -9,21 +9,8 @@ use mirrorvault::api::backup::*;
 use mirrorvault::api::vault::UpdateVaultRequest;
 use mirrorvault::backend::retention::policy::DAY;
 
+use super::retention::backup_kept;
 use crate::support::*;
-
-async fn backup_kept(t: &TestServer, vault_id: &str, client_id: &str, path: &std::path::Path, retention: Option<&str>) -> String {
-    let req = CreateBackupJobRequest {
-        vault_id: vault_id.into(),
-        client_id: client_id.into(),
-        include: vec![path.display().to_string()],
-        retention: retention.map(str::to_string),
-        ..Default::default()
-    };
-    let job = t.client.send(&req).await.unwrap().job_id;
-    let j = wait_backup(&t.client, &job).await;
-    assert_eq!(j.job.status, JOB_COMPLETE, "{}", j.job.error_message);
-    j.snapshot_id
-}
 
 async fn list(t: &TestServer, vault_id: &str) -> Vec<Snapshot> {
     t.client.describe_snapshots(vault_id).await.unwrap().snapshots.snapshot
@@ -53,7 +40,7 @@ async fn the_mirror_keeps_its_own_copies() {
         if !made.is_empty() {
             tokio::time::sleep(Duration::from_millis(1100)).await; // distinct CompleteTime seconds: "newest" is by CompleteTime
         }
-        made.push(backup_kept(&t, &c.vault_id, &c.client_id, &data, retention).await);
+        made.push(backup_kept(&t, &c.vault_id, &c.client_id, &data, retention).await.1);
     }
     let [s0, s1, s2, s3] = <[String; 4]>::try_from(made).unwrap();
     let m = t.client.create_replication_vault(&c.vault_id, "cn-hangzhou", "cn-beijing", "dr-mirror", "").await.unwrap().vault_id;

@@ -29,6 +29,17 @@ pub struct Finished {
     pub manifest: Option<SnapshotManifest>,
 }
 
+impl Finished {
+    /// What a FAILED job's record says: the agent's message, marked as the agent's.
+    pub fn failure(&self) -> String {
+        if self.error.is_empty() {
+            format!("The agent reported the job {} without a message.", self.status)
+        } else {
+            format!("On the agent: {}", self.error)
+        }
+    }
+}
+
 /// A job published for an agent.
 struct RemoteJob {
     spec: AgentJob,

@@ -246,8 +246,7 @@ pub(crate) async fn agent_outcome(st: &AppState, vault_id: &str, repo: &crate::b
             None => Ok(Outcome { snapshot_id: None, result: f.result, error: None, partial: false }),
         },
         _ => {
-            let error = if f.error.is_empty() { "The agent reported the job FAILED without a message.".to_string() } else { format!("On the agent: {}", f.error) };
-            Ok(Outcome { snapshot_id: None, result: f.result, error: Some(error), partial: false })
+            Ok(Outcome { snapshot_id: None, error: Some(f.failure()), result: f.result, partial: false })
         }
     }
 }

@@ -425,8 +425,7 @@ fn sql_backup_outcome(st: &AppState, vault_id: &str, databases: &[AgentSqlDataba
         "COMPLETE" if missing.is_empty() => Ok(Outcome { snapshot_id: last, result: f.result, error: None, partial: false }),
         "COMPLETE" => Ok(Outcome { snapshot_id: last, result: f.result, error: Some(format!("The agent finished without committing the backup of {}.", missing.join(", "))), partial: false }),
         _ => {
-            let error = if f.error.is_empty() { "The agent reported the job FAILED without a message.".to_string() } else { format!("On the agent: {}", f.error) };
-            Ok(Outcome { snapshot_id: last, result: f.result, error: Some(error), partial: false })
+            Ok(Outcome { snapshot_id: last, error: Some(f.failure()), result: f.result, partial: false })
         }
     }
 }
@@ -640,7 +639,7 @@ pub async fn create_restore(state: &AppState, r: CreateSqlServerRestoreRequest) 
             let result = match f.status.as_str() {
                 "CANCELED" => return Err(StorageError::Canceled),
                 "COMPLETE" => agent_drill_result(&f.result),
-                _ => Err(if f.error.is_empty() { "The agent reported the restore FAILED without a message.".to_string() } else { format!("On the agent: {}", f.error) }),
+                _ => Err(f.failure()),
             };
             Ok(drill_outcome(report, started, result))
         });
