@@ -4,14 +4,14 @@
 //! backup on the agent chunks, deduplicates against the vault's index, compresses and encrypts
 //! exactly as one in the backend, and sends only the packs the vault lacks.
 use std::ops::Range;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
 use futures::future::BoxFuture;
 
 use crate::api::agent::*;
-use crate::backend::storage::{RemoteObjects, StorageError};
+use crate::backend::storage::{Ingest, RemoteObjects, StorageError};
 use crate::client::{Client, ClientError};
 
 /// One claimed job's view of its vault.
@@ -23,6 +23,9 @@ pub struct RemoteVault {
     /// Request bodies sent (the uploads), for the job's report and the benchmark.
     pub bytes_sent: AtomicU64,
     pub bytes_received: AtomicU64,
+    /// Set when the backend refused an upload signed without its body (a backend older than
+    /// this agent): every later upload is signed with its SHA-256.
+    sign_uploads: AtomicBool,
 }
 
 /// How often a call that could not reach the backend is tried.
@@ -37,6 +40,7 @@ impl RemoteVault {
             vault_id: vault_id.into(),
             bytes_sent: AtomicU64::new(0),
             bytes_received: AtomicU64::new(0),
+            sign_uploads: AtomicBool::new(false),
         }
     }
 
@@ -54,16 +58,24 @@ impl RemoteVault {
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = Result<T, ClientError>>,
     {
+        self.retry_client(key, call).await.map_err(|e| storage_error(key, e))
+    }
+
+    /// `retry`, with the backend's answer as it came.
+    async fn retry_client<T, F, Fut>(&self, key: &str, call: F) -> Result<T, ClientError>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<T, ClientError>>,
+    {
         let mut attempt = 0;
         loop {
             attempt += 1;
             match call().await {
-                Ok(v) => return Ok(v),
                 Err(ClientError::Http(m)) if attempt < ATTEMPTS => {
                     tracing::warn!(object = key, error = %m, attempt, "backend unreachable; retrying");
                     tokio::time::sleep(Duration::from_secs(u64::from(attempt))).await;
                 }
-                Err(e) => return Err(storage_error(key, e)),
+                other => return other,
             }
         }
     }
@@ -85,6 +97,21 @@ impl RemoteObjects for RemoteVault {
             let rel = self.rel(key)?;
             let req = AgentPutObjectRequest { client_id: self.client_id.clone(), job_id: self.job_id.clone(), key: rel.to_string() };
             let n = data.len() as u64;
+            // Packs and index files are named by the BLAKE3 of their bytes: signed without the
+            // body, unless the backend (older than the agent) wants it signed.
+            if Ingest::content_addressed(rel) && !self.sign_uploads.load(Ordering::Relaxed) {
+                match self.retry_client(key, || self.client.agent_upload(&req, data.clone())).await {
+                    Err(ClientError::Api { code, .. }) if code == crate::api::error::SIGNATURE_DOES_NOT_MATCH => {
+                        tracing::info!("the backend wants uploads signed with their SHA-256; signing them from now on");
+                        self.sign_uploads.store(true, Ordering::Relaxed);
+                    }
+                    other => {
+                        other.map_err(|e| storage_error(key, e))?;
+                        self.bytes_sent.fetch_add(n, Ordering::Relaxed);
+                        return Ok(());
+                    }
+                }
+            }
             self.retry(key, || self.client.agent(&req, data.clone())).await?;
             self.bytes_sent.fetch_add(n, Ordering::Relaxed);
             Ok(())

@@ -113,7 +113,11 @@ impl BenchReport {
         print!("{}", self.table());
         println!();
         println!("ratio > 1 means mirrorvault is better (faster, smaller or lower) than the other side.");
-        println!("restore verified: {}", if self.restore_verified { "yes (restored tree hash = source tree hash)" } else { "NO" });
+        match (self.restore_checks.is_empty(), self.restore_verified) {
+            (true, _) => println!("restore verified: no restore ran"),
+            (false, true) => println!("restore verified: yes (restored tree hash = source tree hash)"),
+            (false, false) => println!("restore verified: NO"),
+        }
         for n in &self.notes {
             println!("note: {n}");
         }

@@ -6,6 +6,12 @@ use sha2::{Digest, Sha256};
 
 pub const ALGORITHM: &str = "ACS3-HMAC-SHA256";
 
+/// `x-acs-content-sha256` of a body the signature leaves out. The backend accepts it only where
+/// the body is checked against a content address the signature covers: an agent's upload of a
+/// pack or index file, whose signed `Key` is the BLAKE3 of its bytes (so the bytes still cannot
+/// be swapped in flight, and neither side hashes them twice).
+pub const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
+
 /// Hex SHA-256 of a body (`x-acs-content-sha256`).
 pub fn payload_hash(body: &[u8]) -> String {
     hex::encode(Sha256::digest(body))

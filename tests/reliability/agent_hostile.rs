@@ -72,6 +72,41 @@ async fn hostile_uploads_are_refused_and_store_nothing() {
     s.client.describe_vaults(&Default::default()).await.expect("the server still answers");
 }
 
+/// One request signed by hand with `x-acs-content-sha256: payload` (the body's hash or
+/// `UNSIGNED-PAYLOAD`), sent as often as `send` is called: (status, body) each time.
+struct RawRequest {
+    url: String,
+    headers: Vec<(&'static str, String)>,
+    authorization: String,
+}
+
+impl RawRequest {
+    fn new(ep: &str, key: &CreateAgentAccessKeyResponse, path: &str, action: &str, query: &[(&str, &str)], payload: &str) -> RawRequest {
+        let query = mirrorvault::signing::canonical_query(query.iter().copied());
+        let date = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+        let headers = vec![
+            ("host", ep.trim_start_matches("http://").to_string()),
+            ("x-acs-action", action.to_string()),
+            ("x-acs-content-sha256", payload.to_string()),
+            ("x-acs-date", date),
+            ("x-acs-signature-nonce", uuid::Uuid::new_v4().to_string()),
+            ("x-acs-version", "2017-09-08".to_string()),
+        ];
+        let signed: Vec<&str> = headers.iter().map(|(k, _)| *k).collect();
+        let sig = mirrorvault::signing::acs3::sign(&key.access_key_secret, &mirrorvault::signing::acs3::canonical_request("POST", path, &query, &headers, payload));
+        RawRequest { url: format!("{ep}{path}?{query}"), authorization: mirrorvault::signing::acs3::authorization(&key.access_key_id, &signed, &sig), headers }
+    }
+
+    async fn send(&self, body: &[u8]) -> (u16, serde_json::Value) {
+        let mut rb = reqwest::Client::new().post(&self.url).header("authorization", &self.authorization).body(body.to_vec());
+        for (k, v) in self.headers.iter().filter(|(k, _)| *k != "host") {
+            rb = rb.header(*k, v);
+        }
+        let r = rb.send().await.unwrap();
+        (r.status().as_u16(), r.json().await.unwrap_or_default())
+    }
+}
+
 #[tokio::test]
 async fn a_replayed_agent_upload_is_refused() {
     let s = TestServer::start().await;
@@ -80,45 +115,66 @@ async fn a_replayed_agent_upload_is_refused() {
     // One signed request, captured and sent twice: the nonce is spent the first time.
     let body = b"replayed bytes".to_vec();
     let payload = mirrorvault::signing::acs3::payload_hash(&body);
-    let query = mirrorvault::signing::canonical_query([("ClientId", job.client_id.as_str()), ("JobId", job.job_id.as_str()), ("Key", "index/00")].into_iter());
-    let ep = s.endpoint();
-    let host = ep.trim_start_matches("http://").to_string();
-    let date = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
-    let headers = vec![
-        ("host", host),
-        ("x-acs-action", "AgentPutObject".to_string()),
-        ("x-acs-content-sha256", payload.clone()),
-        ("x-acs-date", date),
-        ("x-acs-signature-nonce", uuid::Uuid::new_v4().to_string()),
-        ("x-acs-version", "2017-09-08".to_string()),
-    ];
-    let signed: Vec<&str> = headers.iter().map(|(k, _)| *k).collect();
-    let sig = mirrorvault::signing::acs3::sign(&key.access_key_secret, &mirrorvault::signing::acs3::canonical_request("POST", "/agent", &query, &headers, &payload));
-    let http = reqwest::Client::new();
-    let send = || {
-        let mut rb = http
-            .post(format!("{ep}/agent?{query}"))
-            .header("authorization", mirrorvault::signing::acs3::authorization(&key.access_key_id, &signed, &sig))
-            .body(body.clone());
-        for (k, v) in headers.iter().filter(|(k, _)| *k != "host") {
-            rb = rb.header(*k, v);
-        }
-        rb.send()
-    };
-    let first = send().await.unwrap();
-    let first_body: serde_json::Value = first.json().await.unwrap();
-    assert_ne!(first_body["Code"], "SignatureNonceUsed", "{first_body}");
-    assert_ne!(first_body["Code"], "SignatureDoesNotMatch", "{first_body}");
-    let second = send().await.unwrap();
-    assert_eq!(second.status().as_u16(), 403);
-    let b: serde_json::Value = second.json().await.unwrap();
-    assert_eq!(b["Code"], "SignatureNonceUsed");
+    let query = [("ClientId", job.client_id.as_str()), ("JobId", job.job_id.as_str()), ("Key", "index/00")];
+    let req = RawRequest::new(&s.endpoint(), &key, "/agent", "AgentPutObject", &query, &payload);
+    let (_, first) = req.send(&body).await;
+    assert_ne!(first["Code"], "SignatureNonceUsed", "{first}");
+    assert_ne!(first["Code"], "SignatureDoesNotMatch", "{first}");
+    let (status, second) = req.send(&body).await;
+    assert_eq!((status, second["Code"].as_str()), (403, Some("SignatureNonceUsed")), "{second}");
     // A body swapped under the same signature does not verify.
-    let mut rb = http.post(format!("{ep}/agent?{query}")).header("authorization", mirrorvault::signing::acs3::authorization(&key.access_key_id, &signed, &sig)).body(b"other bytes".to_vec());
-    for (k, v) in headers.iter().filter(|(k, _)| *k != "host") {
-        rb = rb.header(*k, v);
+    let req = RawRequest::new(&s.endpoint(), &key, "/agent", "AgentPutObject", &query, &payload);
+    assert_eq!(req.send(b"other bytes").await.0, 403);
+}
+
+/// `UNSIGNED-PAYLOAD` (a signature without the body) is taken only for a pack or index upload,
+/// whose signed name is the BLAKE3 of its bytes: bytes that do not hash to it are refused and
+/// nothing is stored; for any other action or object the signature does not match.
+#[tokio::test]
+async fn an_upload_signed_without_its_body_must_match_its_name() {
+    use mirrorvault::signing::acs3::UNSIGNED_PAYLOAD;
+    let s = TestServer::start().await;
+    let (agent, job) = claimed_backup(&s).await;
+    let key = s.client.send(&CreateAgentAccessKeyRequest { client_id: job.client_id.clone() }).await.unwrap();
+    let ep = s.endpoint();
+    let junk = crate::support::fixtures::random_bytes(50_000, 2);
+    let hash = blake3::hash(&junk).to_hex().to_string();
+    let ids = [("ClientId", job.client_id.as_str()), ("JobId", job.job_id.as_str())];
+    let with_key = |k: &str| {
+        let mut q = ids.to_vec();
+        q.push(("Key", k));
+        q.into_iter().map(|(a, b)| (a, b.to_string())).collect::<Vec<_>>()
+    };
+    let send = |path: &'static str, action: &'static str, query: Vec<(&'static str, String)>, body: Vec<u8>| {
+        let key = &key;
+        let ep = &ep;
+        async move {
+            let q: Vec<(&str, &str)> = query.iter().map(|(a, b)| (*a, b.as_str())).collect();
+            RawRequest::new(ep, key, path, action, &q, UNSIGNED_PAYLOAD).send(&body).await
+        }
+    };
+    // A pack name: the bytes are checked against it (these hash to another name).
+    let other = blake3::hash(b"other").to_hex().to_string();
+    let (status, b) = send("/agent", "AgentPutObject", with_key(&format!("data/{}/{other}", &other[..2])), junk.clone()).await;
+    assert_eq!((status, b["Code"].as_str()), (400, Some("AgentUploadRefused")), "{b}");
+    // Bytes that hash to the name but are no pack of the vault, and an index file that is not one.
+    let (status, b) = send("/agent", "AgentPutObject", with_key(&format!("data/{}/{hash}", &hash[..2])), junk.clone()).await;
+    assert_eq!((status, b["Code"].as_str()), (400, Some("AgentUploadRefused")), "{b}");
+    let (status, _) = send("/agent", "AgentPutObject", with_key(&format!("index/{hash}")), junk.clone()).await;
+    assert_eq!(status, 400);
+    // Anything else must sign its body.
+    for k in ["config", "snapshots/x", "index/00"] {
+        let (status, b) = send("/agent", "AgentPutObject", with_key(k), junk.clone()).await;
+        assert_eq!((status, b["Code"].as_str()), (403, Some("SignatureDoesNotMatch")), "{k}: {b}");
     }
-    assert_eq!(rb.send().await.unwrap().status().as_u16(), 403);
+    let mut finish = ids.iter().map(|(a, b)| (*a, b.to_string())).collect::<Vec<_>>();
+    finish.push(("Status", "COMPLETE".into()));
+    let (status, b) = send("/agent", "AgentFinishJob", finish, junk.clone()).await;
+    assert_eq!((status, b["Code"].as_str()), (403, Some("SignatureDoesNotMatch")), "{b}");
+    let (status, b) = send("/", "DescribeVaults", vec![], vec![]).await;
+    assert_eq!((status, b["Code"].as_str()), (403, Some("SignatureDoesNotMatch")), "{b}");
+    assert!(stored(&agent, &job, "data/").await.is_empty(), "nothing was stored");
+    assert!(stored(&agent, &job, "index/").await.is_empty());
 }
 
 /// A SQL Server backup's commits (`AgentCommitSnapshot`): only for a SQL job, only for the

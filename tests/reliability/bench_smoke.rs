@@ -22,6 +22,8 @@ fn bench_runs_end_to_end_and_restores_exactly() {
         catalog_jobs: 20_000,
         catalog_snapshots: 2_000,
         console_vaults: 1000,
+        burst_backups: 6,
+        burst_size: 2 << 20,
         server_exe: Some(env!("CARGO_BIN_EXE_mirrorvault").into()),
         ..BenchArgs::default()
     };
@@ -49,6 +51,8 @@ fn bench_runs_end_to_end_and_restores_exactly() {
         "space freed",
         "backup through an agent",
         "agent: bytes sent for an unchanged re-backup",
+        "backend peak RSS, 6 backups started at once",
+        "6 backups at once vs one after another",
     ] {
         let row = report.row(prefix).unwrap_or_else(|| panic!("no row {prefix:?} in\n{}", report.table()));
         assert!(row.mirrorvault.median.is_finite() && row.mirrorvault.median > 0.0, "{prefix}: {:?}", row.mirrorvault);

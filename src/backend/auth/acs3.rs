@@ -3,7 +3,7 @@
 use std::time::SystemTime;
 
 use super::{check_key_id, check_time, AuthError, AuthResult, SignedRequest, Verified};
-use crate::signing::acs3::{canonical_request, payload_hash, sign, ALGORITHM};
+use crate::signing::acs3::{canonical_request, payload_hash, sign, ALGORITHM, UNSIGNED_PAYLOAD};
 use crate::signing::{canonical_query, same, Credentials};
 
 struct AuthHeader<'a> {
@@ -52,11 +52,17 @@ pub(super) fn verify(auth: &str, req: &SignedRequest<'_>, creds: &Credentials, n
     check_time(header("x-acs-date"), now)?;
     let nonce = header("x-acs-signature-nonce").filter(|n| !n.is_empty()).ok_or(AuthError::Mismatch)?.to_string();
 
-    let body_hash = payload_hash(req.body);
-    let payload = header("x-acs-content-sha256").unwrap_or(&body_hash);
-    if !same(payload.as_bytes(), body_hash.as_bytes()) {
-        return Err(AuthError::Mismatch);
-    }
+    let body_hash;
+    let payload = match header("x-acs-content-sha256") {
+        Some(UNSIGNED_PAYLOAD) if req.content_addressed => UNSIGNED_PAYLOAD,
+        claimed => {
+            body_hash = payload_hash(req.body);
+            if !same(claimed.unwrap_or(&body_hash).as_bytes(), body_hash.as_bytes()) {
+                return Err(AuthError::Mismatch);
+            }
+            &body_hash
+        }
+    };
     let headers: Vec<(&str, String)> = h
         .signed_headers
         .iter()

@@ -75,6 +75,9 @@ pub struct SignedRequest<'a> {
     pub params: &'a Params,
     pub headers: &'a HeaderMap,
     pub body: &'a [u8],
+    /// The body is checked later against a content address the signed query names (an agent's
+    /// pack or index upload): the signature may leave it out (`acs3::UNSIGNED_PAYLOAD`).
+    pub content_addressed: bool,
 }
 
 /// Who signed a request.

@@ -1,6 +1,7 @@
 //! `POST /agent`: the remote agent's actions (`api::agent`), and `CreateAgentAccessKey`. Every
-//! call is signed (the body's SHA-256 is part of the ACS3 signature, so an upload cannot be
-//! swapped in flight) by the account key or by the client-scoped key of the client it names;
+//! call is signed (the body's SHA-256 is part of the ACS3 signature — or, for a pack or index
+//! upload, the signed `Key` is the BLAKE3 of its bytes — so an upload cannot be swapped in
+//! flight) by the account key or by the client-scoped key of the client it names;
 //! every job-scoped call names a job the hub published for that client. Objects are named
 //! relative to the job's vault, and only `config`, `index/`, `data/` and `snapshots/` are read.
 use axum::body::Bytes;
@@ -20,7 +21,7 @@ use crate::backend::catalog::{AgentInfo, LogFailure};
 use crate::backend::error::{ServerError, ServerResult};
 use crate::backend::params::{parse, Params};
 use crate::backend::state::AppState;
-use crate::backend::storage::StorageError;
+use crate::backend::storage::{Ingest, StorageError};
 
 /// Agent request bodies larger than this are refused with 413: a pack (16 MiB) plus one
 /// maximal chunk and its header fit with room to spare.
@@ -78,7 +79,10 @@ async fn serve(state: &AppState, method: &Method, uri: &Uri, headers: &HeaderMap
         .opt("Action")
         .or_else(|| headers.get("x-acs-action").and_then(|v| v.to_str().ok()).map(str::to_string))
         .ok_or_else(|| ServerError::missing("Action"))?;
-    let principal = state.auth.verify(&SignedRequest { method: method.as_str(), path: uri.path(), query: &query, params: &params, headers, body: &body })?;
+    // A pack or index upload is named by the BLAKE3 of its bytes and checked against it
+    // (`Ingest::put`), so its signature need not cover the body.
+    let content_addressed = action == AgentPutObjectRequest::NAME && params.opt("Key").is_some_and(|k| Ingest::content_addressed(&k));
+    let principal = state.auth.verify(&SignedRequest { method: method.as_str(), path: uri.path(), query: &query, params: &params, headers, body: &body, content_addressed })?;
     if !AGENT_ACTIONS.contains(&action.as_str()) {
         return Err(ServerError::bad_request(codes::INVALID_ACTION, format!("The action {action} is not an agent action; POST it to /.")));
     }

@@ -88,7 +88,7 @@ async fn serve(state: &AppState, method: &Method, uri: &Uri, headers: &HeaderMap
             return Err(ServerError::bad_request(codes::INVALID_VERSION, format!("Version {v} is not supported; use {}.", api::API_VERSION)));
         }
     }
-    let principal = state.auth.verify(&SignedRequest { method: method.as_str(), path: uri.path(), query: &query, params: &params, headers, body })?;
+    let principal = state.auth.verify(&SignedRequest { method: method.as_str(), path: uri.path(), query: &query, params: &params, headers, body, content_addressed: false })?;
     if let super::auth::Principal::Agent { client_id } = principal {
         return Err(ServerError::forbidden(
             codes::AGENT_KEY_FORBIDDEN,

@@ -60,20 +60,103 @@ fn decompress(payload: &[u8], capacity: usize) -> std::io::Result<Vec<u8>> {
 
 /// Decrypt, decompress and re-hash a blob read from `object`.
 pub(crate) fn decode(keys: &VaultKeys, id: &Id, raw_len: u32, blob: &[u8], object: &str) -> Result<Vec<u8>, StorageError> {
-    let framed = keys.open(id, blob, object).map_err(|_| {
-        StorageError::corrupt(object, format!("blob {} failed authentication", to_hex(id)))
-    })?;
-    let (flag, payload) = framed
-        .split_first()
-        .ok_or_else(|| StorageError::corrupt(object, format!("blob {} is empty", to_hex(id))))?;
+    let framed = keys.open(id, blob, object).map_err(|_| failed_authentication(id, object))?;
+    let (flag, payload) = framed.split_first().ok_or_else(|| empty(id, object))?;
     let plain = match *flag {
         FLAG_RAW => payload.to_vec(),
-        FLAG_ZSTD => decompress(payload, raw_len as usize)
-            .map_err(|e| StorageError::corrupt(object, format!("blob {}: zstd: {e}", to_hex(id))))?,
-        other => return Err(StorageError::corrupt(object, format!("blob {}: unknown flag {other}", to_hex(id)))),
+        FLAG_ZSTD => decompress(payload, raw_len as usize).map_err(|e| zstd_error(id, object, e))?,
+        other => return Err(unknown_flag(id, object, other)),
     };
-    if plain.len() != raw_len as usize || keys.chunk_id(&plain) != *id {
+    check_plain(keys, id, raw_len, &plain, object)?;
+    Ok(plain)
+}
+
+/// What [`decode`] checks, without keeping the plaintext (the backend's check of an agent's
+/// upload): decrypted and decompressed into per-thread buffers, a raw chunk hashed in place.
+pub(crate) fn verify(keys: &VaultKeys, id: &Id, raw_len: u32, blob: &[u8], object: &str) -> Result<(), StorageError> {
+    thread_local! {
+        static BUFFERS: std::cell::RefCell<(Vec<u8>, Vec<u8>)> = const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
+    }
+    BUFFERS.with(|b| {
+        let (framed, plain) = &mut *b.borrow_mut();
+        keys.open_into(id, blob, framed, object).map_err(|_| failed_authentication(id, object))?;
+        let (flag, payload) = framed.split_first().ok_or_else(|| empty(id, object))?;
+        match *flag {
+            FLAG_RAW => check_plain(keys, id, raw_len, payload, object),
+            FLAG_ZSTD => {
+                plain.clear();
+                plain.reserve(raw_len as usize);
+                decompress_into(payload, plain).map_err(|e| zstd_error(id, object, e))?;
+                check_plain(keys, id, raw_len, plain, object)
+            }
+            other => Err(unknown_flag(id, object, other)),
+        }
+    })
+}
+
+/// zstd into `out`, which has room for the whole chunk (a frame larger than that is an error).
+fn decompress_into(payload: &[u8], out: &mut Vec<u8>) -> std::io::Result<usize> {
+    thread_local! {
+        static DECOMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Decompressor<'static>>> =
+            std::cell::RefCell::new(zstd::bulk::Decompressor::new().ok());
+    }
+    DECOMPRESSOR.with(|d| match d.borrow_mut().as_mut() {
+        Some(d) => d.decompress_to_buffer(payload, out),
+        None => zstd::bulk::Decompressor::new()?.decompress_to_buffer(payload, out),
+    })
+}
+
+fn check_plain(keys: &VaultKeys, id: &Id, raw_len: u32, plain: &[u8], object: &str) -> Result<(), StorageError> {
+    if plain.len() != raw_len as usize || keys.chunk_id(plain) != *id {
         return Err(StorageError::corrupt(object, format!("chunk {} hash mismatch", to_hex(id))));
     }
-    Ok(plain)
+    Ok(())
+}
+
+fn failed_authentication(id: &Id, object: &str) -> StorageError {
+    StorageError::corrupt(object, format!("blob {} failed authentication", to_hex(id)))
+}
+
+fn empty(id: &Id, object: &str) -> StorageError {
+    StorageError::corrupt(object, format!("blob {} is empty", to_hex(id)))
+}
+
+fn zstd_error(id: &Id, object: &str, e: std::io::Error) -> StorageError {
+    StorageError::corrupt(object, format!("blob {}: zstd: {e}", to_hex(id)))
+}
+
+fn unknown_flag(id: &Id, object: &str, flag: u8) -> StorageError {
+    StorageError::corrupt(object, format!("blob {}: unknown flag {flag}", to_hex(id)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::storage::crypto::DataKey;
+
+    #[test]
+    fn verify_accepts_what_decode_accepts_and_nothing_else() {
+        let keys = VaultKeys::derive(&DataKey::generate());
+        let text = b"compressible text, compressible text, compressible text ".repeat(200);
+        let random: Vec<u8> = (0..20_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+        for plain in [&text[..], &random[..], b""] {
+            let id = keys.chunk_id(plain);
+            let b = encode(&keys, id, plain).unwrap();
+            assert_eq!(decode(&keys, &id, b.raw_len, &b.data, "t").unwrap(), plain);
+            verify(&keys, &id, b.raw_len, &b.data, "t").unwrap();
+            // the same bytes under another id, a wrong length, a flipped bit: refused by both
+            let other = keys.chunk_id(b"other");
+            assert!(verify(&keys, &other, b.raw_len, &b.data, "t").is_err());
+            assert!(verify(&keys, &id, b.raw_len + 1, &b.data, "t").is_err());
+            let mut flipped = b.data.clone();
+            let last = flipped.len() - 1;
+            flipped[last] ^= 1;
+            assert!(verify(&keys, &id, b.raw_len, &flipped, "t").is_err());
+            assert!(decode(&keys, &id, b.raw_len, &flipped, "t").is_err());
+        }
+        // a chunk whose plaintext is another chunk's, sealed under this id, fails the re-hash
+        let id = keys.chunk_id(&text);
+        let planted = encode(&keys, id, &random).unwrap();
+        assert!(verify(&keys, &id, planted.raw_len, &planted.data, "t").is_err());
+    }
 }

@@ -209,6 +209,19 @@ impl VaultKeys {
     pub(crate) fn open(&self, aad: &[u8], data: &[u8], object: &str) -> Result<Vec<u8>, StorageError> {
         open(&self.cipher, aad, data, object)
     }
+
+    /// As [`VaultKeys::open`], into `out` (cleared first; a buffer reused across calls saves an
+    /// allocation per blob when only a check of the plaintext is wanted).
+    pub(crate) fn open_into(&self, aad: &[u8], data: &[u8], out: &mut Vec<u8>, object: &str) -> Result<(), StorageError> {
+        use aes_gcm::aead::AeadInPlace;
+        if data.len() < NONCE_LEN + 16 {
+            return Err(StorageError::Crypto { object: object.to_string() });
+        }
+        let (nonce, ct) = data.split_at(NONCE_LEN);
+        out.clear();
+        out.extend_from_slice(ct);
+        self.cipher.decrypt_in_place(Nonce::from_slice(nonce), aad, out).map_err(|_| StorageError::Crypto { object: object.to_string() })
+    }
 }
 
 /// Encrypts a small secret (e.g. a SQL Server password) with the master key, for the catalog:

@@ -64,6 +64,12 @@ impl Ingest {
         Ingest { repo, packs: Mutex::default(), index_files: Mutex::default(), bytes_added: AtomicU64::new(0) }
     }
 
+    /// True for a name an upload's bytes are checked against (a pack's or an index file's is
+    /// the BLAKE3 of its bytes).
+    pub fn content_addressed(rel: &str) -> bool {
+        classify(rel).is_ok()
+    }
+
     pub fn repo(&self) -> &Repo {
         &self.repo
     }
@@ -196,10 +202,16 @@ fn check_pack(repo: &Repo, rel: &str, id: Id, data: Bytes) -> Result<(Bytes, Vec
     }
     let entries = pack::read_header(repo.keys(), &data, rel).map_err(|e| refuse(e.to_string()))?;
     let body_end = data.len() as u64;
+    // No chunk of this vault is larger than its chunker's maximum (small files and trees are cut
+    // smaller): a header claiming more would make the check decompress without bound.
+    let largest = repo.config().chunker.max as u64;
     for e in &entries {
         let chunk = e.chunk_id(rel).map_err(|e| refuse(e.to_string()))?;
         let end = e.offset.checked_add(u64::from(e.length)).filter(|&end| end <= body_end).ok_or_else(|| refuse(format!("{rel}: blob {} lies outside the pack", e.id)))?;
-        blob::decode(repo.keys(), &chunk, e.raw_length, &data[e.offset as usize..end as usize], rel).map_err(|e| refuse(e.to_string()))?;
+        if u64::from(e.raw_length) > largest {
+            return Err(refuse(format!("{rel}: blob {} claims {} bytes, more than the vault's largest chunk ({largest})", e.id, e.raw_length)));
+        }
+        blob::verify(repo.keys(), &chunk, e.raw_length, &data[e.offset as usize..end as usize], rel).map_err(|e| refuse(e.to_string()))?;
     }
     Ok((data, entries))
 }
