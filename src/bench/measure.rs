@@ -139,3 +139,25 @@ pub(crate) fn cpu_seconds(pid: u32) -> f64 {
     let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
     cpu_ticks(pid).unwrap_or(0) as f64 / hz
 }
+
+/// Pins every thread of process `pid` to the CPUs `cpus` (the threads it starts later inherit it
+/// from their creator). Linux; an error where affinity cannot be set.
+pub(crate) fn pin_process(pid: u32, cpus: &[usize]) -> std::io::Result<()> {
+    // SAFETY: a zeroed cpu_set_t is the empty set; CPU_SET only writes inside it.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    for &c in cpus {
+        unsafe { libc::CPU_SET(c, &mut set) };
+    }
+    for task in std::fs::read_dir(format!("/proc/{pid}/task"))? {
+        let Some(tid) = task?.file_name().to_str().and_then(|t| t.parse::<libc::pid_t>().ok()) else { continue };
+        // SAFETY: `set` is a valid cpu_set_t of the size given.
+        if unsafe { libc::sched_setaffinity(tid, std::mem::size_of::<libc::cpu_set_t>(), &set) } != 0 {
+            let e = std::io::Error::last_os_error();
+            // a thread that ended meanwhile
+            if e.raw_os_error() != Some(libc::ESRCH) {
+                return Err(e);
+            }
+        }
+    }
+    Ok(())
+}
