@@ -57,6 +57,10 @@ fn bench_runs_end_to_end_and_restores_exactly() {
         let row = report.row(prefix).unwrap_or_else(|| panic!("no row {prefix:?} in\n{}", report.table()));
         assert!(row.mirrorvault.median.is_finite() && row.mirrorvault.median > 0.0, "{prefix}: {:?}", row.mirrorvault);
     }
+    if std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) >= 2 {
+        let row = report.row("backup through an agent (loopback), a core each").unwrap_or_else(|| panic!("no pinned agent row in\n{}", report.table()));
+        assert!(row.mirrorvault.median > 0.0 && row.other_value.as_ref().is_some_and(|o| o.median > 0.0), "{row:?}");
+    }
     let text = std::fs::read_to_string(&json).expect("JSON written");
     let v: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
     assert!(v["rows"].as_array().is_some_and(|r| !r.is_empty()));
