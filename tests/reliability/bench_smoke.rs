@@ -21,6 +21,8 @@ fn bench_runs_end_to_end_and_restores_exactly() {
         api_requests: 800,
         catalog_jobs: 20_000,
         catalog_snapshots: 2_000,
+        startup_vaults: 200,
+        startup_snapshots: 2_000,
         console_vaults: 1000,
         server_exe: Some(env!("CARGO_BIN_EXE_mirrorvault").into()),
         ..BenchArgs::default()
@@ -42,6 +44,8 @@ fn bench_runs_end_to_end_and_restores_exactly() {
         "API DescribeVaults p99",
         "catalog at scale: DescribeBackupJobs2 p99",
         "catalog at scale: DescribeSnapshots p99",
+        "catalog at scale: DescribeVaults p99",
+        "startup at scale: first DescribeVaults answer",
         "console Overview frame time, p99",
         "backend peak RSS during backup",
         "prune time",
