@@ -264,12 +264,12 @@ impl Catalog {
         for c in &f.conditions {
             c.push_sql(&mut where_sql, &mut args);
         }
-        let total: i64 = conn.query_row(&format!("SELECT COUNT(*) FROM jobs {where_sql}"), rusqlite::params_from_iter(args.iter()), |r| r.get(0))?;
+        // Cached statements, the page bound as parameters: one parse per filter shape, not per request.
+        let total: i64 = conn.prepare_cached(&format!("SELECT COUNT(*) FROM jobs {where_sql}"))?.query_row(rusqlite::params_from_iter(args.iter()), |r| r.get(0))?;
         let order = if f.ascending { "created_time ASC, job_id ASC" } else { "created_time DESC, job_id" };
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {COLS} FROM jobs {where_sql} ORDER BY {order} LIMIT {size} OFFSET {}",
-            (page - 1).saturating_mul(size)
-        ))?;
+        let mut stmt = conn.prepare_cached(&format!("SELECT {COLS} FROM jobs {where_sql} ORDER BY {order} LIMIT ? OFFSET ?"))?;
+        args.push(Value::Integer(size));
+        args.push(Value::Integer((page - 1).saturating_mul(size)));
         let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), from_row)?.collect::<Result<Vec<_>, _>>()?;
         Ok((total, rows))
     }

@@ -19,6 +19,8 @@ pub mod snapshot_search;
 mod snapshots_deleted;
 mod sqlserver;
 mod tasks;
+#[cfg(test)]
+mod tests;
 mod vaults;
 
 use std::path::Path;
@@ -52,6 +54,10 @@ pub struct Catalog {
 fn reader_count() -> usize {
     std::thread::available_parallelism().map(|n| n.get() * 2).unwrap_or(4).clamp(2, 8)
 }
+
+/// Prepared statements kept per connection (rusqlite's default is 16; the catalog has more
+/// distinct statements than that, and a list action's is long to parse).
+const STATEMENT_CACHE: usize = 64;
 
 fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
     m.lock().unwrap_or_else(|p| p.into_inner())
@@ -103,6 +109,7 @@ impl Catalog {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         schema::migrations().to_latest(&mut conn)?;
         // After the migrations: a reader never sees an older schema. The writer stays open, so
         // the WAL and its shared-memory file exist for the read-only connections.
@@ -110,6 +117,7 @@ impl Catalog {
             .map(|_| {
                 let r = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
                 r.busy_timeout(std::time::Duration::from_secs(10))?;
+                r.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
                 Ok(Mutex::new(r))
             })
             .collect::<Result<Vec<_>, CatalogError>>()?;
@@ -119,6 +127,7 @@ impl Catalog {
     pub fn open_in_memory() -> Result<Catalog, CatalogError> {
         let mut conn = Connection::open_in_memory()?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         schema::migrations().to_latest(&mut conn)?;
         Ok(Catalog { conn: Mutex::new(conn), readers: Vec::new(), next_reader: AtomicUsize::new(0) })
     }

@@ -237,17 +237,14 @@ impl Catalog {
         }
         let where_sql = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
         let conn = self.read();
-        let total: i64 = conn.query_row(
-            &format!("SELECT COUNT(*) FROM vaults v {where_sql}"),
-            rusqlite::params_from_iter(args.iter()),
-            |r| r.get(0),
-        )?;
+        let total: i64 = conn.prepare_cached(&format!("SELECT COUNT(*) FROM vaults v {where_sql}"))?.query_row(rusqlite::params_from_iter(args.iter()), |r| r.get(0))?;
         // Pick the page's rows first, then decorate only those (snapshot counts, clients, mirror):
         // sorting the decorated rows evaluated the subqueries for every vault in the catalog.
-        let page_rows = format!(
-            "(SELECT * FROM vaults v {where_sql} ORDER BY v.created_time, v.vault_id LIMIT {size} OFFSET {})",
-            (page - 1).saturating_mul(size)
-        );
+        // The page is bound as parameters, so the (long) statement is parsed once per filter shape.
+        let n = args.len();
+        let page_rows = format!("(SELECT * FROM vaults v {where_sql} ORDER BY v.created_time, v.vault_id LIMIT ?{} OFFSET ?{})", n + 1, n + 2);
+        args.push(size.into());
+        args.push((page - 1).saturating_mul(size).into());
         let mut stmt = conn.prepare_cached(&select_sql_from(&page_rows, "", "ORDER BY v.created_time, v.vault_id"))?;
         let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), row_from)?.collect::<Result<Vec<_>, _>>()?;
         Ok((total, rows))
