@@ -7,8 +7,6 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use futures::{StreamExt as _, TryStreamExt as _};
-
 use super::catalog_scale::{insert_rows, vault_id};
 use super::error::{bail, BenchError, BenchResult};
 use super::measure::percentile;
@@ -89,15 +87,19 @@ async fn prepare(dir: &Path, vaults: usize, snapshots: usize) -> BenchResult<()>
     std::fs::create_dir_all(dir)?;
     let regions = config::ConfigFile::load(dir).and_then(|c| c.regions(dir)).map_err(|e| failed("config", &e))?;
     let hub = hub::StorageHub::open(dir, &regions).map_err(|e| failed("storage", &e))?;
-    futures::stream::iter(0..vaults)
-        .map(|i| {
-            let hub = &hub;
-            async move { hub.create(REGIONS[i % REGIONS.len()], &vault_id(i), DataKey::generate(), "HBR_PRIVATE", None).await.map(|_| ()) }
-        })
-        .buffer_unordered(16)
-        .try_collect::<()>()
-        .await
-        .map_err(|e| failed("vault storage", &e))?;
+    // The regions side by side, each one's vaults one after another: `create` probes the location
+    // first, and concurrent probes of one local location can trip over each other's probe dir.
+    futures::future::try_join_all(REGIONS.iter().enumerate().map(|(r, region)| {
+        let hub = &hub;
+        async move {
+            for i in (r..vaults).step_by(REGIONS.len()) {
+                hub.create(region, &vault_id(i), DataKey::generate(), "HBR_PRIVATE", None).await?;
+            }
+            Ok::<_, crate::backend::storage::StorageError>(())
+        }
+    }))
+    .await
+    .map_err(|e| failed("vault storage", &e))?;
     let catalog = Catalog::open(&dir.join("catalog.sqlite")).map_err(|e| failed("catalog", &e))?;
     insert_rows(&catalog, &REGIONS, vaults, snapshots, snapshots)?;
     catalog.close();
