@@ -94,7 +94,7 @@ impl Catalog {
 
     /// The condition keys of the active alerts, with their vaults.
     pub fn active_alert_keys(&self) -> CatalogResult<Vec<(String, String)>> {
-        let conn = self.conn();
+        let conn = self.read();
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT condition_key, vault_id FROM alerts WHERE status = '{ALERT_ACTIVE}'"
         ))?;
@@ -111,7 +111,7 @@ impl Catalog {
         page: i64,
         size: i64,
     ) -> CatalogResult<(i64, Vec<AlertRow>)> {
-        let conn = self.conn();
+        let conn = self.read();
         let total: i64 = conn
             .prepare_cached("SELECT COUNT(*) FROM alerts WHERE ?1 IS NULL OR status = ?1")?
             .query_row(params![status], |r| r.get(0))?;

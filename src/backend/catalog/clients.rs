@@ -67,13 +67,13 @@ impl Catalog {
     }
 
     pub fn client(&self, client_id: &str) -> CatalogResult<Option<ClientRow>> {
-        let conn = self.conn();
+        let conn = self.read();
         let mut stmt = conn.prepare_cached(&format!("{SELECT} WHERE c.client_id = ?1"))?;
         Ok(stmt.query_row([client_id], from_row).optional()?)
     }
 
     pub fn list_clients(&self, vault_id: Option<&str>) -> CatalogResult<Vec<ClientRow>> {
-        let conn = self.conn();
+        let conn = self.read();
         let mut stmt = conn.prepare_cached(&format!("{SELECT} WHERE (?1 IS NULL OR c.vault_id = ?1) ORDER BY c.created_time, c.client_id"))?;
         let rows = stmt.query_map([vault_id], from_row)?.collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
@@ -114,7 +114,7 @@ impl Catalog {
 
     /// Every agent key: (key id, secret, client id).
     pub fn agent_keys(&self) -> CatalogResult<Vec<(String, String, String)>> {
-        let conn = self.conn();
+        let conn = self.read();
         let mut stmt = conn.prepare_cached("SELECT access_key_id, access_key_secret, client_id FROM agent_keys")?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<Vec<_>, _>>()?;
         Ok(rows)

@@ -242,7 +242,7 @@ impl Catalog {
     }
 
     pub fn job(&self, job_id: &str) -> CatalogResult<Option<JobRow>> {
-        let conn = self.conn();
+        let conn = self.read();
         let mut stmt = conn.prepare_cached(&format!("SELECT {COLS} FROM jobs WHERE job_id = ?1"))?;
         Ok(stmt.query_row([job_id], from_row).optional()?)
     }
@@ -251,7 +251,7 @@ impl Catalog {
     /// creation time, vault or client).
     pub fn list_jobs(&self, kind: JobKind, f: &JobFilter<'_>, page: i64, size: i64) -> CatalogResult<(i64, Vec<JobRow>)> {
         use rusqlite::types::Value;
-        let conn = self.conn();
+        let conn = self.read();
         let mut where_sql = String::from("WHERE kind = ?");
         let mut args: Vec<Value> = vec![Value::Text(kind.as_str().into())];
         let equal = [("job_id", f.job_id), ("vault_id", f.vault_id), ("client_id", f.client_id), ("status", f.status), ("source_type", f.source_type)];
@@ -264,12 +264,12 @@ impl Catalog {
         for c in &f.conditions {
             c.push_sql(&mut where_sql, &mut args);
         }
-        let total: i64 = conn.query_row(&format!("SELECT COUNT(*) FROM jobs {where_sql}"), rusqlite::params_from_iter(args.iter()), |r| r.get(0))?;
+        // Cached statements, the page bound as parameters: one parse per filter shape, not per request.
+        let total: i64 = conn.prepare_cached(&format!("SELECT COUNT(*) FROM jobs {where_sql}"))?.query_row(rusqlite::params_from_iter(args.iter()), |r| r.get(0))?;
         let order = if f.ascending { "created_time ASC, job_id ASC" } else { "created_time DESC, job_id" };
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {COLS} FROM jobs {where_sql} ORDER BY {order} LIMIT {size} OFFSET {}",
-            (page - 1).saturating_mul(size)
-        ))?;
+        let mut stmt = conn.prepare_cached(&format!("SELECT {COLS} FROM jobs {where_sql} ORDER BY {order} LIMIT ? OFFSET ?"))?;
+        args.push(Value::Integer(size));
+        args.push(Value::Integer((page - 1).saturating_mul(size)));
         let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), from_row)?.collect::<Result<Vec<_>, _>>()?;
         Ok((total, rows))
     }
@@ -338,20 +338,32 @@ impl Catalog {
     }
 
     pub fn snapshot(&self, vault_id: &str, snapshot_id: &str) -> CatalogResult<Option<SnapshotRow>> {
-        let conn = self.conn();
+        let conn = self.read();
         let mut stmt = conn.prepare_cached(&format!("SELECT {SNAP_COLS} FROM snapshots WHERE vault_id = ?1 AND snapshot_id = ?2"))?;
         Ok(stmt.query_row([vault_id, snapshot_id], snapshot_from).optional()?)
     }
 
     /// Snapshots of a vault, oldest first.
     pub fn list_snapshots(&self, vault_id: &str, client_id: Option<&str>, source_type: Option<&str>) -> CatalogResult<Vec<SnapshotRow>> {
-        let conn = self.conn();
+        let conn = self.read();
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT {SNAP_COLS} FROM snapshots WHERE vault_id = ?1 AND (?2 IS NULL OR client_id = ?2) AND (?3 IS NULL OR source_type = ?3) \
              ORDER BY complete_time, snapshot_id"
         ))?;
         let rows = stmt.query_map(params![vault_id, client_id, source_type], snapshot_from)?.collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
+    }
+
+    /// One page of a vault's snapshots, newest first, and how many match (`DescribeSnapshots`):
+    /// counted and paged by SQLite, so only the page's rows are read and decoded.
+    pub fn snapshot_page(&self, vault_id: &str, client_id: Option<&str>, source_type: Option<&str>, page: i64, size: i64) -> CatalogResult<(i64, Vec<SnapshotRow>)> {
+        const MATCH: &str = "vault_id = ?1 AND (?2 IS NULL OR client_id = ?2) AND (?3 IS NULL OR source_type = ?3)";
+        let conn = self.read();
+        let total: i64 = conn.prepare_cached(&format!("SELECT COUNT(*) FROM snapshots WHERE {MATCH}"))?.query_row(params![vault_id, client_id, source_type], |r| r.get(0))?;
+        let mut stmt = conn.prepare_cached(&format!("SELECT {SNAP_COLS} FROM snapshots WHERE {MATCH} ORDER BY complete_time DESC, snapshot_id DESC LIMIT ?4 OFFSET ?5"))?;
+        let offset = (page.max(1) - 1).saturating_mul(size);
+        let rows = stmt.query_map(params![vault_id, client_id, source_type, size, offset], snapshot_from)?.collect::<Result<Vec<_>, _>>()?;
+        Ok((total, rows))
     }
 
     pub fn latest_snapshot_for_client(&self, vault_id: &str, client_id: &str, source_type: &str) -> CatalogResult<Option<SnapshotRow>> {

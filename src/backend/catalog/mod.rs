@@ -1,5 +1,12 @@
 //! The catalog: one SQLite file (WAL, foreign keys) in the data dir. Every state change is a
 //! transaction; rules that must hold under races are constraints, not check-then-insert.
+//!
+//! Connections: one writer (`conn()`, behind a mutex: every write and every read that must be
+//! in the writer's transaction) and a small pool of read-only connections (`read()`) for the
+//! SELECT-only methods, which WAL lets run beside the writer. A reader sees what was committed
+//! when its statement started: every write here commits before its method returns, so a read
+//! made after a write (by the same request or any other) sees it. An in-memory catalog (unit
+//! tests) has no file for readers to open and reads through the writer.
 mod alerts;
 mod clients;
 mod jobs;
@@ -12,12 +19,15 @@ pub mod snapshot_search;
 mod snapshots_deleted;
 mod sqlserver;
 mod tasks;
+#[cfg(test)]
+mod tests;
 mod vaults;
 
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard, TryLockError};
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OpenFlags};
 
 pub use alerts::{AlertRow, NewAlert};
 pub use clients::{AgentInfo, ClientRow};
@@ -27,11 +37,30 @@ pub use replication::HistoryRow;
 pub use snapshots_deleted::{REASON_DELETED, REASON_EXPIRED};
 pub use sqlserver::InstanceRow;
 pub use tasks::TaskRow;
-pub use vaults::{NewVault, ReplState, VaultFilter, VaultRow, VaultWatchRow};
+pub use vaults::{NewVault, ReplState, VaultFilter, VaultRow, VaultStateRow};
 pub use replication::MirrorPair;
 
 pub struct Catalog {
+    /// Read-only connections to the same file; empty for an in-memory catalog. Declared before
+    /// the writer so they close first: the writer, closing last, removes the WAL files.
+    readers: Vec<Mutex<Connection>>,
     conn: Mutex<Connection>,
+    /// Where `read()` starts looking for a free reader.
+    next_reader: AtomicUsize,
+}
+
+/// How many read-only connections a file catalog opens: twice the cores (readers mostly wait on
+/// the CPU, a few more cover a page read from disk), between 2 and 8.
+fn reader_count() -> usize {
+    std::thread::available_parallelism().map(|n| n.get() * 2).unwrap_or(4).clamp(2, 8)
+}
+
+/// Prepared statements kept per connection (rusqlite's default is 16; the catalog has more
+/// distinct statements than that, and a list action's is long to parse).
+const STATEMENT_CACHE: usize = 64;
+
+fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -80,15 +109,27 @@ impl Catalog {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         schema::migrations().to_latest(&mut conn)?;
-        Ok(Catalog { conn: Mutex::new(conn) })
+        // After the migrations: a reader never sees an older schema. The writer stays open, so
+        // the WAL and its shared-memory file exist for the read-only connections.
+        let readers = (0..reader_count())
+            .map(|_| {
+                let r = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+                r.busy_timeout(std::time::Duration::from_secs(10))?;
+                r.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+                Ok(Mutex::new(r))
+            })
+            .collect::<Result<Vec<_>, CatalogError>>()?;
+        Ok(Catalog { conn: Mutex::new(conn), readers, next_reader: AtomicUsize::new(0) })
     }
 
     pub fn open_in_memory() -> Result<Catalog, CatalogError> {
         let mut conn = Connection::open_in_memory()?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         schema::migrations().to_latest(&mut conn)?;
-        Ok(Catalog { conn: Mutex::new(conn) })
+        Ok(Catalog { conn: Mutex::new(conn), readers: Vec::new(), next_reader: AtomicUsize::new(0) })
     }
 
     /// An in-memory catalog holding one CREATED vault `vault_id` (for unit tests).
@@ -111,8 +152,27 @@ impl Catalog {
         c
     }
 
+    /// The writer connection: every write, and reads inside a write's transaction.
     pub(crate) fn conn(&self) -> MutexGuard<'_, Connection> {
-        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+        lock(&self.conn)
+    }
+
+    /// A read-only connection for a SELECT (the first free one, else the next in turn), or the
+    /// writer for an in-memory catalog. Never hold it across a write: take `conn()` for that.
+    pub(crate) fn read(&self) -> MutexGuard<'_, Connection> {
+        let n = self.readers.len();
+        if n == 0 {
+            return self.conn();
+        }
+        let start = self.next_reader.fetch_add(1, Ordering::Relaxed);
+        for i in 0..n {
+            match self.readers[(start + i) % n].try_lock() {
+                Ok(g) => return g,
+                Err(TryLockError::Poisoned(p)) => return p.into_inner(),
+                Err(TryLockError::WouldBlock) => {}
+            }
+        }
+        lock(&self.readers[start % n])
     }
 
     /// Flushes the WAL into the main file (on clean shutdown).
@@ -125,7 +185,7 @@ impl Catalog {
 
     pub fn setting(&self, key: &str) -> CatalogResult<Option<String>> {
         use rusqlite::OptionalExtension;
-        Ok(self.conn().query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+        Ok(self.read().query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional()?)
     }
 
     pub fn set_setting(&self, key: &str, value: &str) -> CatalogResult<()> {

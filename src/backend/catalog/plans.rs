@@ -96,14 +96,14 @@ impl Catalog {
     }
 
     pub fn plan(&self, plan_id: &str) -> CatalogResult<Option<PlanRow>> {
-        let conn = self.conn();
+        let conn = self.read();
         let mut stmt = conn.prepare_cached(&format!("SELECT {COLS} FROM plans WHERE plan_id = ?1"))?;
         Ok(stmt.query_row([plan_id], from_row).optional()?)
     }
 
     /// Every plan, oldest first.
     pub fn list_plans(&self) -> CatalogResult<Vec<PlanRow>> {
-        let conn = self.conn();
+        let conn = self.read();
         let mut stmt = conn.prepare_cached(&format!("SELECT {COLS} FROM plans ORDER BY created_time, plan_id"))?;
         let rows = stmt.query_map([], from_row)?.collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
@@ -111,7 +111,7 @@ impl Catalog {
 
     /// Enabled plans whose next run time has come (`next_run_time <= at`).
     pub fn due_plans(&self, at: i64) -> CatalogResult<Vec<PlanRow>> {
-        let conn = self.conn();
+        let conn = self.read();
         let mut stmt = conn.prepare_cached(&format!("SELECT {COLS} FROM plans WHERE disabled = 0 AND next_run_time <= ?1 ORDER BY next_run_time, plan_id"))?;
         let rows = stmt.query_map([at], from_row)?.collect::<Result<Vec<_>, _>>()?;
         Ok(rows)

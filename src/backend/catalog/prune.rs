@@ -1,8 +1,6 @@
 //! What prune keeps in the catalog besides its job rows (`JobKind::Prune` in `jobs`): the
 //! vaults' measured sizes (`storage_size` = what the location holds, `storage_size_referenced`
 //! = the part the index and snapshots reference) and when a vault was last pruned.
-use std::collections::HashMap;
-
 use rusqlite::{params, OptionalExtension};
 
 use super::{Catalog, CatalogResult};
@@ -22,20 +20,9 @@ impl Catalog {
         Ok(())
     }
 
-    /// `storage_size_referenced` of every vault.
-    pub fn storage_sizes_referenced(&self) -> CatalogResult<HashMap<String, i64>> {
-        let conn = self.conn();
-        let mut stmt =
-            conn.prepare_cached("SELECT vault_id, storage_size_referenced FROM vaults")?;
-        let rows = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<Result<HashMap<_, _>, _>>()?;
-        Ok(rows)
-    }
-
     /// When the newest prune job of the vault was created (any status).
     pub fn last_prune_created(&self, vault_id: &str) -> CatalogResult<Option<i64>> {
-        let conn = self.conn();
+        let conn = self.read();
         let t: Option<Option<i64>> = conn
             .query_row(
                 "SELECT MAX(created_time) FROM jobs WHERE kind = 'PRUNE' AND vault_id = ?1",

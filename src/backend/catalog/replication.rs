@@ -18,7 +18,7 @@ pub type MirrorPair = (String, String, String, String);
 
 impl Catalog {
     pub fn mirror_pairs(&self) -> CatalogResult<Vec<MirrorPair>> {
-        let conn = self.conn();
+        let conn = self.read();
         let mut stmt = conn.prepare_cached(
             "SELECT m.vault_id, m.region_id, s.vault_id, s.region_id FROM vaults m JOIN vaults s ON s.vault_id = m.replication_source_vault_id \
              WHERE m.status = 'CREATED' ORDER BY m.vault_id",
@@ -77,7 +77,7 @@ impl Catalog {
     }
 
     pub fn replication_history(&self, mirror_id: &str, page: i64, size: i64) -> CatalogResult<(i64, Vec<HistoryRow>)> {
-        let conn = self.conn();
+        let conn = self.read();
         let total: i64 = conn.query_row("SELECT COUNT(*) FROM replication_history WHERE mirror_vault_id = ?1", [mirror_id], |r| r.get(0))?;
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT snapshot_id, kind, bytes, start_time, end_time, lag_seconds FROM replication_history WHERE mirror_vault_id = ?1 \

@@ -15,7 +15,7 @@ impl Catalog {
     /// Snapshots of the vault whose `ExpireTime` is at or before `at`, oldest first, except the
     /// newest of its group when it carries `KeepLatestSnapshots`.
     pub fn expired_snapshots(&self, vault_id: &str, at: i64) -> CatalogResult<Vec<SnapshotRow>> {
-        let conn = self.conn();
+        let conn = self.read();
         let cols = SNAP_COLS.split(", ").map(|c| format!("s.{c}")).collect::<Vec<_>>().join(", ");
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT {cols} FROM snapshots s WHERE s.vault_id = ?1 AND s.expire_time > 0 AND s.expire_time <= ?2 \
@@ -30,7 +30,7 @@ impl Catalog {
     /// True when no other snapshot of the group of `s` completed in `[period_start, s)`: `s`
     /// is the first of its period.
     pub fn first_in_period(&self, s: &SnapshotRow, period_start: i64) -> CatalogResult<bool> {
-        let conn = self.conn();
+        let conn = self.read();
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT COUNT(*) FROM snapshots n, (SELECT ?1 AS vault_id, ?2 AS plan_id, ?3 AS client_id, ?4 AS source_type) s \
              WHERE {SAME_GROUP} AND n.complete_time >= ?5 AND (n.complete_time, n.snapshot_id) < (?6, ?7)"
@@ -41,7 +41,7 @@ impl Catalog {
 
     /// Snapshots of the vault not expired at `at` (WORM: they may not be deleted).
     pub fn unexpired_snapshot_count(&self, vault_id: &str, at: i64) -> CatalogResult<i64> {
-        Ok(self.conn().query_row(
+        Ok(self.read().query_row(
             "SELECT COUNT(*) FROM snapshots WHERE vault_id = ?1 AND (expire_time = 0 OR expire_time > ?2)",
             params![vault_id, at],
             |r| r.get(0),
@@ -56,7 +56,7 @@ impl Catalog {
     /// Snapshots of the vault whose `ExpireTime` keeping `days` from completion would lower
     /// (kept forever, or expiring later).
     pub fn snapshots_shortened_by(&self, vault_id: &str, days: i64) -> CatalogResult<i64> {
-        Ok(self.conn().query_row(
+        Ok(self.read().query_row(
             "SELECT COUNT(*) FROM snapshots WHERE vault_id = ?1 AND (expire_time = 0 OR complete_time + ?2 * 86400 < expire_time)",
             params![vault_id, days],
             |r| r.get(0),

@@ -248,6 +248,14 @@ CREATE INDEX agent_keys_client ON agent_keys(client_id);
         ),
         // SQL Server instances reached through a client's agent (empty: by the backend itself).
         M::up("ALTER TABLE sql_instances ADD COLUMN client_id TEXT NOT NULL DEFAULT '';"),
+        // A vault's snapshots in time order, covering what DescribeVaults adds up per vault
+        // (count, bytes, latest backup) and DescribeSnapshots' newest-first page: both read this
+        // index alone instead of every snapshot row of the vault. And the unfinished jobs, which
+        // the start's `fail_interrupted_jobs` finds without reading the whole job history.
+        M::up(
+            "CREATE INDEX snapshots_vault_time ON snapshots(vault_id, complete_time, snapshot_id, bytes_total); \
+             CREATE INDEX jobs_unfinished ON jobs(status) WHERE status IN ('CREATED', 'RUNNING');",
+        ),
     ])
 }
 

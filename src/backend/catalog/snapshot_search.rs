@@ -78,7 +78,7 @@ impl Catalog {
             where_sql.push_str(&clause);
             args.extend(c.values.iter().cloned());
         }
-        let conn = self.conn();
+        let conn = self.read();
         let total: i64 = conn.query_row(&format!("SELECT COUNT(*) FROM snapshots s {where_sql}"), rusqlite::params_from_iter(args.iter()), |r| r.get(0))?;
         if q.limit <= 0 {
             return Ok((total, Vec::new()));

@@ -24,7 +24,7 @@ impl Catalog {
     /// When a snapshot was last removed from the vault (`None`: never).
     pub fn last_snapshot_deletion(&self, vault_id: &str) -> CatalogResult<Option<i64>> {
         Ok(self
-            .conn()
+            .read()
             .query_row("SELECT MAX(deleted_time) FROM deleted_snapshots WHERE vault_id = ?1", [vault_id], |r| r.get::<_, Option<i64>>(0))
             .optional()?
             .flatten())
@@ -32,7 +32,7 @@ impl Catalog {
 
     /// The snapshots removed from the vault.
     pub fn deleted_snapshot_ids(&self, vault_id: &str) -> CatalogResult<HashSet<String>> {
-        let conn = self.conn();
+        let conn = self.read();
         let mut stmt = conn.prepare_cached("SELECT snapshot_id FROM deleted_snapshots WHERE vault_id = ?1")?;
         let ids = stmt.query_map([vault_id], |r| r.get(0))?.collect::<Result<HashSet<String>, _>>()?;
         Ok(ids)

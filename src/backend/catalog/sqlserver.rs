@@ -64,13 +64,13 @@ impl Catalog {
     }
 
     pub fn instance(&self, cluster_id: &str) -> CatalogResult<Option<InstanceRow>> {
-        let conn = self.conn();
+        let conn = self.read();
         let mut stmt = conn.prepare_cached(&format!("{SELECT} WHERE i.cluster_id = ?1"))?;
         Ok(stmt.query_row([cluster_id], from_row).optional()?)
     }
 
     pub fn list_instances(&self, vault_id: Option<&str>) -> CatalogResult<Vec<InstanceRow>> {
-        let conn = self.conn();
+        let conn = self.read();
         let mut stmt = conn.prepare_cached(&format!("{SELECT} WHERE (?1 IS NULL OR i.vault_id = ?1) ORDER BY i.created_time, i.cluster_id"))?;
         let rows = stmt.query_map([vault_id], from_row)?.collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
@@ -86,6 +86,6 @@ impl Catalog {
     }
 
     pub fn vault_has_instances(&self, vault_id: &str) -> CatalogResult<bool> {
-        Ok(self.conn().query_row("SELECT EXISTS(SELECT 1 FROM sql_instances WHERE vault_id = ?1)", [vault_id], |r| r.get(0))?)
+        Ok(self.read().query_row("SELECT EXISTS(SELECT 1 FROM sql_instances WHERE vault_id = ?1)", [vault_id], |r| r.get(0))?)
     }
 }

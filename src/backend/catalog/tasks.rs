@@ -36,7 +36,7 @@ impl Catalog {
     }
 
     pub fn task(&self, task_id: &str) -> CatalogResult<Option<TaskRow>> {
-        Ok(self.conn()
+        Ok(self.read()
             .query_row(
                 "SELECT task_id, description, status, progress, result, created_time, updated_time, completed_time FROM tasks WHERE task_id = ?1",
                 [task_id],

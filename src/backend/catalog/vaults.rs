@@ -54,14 +54,23 @@ pub struct VaultRow {
     /// latest (`None` = as each copy's own policy).
     pub own_retention_days: i64,
     pub own_keep_latest: Option<bool>,
+    /// What the vault's snapshots reference of `storage_size` (measured with it).
+    pub storage_size_referenced: i64,
 }
 
-/// A vault as the location watcher sees it.
-pub struct VaultWatchRow {
+/// A vault's own columns without anything derived from other rows: what the periodic passes over
+/// every vault (the location watcher, the alert check) need, read without a subquery per vault.
+pub struct VaultStateRow {
     pub vault_id: String,
+    pub vault_name: String,
     pub region_id: String,
     pub status: String,
     pub status_message: String,
+    pub is_mirror: bool,
+    /// A mirror's replication status, message and lag as stored on its row.
+    pub repl_status: String,
+    pub repl_message: String,
+    pub repl_lag_seconds: i64,
 }
 
 pub struct NewVault<'a> {
@@ -125,7 +134,7 @@ fn select_sql_from(source: &str, where_sql: &str, tail: &str) -> String {
          (SELECT COALESCE(MAX(complete_time), 0) FROM snapshots s WHERE s.vault_id = v.vault_id), \
          (SELECT COALESCE(group_concat(client_name, char(31)), '') FROM clients c WHERE c.vault_id = v.vault_id), \
          COALESCE(src.vault_name, ''), COALESCE(src.region_id, ''), m.vault_id, m.region_id, \
-         {}, {}, v.worm_enabled, v.own_retention_days, v.own_keep_latest \
+         {}, {}, v.worm_enabled, v.own_retention_days, v.own_keep_latest, v.storage_size_referenced \
          FROM {source} v LEFT JOIN vaults m ON m.replication_source_vault_id = v.vault_id \
          LEFT JOIN vaults src ON src.vault_id = v.replication_source_vault_id {where_sql} {tail}",
         own.join(", "),
@@ -173,6 +182,7 @@ fn row_from(r: &Row<'_>) -> rusqlite::Result<VaultRow> {
             k if k < 0 => None,
             k => Some(k != 0),
         },
+        storage_size_referenced: r.get(51)?,
     })
 }
 
@@ -194,7 +204,7 @@ impl Catalog {
     }
 
     pub fn vault(&self, vault_id: &str) -> CatalogResult<Option<VaultRow>> {
-        let conn = self.conn();
+        let conn = self.read();
         let mut stmt = conn.prepare_cached(&select_sql("WHERE v.vault_id = ?1", ""))?;
         Ok(stmt.query_row([vault_id], row_from).optional()?)
     }
@@ -226,18 +236,15 @@ impl Catalog {
             add("v.is_mirror = ?", (x as i64).into());
         }
         let where_sql = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
-        let conn = self.conn();
-        let total: i64 = conn.query_row(
-            &format!("SELECT COUNT(*) FROM vaults v {where_sql}"),
-            rusqlite::params_from_iter(args.iter()),
-            |r| r.get(0),
-        )?;
+        let conn = self.read();
+        let total: i64 = conn.prepare_cached(&format!("SELECT COUNT(*) FROM vaults v {where_sql}"))?.query_row(rusqlite::params_from_iter(args.iter()), |r| r.get(0))?;
         // Pick the page's rows first, then decorate only those (snapshot counts, clients, mirror):
         // sorting the decorated rows evaluated the subqueries for every vault in the catalog.
-        let page_rows = format!(
-            "(SELECT * FROM vaults v {where_sql} ORDER BY v.created_time, v.vault_id LIMIT {size} OFFSET {})",
-            (page - 1).saturating_mul(size)
-        );
+        // The page is bound as parameters, so the (long) statement is parsed once per filter shape.
+        let n = args.len();
+        let page_rows = format!("(SELECT * FROM vaults v {where_sql} ORDER BY v.created_time, v.vault_id LIMIT ?{} OFFSET ?{})", n + 1, n + 2);
+        args.push(size.into());
+        args.push((page - 1).saturating_mul(size).into());
         let mut stmt = conn.prepare_cached(&select_sql_from(&page_rows, "", "ORDER BY v.created_time, v.vault_id"))?;
         let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), row_from)?.collect::<Result<Vec<_>, _>>()?;
         Ok((total, rows))
@@ -245,18 +252,33 @@ impl Catalog {
 
     /// All vault ids (with region), for workers that walk every vault.
     pub fn vault_ids(&self) -> CatalogResult<Vec<(String, String)>> {
-        let conn = self.conn();
+        let conn = self.read();
         let mut stmt = conn.prepare_cached("SELECT vault_id, region_id FROM vaults ORDER BY vault_id")?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }
 
-    /// What the location watcher needs of every vault, in one query.
-    pub fn vault_watch_rows(&self) -> CatalogResult<Vec<VaultWatchRow>> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached("SELECT vault_id, region_id, status, status_message FROM vaults ORDER BY region_id, vault_id")?;
+    /// Every vault's own state (`VaultStateRow`), by region then id, in one query.
+    pub fn vault_states(&self) -> CatalogResult<Vec<VaultStateRow>> {
+        let conn = self.read();
+        let mut stmt = conn.prepare_cached(
+            "SELECT vault_id, vault_name, region_id, status, status_message, is_mirror, repl_status, repl_message, repl_lag_seconds \
+             FROM vaults ORDER BY region_id, vault_id",
+        )?;
         let rows = stmt
-            .query_map([], |r| Ok(VaultWatchRow { vault_id: r.get(0)?, region_id: r.get(1)?, status: r.get(2)?, status_message: r.get(3)? }))?
+            .query_map([], |r| {
+                Ok(VaultStateRow {
+                    vault_id: r.get(0)?,
+                    vault_name: r.get(1)?,
+                    region_id: r.get(2)?,
+                    status: r.get(3)?,
+                    status_message: r.get(4)?,
+                    is_mirror: r.get::<_, i64>(5)? != 0,
+                    repl_status: r.get(6)?,
+                    repl_message: r.get(7)?,
+                    repl_lag_seconds: r.get(8)?,
+                })
+            })?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }
@@ -305,7 +327,7 @@ impl Catalog {
 
     /// Vaults whose delete began (`DELETING`): id and region.
     pub fn deleting_vaults(&self) -> CatalogResult<Vec<(String, String)>> {
-        let conn = self.conn();
+        let conn = self.read();
         let mut stmt = conn.prepare_cached("SELECT vault_id, region_id FROM vaults WHERE status = ?1 ORDER BY vault_id")?;
         let rows = stmt.query_map([crate::api::vault::STATUS_DELETING], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<Vec<_>, _>>()?;
         Ok(rows)

@@ -38,7 +38,7 @@ pub async fn check_locations(st: &AppState) {
 }
 
 async fn check(st: &AppState, deep: bool) {
-    let rows = match st.catalog.vault_watch_rows() {
+    let rows = match st.catalog.vault_states() {
         Ok(v) => v,
         Err(e) => return tracing::warn!(%e, "location check: cannot list vaults"),
     };

@@ -8,7 +8,6 @@ use crate::api::Page;
 use crate::backend::catalog::{JobColumn, JobCondition, JobFilter, JobKind, JobOp, JobRow, SnapshotRow, VaultRow};
 use crate::backend::error::{ServerError, ServerResult};
 use crate::backend::jobs::{catalog_snapshot, percent, Outcome};
-use crate::backend::params::Params;
 use crate::backend::state::AppState;
 use crate::api::plan::TRIGGER_MANUAL;
 use crate::backend::retention::RetentionPolicy;
@@ -451,10 +450,8 @@ pub fn describe_snapshots(state: &AppState, r: DescribeSnapshotsRequest) -> Serv
     let vault = vault_row(state, &r.vault_id)?;
     let (page_number, page_size) = r.paging.resolve(50);
     let source_type = r.source_type.as_deref().map(stored_source_type);
-    let mut rows = state.catalog.list_snapshots(&vault.vault_id, r.client_id.as_deref(), source_type.as_deref())?;
-    rows.reverse(); // newest first
-    let total = rows.len() as i64;
-    let snapshot = rows.into_iter().skip(Params::offset(page_number, page_size)).take(page_size as usize).map(snapshot_wire).collect();
+    let (total, rows) = state.catalog.snapshot_page(&vault.vault_id, r.client_id.as_deref(), source_type.as_deref(), page_number, page_size)?;
+    let snapshot = rows.into_iter().map(snapshot_wire).collect();
     Ok(DescribeSnapshotsResponse { page: Page { total_count: total, page_number, page_size }, snapshots: Snapshots { snapshot } })
 }
 

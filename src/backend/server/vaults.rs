@@ -414,14 +414,7 @@ pub fn describe_vaults(state: &AppState, r: DescribeVaultsRequest) -> ServerResu
     };
     let (total, rows) = state.catalog.list_vaults(&filter, page_number, page_size)?;
     let t = now();
-    let referenced = state.catalog.storage_sizes_referenced()?;
-    let vault = rows
-        .into_iter()
-        .map(|r| {
-            let used = referenced.get(&r.vault_id).copied().unwrap_or(0);
-            Vault { storage_size_referenced: used, ..to_wire(state, r, t) }
-        })
-        .collect();
+    let vault = rows.into_iter().map(|r| to_wire(state, r, t)).collect();
     Ok(DescribeVaultsResponse { page: Page { total_count: total, page_number, page_size }, vaults: Vaults { vault } })
 }
 
@@ -455,6 +448,7 @@ fn to_wire(state: &AppState, r: VaultRow, t: i64) -> Vault {
         status,
         vault_status_message: message,
         storage_size: r.storage_size,
+        storage_size_referenced: r.storage_size_referenced,
         bytes_done: r.bytes_done,
         snapshot_count: r.snapshot_count,
         created_time: r.created_time,
