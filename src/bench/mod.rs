@@ -99,8 +99,8 @@ pub struct BenchArgs {
     #[arg(long, default_value = "24MiB", value_parser = dataset::parse_size)]
     pub burst_size: u64,
     /// Run only these phases (comma-separated): files (backup, incremental, restore, mirror sync,
-    /// lag), prune, agent, api, catalog, console, memory, burst. Default: all.
-    #[arg(long, value_delimiter = ',', value_parser = ["files", "prune", "agent", "api", "catalog", "console", "memory", "burst"])]
+    /// lag), prune, agent, api, catalog, startup, console, memory, burst. Default: all.
+    #[arg(long, value_delimiter = ',', value_parser = ["files", "prune", "agent", "api", "catalog", "startup", "console", "memory", "burst"])]
     pub only: Vec<String>,
     /// The `mirrorvault` binary run as `serve` for the memory measurement (default: this executable).
     #[arg(long, hide = true)]
@@ -663,7 +663,7 @@ pub fn run(args: BenchArgs) -> BenchResult<BenchReport> {
     }
 
     // 2f''. Startup at scale: `serve` on a data dir with many vaults (src/bench/startup.rs).
-    if args.startup_vaults > 0 {
+    if args.startup_vaults > 0 && args.wants("startup") {
         let exe = match &args.server_exe {
             Some(p) => p.clone(),
             None => std::env::current_exe()?,
