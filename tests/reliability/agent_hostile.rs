@@ -16,7 +16,8 @@ async fn claimed_backup(s: &TestServer) -> (Client, AgentJob) {
     let src = tempfile::tempdir().unwrap();
     make_tree(src.path(), 4, 3);
     let job_id = s.client.create_backup_job(&c.vault_id, &c.client_id, &[src.path().display().to_string()], &[]).await.unwrap().job_id;
-    let hb = agent.agent(&AgentHeartbeatRequest { client_id: c.client_id.clone(), ..Default::default() }, Bytes::new()).await.unwrap();
+    // The job is published just after CreateBackupJob answers: a long poll waits for it.
+    let hb = agent.agent(&AgentHeartbeatRequest { client_id: c.client_id.clone(), wait_seconds: Some(10), ..Default::default() }, Bytes::new()).await.unwrap();
     assert_eq!(hb.jobs, vec![AgentJobRef { job_id: job_id.clone(), job_type: JOB_BACKUP.into() }]);
     let job = agent.agent(&AgentClaimJobRequest { client_id: c.client_id.clone(), job_id }, Bytes::new()).await.unwrap().job;
     assert_eq!(job.data_key.len(), 64);
