@@ -49,6 +49,9 @@ pub fn measure(rt: &tokio::runtime::Runtime, dir: &Path, creds: &Credentials, jo
         rm(dir);
         return Err(e);
     }
+    // The jobs span a year: kept whole (with the default 90 days the start would spend the
+    // measurement deleting three quarters of them, which is not the state to time).
+    std::fs::write(dir.join("config.toml"), "[jobs]\nhistory_days = 400\n")?;
     let server = rt.block_on(backend::start(
         ServeOptions { data_dir: dir.to_path_buf(), listen: "127.0.0.1:0".parse().expect("loopback address"), historical_sync_delay: Duration::from_secs(86_400), demo: false, credentials: Some(creds.clone()) },
         None,

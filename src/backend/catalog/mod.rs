@@ -55,6 +55,9 @@ fn reader_count() -> usize {
     std::thread::available_parallelism().map(|n| n.get() * 2).unwrap_or(4).clamp(2, 8)
 }
 
+/// How much of the catalog file each read-only connection maps (`PRAGMA mmap_size`).
+const READER_MMAP_BYTES: i64 = 1 << 30;
+
 /// Prepared statements kept per connection (rusqlite's default is 16; the catalog has more
 /// distinct statements than that, and a list action's is long to parse).
 const STATEMENT_CACHE: usize = 64;
@@ -118,6 +121,9 @@ impl Catalog {
                 let r = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
                 r.busy_timeout(std::time::Duration::from_secs(10))?;
                 r.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+                // Pages read through a memory map instead of a pread copy each (the catalog's
+                // list queries read many index pages; SQLite falls back to reads where it cannot).
+                r.pragma_update(None, "mmap_size", READER_MMAP_BYTES)?;
                 Ok(Mutex::new(r))
             })
             .collect::<Result<Vec<_>, CatalogError>>()?;
