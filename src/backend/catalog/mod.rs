@@ -142,19 +142,7 @@ impl Catalog {
     #[cfg(test)]
     pub(crate) fn in_memory_with_vault(vault_id: &str) -> Catalog {
         let c = Catalog::open_in_memory().expect("in-memory catalog");
-        c.insert_vault(&NewVault {
-            vault_id,
-            vault_name: "v",
-            description: "",
-            region_id: "r",
-            encrypt_type: "HBR_PRIVATE",
-            kms_key_id: "",
-            is_mirror: false,
-            source_vault_id: None,
-            historical_start_time: 0,
-            status: "CREATED",
-        })
-        .expect("test vault");
+        c.insert_vault(&test_vault(vault_id)).expect("test vault");
         c
     }
 
@@ -224,6 +212,23 @@ impl Catalog {
 /// True when the error is a UNIQUE / FOREIGN KEY / CHECK constraint failure.
 pub fn is_constraint(e: &CatalogError) -> bool {
     e.is_constraint()
+}
+
+/// A CREATED source vault `vault_id` with placeholder fields (for unit tests).
+#[cfg(test)]
+pub(crate) fn test_vault(vault_id: &str) -> NewVault<'_> {
+    NewVault {
+        vault_id,
+        vault_name: "v",
+        description: "",
+        region_id: "r",
+        encrypt_type: "HBR_PRIVATE",
+        kms_key_id: "",
+        is_mirror: false,
+        source_vault_id: None,
+        historical_start_time: 0,
+        status: "CREATED",
+    }
 }
 
 pub fn now() -> i64 {

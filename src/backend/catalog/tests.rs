@@ -16,18 +16,7 @@ fn snapshot(vault_id: &str, snapshot_id: &str, client_id: &str, complete_time: i
 }
 
 fn vault(vault_id: &str) -> NewVault<'_> {
-    NewVault {
-        vault_id,
-        vault_name: "v",
-        description: "",
-        region_id: "r",
-        encrypt_type: "HBR_PRIVATE",
-        kms_key_id: "",
-        is_mirror: false,
-        source_vault_id: None,
-        historical_start_time: 0,
-        status: "CREATED",
-    }
+    super::test_vault(vault_id)
 }
 
 #[test]
