@@ -600,12 +600,13 @@ pub fn run(args: BenchArgs) -> BenchResult<BenchReport> {
         return Err(e);
     }
 
-    // 2e'. Prune after removing older snapshots, vs the peers' forget + prune (src/bench/prune.rs),
-    // and 2e''. backup through a remote agent vs in the backend (src/bench/agent.rs).
+    // The `mirrorvault` run as a child (`serve`, `agent`) by the phases below.
     let exe = match &args.server_exe {
         Some(p) => p.clone(),
         None => std::env::current_exe()?,
     };
+    // 2e'. Prune after removing older snapshots, vs the peers' forget + prune (src/bench/prune.rs),
+    // and 2e''. backup through a remote agent vs in the backend (src/bench/agent.rs).
     let mut standalone = || -> BenchResult<()> {
         if args.wants("prune") {
             println!("prune: {} snapshots, all but the newest removed …", prune::ROUNDS + 1);
@@ -664,10 +665,6 @@ pub fn run(args: BenchArgs) -> BenchResult<BenchReport> {
 
     // 2f''. Startup at scale: `serve` on a data dir with many vaults (src/bench/startup.rs).
     if args.startup_vaults > 0 && args.wants("startup") {
-        let exe = match &args.server_exe {
-            Some(p) => p.clone(),
-            None => std::env::current_exe()?,
-        };
         println!("startup: {} vaults, {} snapshots, `serve` until DescribeVaults answers …", args.startup_vaults, args.startup_snapshots);
         let s = startup::measure(&rt, &exe, &work.join("startup-data"), args.startup_vaults, args.startup_snapshots)?;
         let note = format!(
@@ -707,10 +704,6 @@ pub fn run(args: BenchArgs) -> BenchResult<BenchReport> {
 
     // 2g'. Console idle CPU on a static Overview (a real window: needs an X display).
     if args.console_idle_seconds > 0 && args.wants("console") {
-        let exe = match &args.server_exe {
-            Some(p) => p.clone(),
-            None => std::env::current_exe()?,
-        };
         println!("console: idle CPU on a static Overview for {} s …", args.console_idle_seconds);
         match console::idle_cpu(&exe, &work, Duration::from_secs(75), Duration::from_secs(args.console_idle_seconds)) {
             Ok(idle) => {
@@ -728,10 +721,6 @@ pub fn run(args: BenchArgs) -> BenchResult<BenchReport> {
 
     // 2h. Backend peak RSS while backing up a large tree.
     if let Some(mut size) = memory_size.filter(|_| args.wants("memory")) {
-        let exe = match &args.server_exe {
-            Some(p) => p.clone(),
-            None => std::env::current_exe()?,
-        };
         let free = measure::free_disk(&work).unwrap_or(0);
         // the tree plus its (compressed, deduplicated) vault, with headroom
         let need = |s: u64| s + s + (1 << 30);
@@ -762,10 +751,6 @@ pub fn run(args: BenchArgs) -> BenchResult<BenchReport> {
 
     // 2i. Many backups at once (every client's plan at 02:00) through a child backend.
     if args.burst_backups > 0 && args.wants("burst") {
-        let exe = match &args.server_exe {
-            Some(p) => p.clone(),
-            None => std::env::current_exe()?,
-        };
         let tree = work.join("burst-tree");
         println!("burst: {} backups of {} started at once …", args.burst_backups, human_bytes(args.burst_size));
         dataset::generate(&tree, args.burst_size, args.seed.wrapping_add(11))?;
