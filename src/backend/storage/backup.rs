@@ -12,7 +12,7 @@
 use std::collections::{HashMap, HashSet};
 use std::fs::{File, Metadata};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use crossbeam_channel::{Receiver, Sender};
@@ -20,7 +20,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
-use super::backup_read::{ExtentReader, ReadAhead};
+use super::backup_read::{ExtentReader, ReadAhead, WalkItem};
 use super::blob::{self, EncodedBlob};
 use super::chunker::{self, ChunkerParams};
 use super::coord::PinGuard;
@@ -32,7 +32,7 @@ use super::progress::Progress;
 use super::rate::{SpeedLimit, WindowedLimiter};
 use super::repo::{now_secs, Repo, SmallFiles};
 use super::snapshot::{snapshot_object, SnapshotManifest};
-use super::tree::{self, encode_bytes, encode_path, Extents, Kind, TreeEntry};
+use super::tree::{encode_bytes, encode_path, Extents, Kind, TreeEntry, TreeWriter};
 use crate::platform;
 
 /// Per-pack index files are merged into one every this many packs (and at the end).
@@ -41,9 +41,6 @@ const MERGE_PACKS: usize = 32;
 const UPLOADS_IN_FLIGHT: usize = 2;
 /// … to a remote location (an agent's: the backend checks each pack while the next ones travel).
 const REMOTE_UPLOADS_IN_FLIGHT: usize = 4;
-/// The serialised tree is cut much finer than file data: consecutive snapshots share most of it,
-/// and each chunk that holds a changed entry is stored again.
-const TREE_CHUNKER: ChunkerParams = ChunkerParams { min: 1024, avg: 4 * 1024, max: 16 * 1024 };
 /// Files from this size whose allocated bytes are fewer than their size are asked for their
 /// data extents (`SEEK_DATA`/`SEEK_HOLE`); other files cost no extra call.
 const SPARSE_MIN: u64 = 64 << 10;
@@ -120,6 +117,9 @@ impl Repo {
             None => HashMap::new(),
         };
 
+        // Chunks queued by this job and not yet in the index: the uploader takes each pack's
+        // chunks out once its index file is merged, so the set holds what is in flight only.
+        let pending: Pending = Arc::new(Mutex::new(HashSet::new()));
         let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).clamp(1, 8);
         let (job_tx, job_rx) = crossbeam_channel::bounded::<Vec<(Id, Vec<u8>)>>(workers * 2);
         let (blob_tx, blob_rx) = mpsc::channel::<Result<Vec<EncodedBlob>, StorageError>>(workers * 2);
@@ -141,9 +141,10 @@ impl Repo {
             chunker: self.config().chunker.clone(),
             small_files: self.config().small_files.clone(),
             limit: limit.filter(|l| !l.is_unlimited()).map(WindowedLimiter::new),
+            pending: pending.clone(),
         };
         let reader = tokio::task::spawn_blocking(move || ctx.scan(job_tx));
-        let packed = pack_and_upload(self, blob_rx).await;
+        let packed = pack_and_upload(self, blob_rx, &pending).await;
         let scanned = reader.await?;
         for w in worker_handles {
             w.await?;
@@ -193,11 +194,13 @@ fn encode_worker(repo: &Repo, rx: Receiver<Vec<(Id, Vec<u8>)>>, tx: mpsc::Sender
 
 /// Receives encoded blobs, fills packs, uploads each finished pack followed by an index file for it.
 /// At the end the per-pack index files are merged into one. Returns the packed bytes written.
-async fn pack_and_upload(repo: &Repo, mut rx: mpsc::Receiver<Result<Vec<EncodedBlob>, StorageError>>) -> Result<u64, StorageError> {
+async fn pack_and_upload(repo: &Repo, mut rx: mpsc::Receiver<Result<Vec<EncodedBlob>, StorageError>>, pending: &Pending) -> Result<u64, StorageError> {
     let pack_size = repo.config().pack_size as usize;
-    // A pack is closed at the first blob that takes it past `pack_size`: room for one more
-    // maximal blob, so the buffer never reallocates (a doubling briefly held both copies).
-    let pack_cap = pack_size + repo.config().chunker.max as usize + 64 * 1024;
+    // A pack is closed before the blob that would take it past `pack_size` (a blob is at most
+    // the chunker's max, well under a pack), so its buffer needs room for the header only and
+    // never reallocates (a doubling briefly held both copies; room for one more maximal blob
+    // was 8 MiB more per pack in flight).
+    let pack_cap = pack_size + PACK_HEADER_ROOM;
     let mut builder = PackBuilder::with_capacity(pack_cap);
     let in_flight = if repo.location().is_remote() { REMOTE_UPLOADS_IN_FLIGHT } else { UPLOADS_IN_FLIGHT };
     let mut uploads: JoinSet<Result<(String, IndexPack), StorageError>> = JoinSet::new();
@@ -213,24 +216,24 @@ async fn pack_and_upload(repo: &Repo, mut rx: mpsc::Receiver<Result<Vec<EncodedB
             }
         };
         for blob in blobs {
-            builder.add(blob)?;
-            if builder.len() >= pack_size {
+            if !builder.is_empty() && builder.len() + blob.data.len() > pack_size {
                 let full = std::mem::replace(&mut builder, PackBuilder::with_capacity(pack_cap));
                 while uploads.len() >= in_flight {
                     if let Some(r) = uploads.join_next().await {
                         done.push(r??);
                     }
                 }
-                uploads.spawn(upload_pack(repo.clone(), full));
+                uploads.spawn(upload_pack(repo.clone(), full, pending.clone()));
                 if done.len() >= MERGE_PACKS {
                     bytes += merge_indexes(repo, std::mem::take(&mut done)).await?;
                 }
             }
+            builder.add(blob)?;
         }
     }
     drop(rx);
     if !builder.is_empty() {
-        uploads.spawn(upload_pack(repo.clone(), builder));
+        uploads.spawn(upload_pack(repo.clone(), builder, pending.clone()));
     }
     while let Some(r) = uploads.join_next().await {
         done.push(r??);
@@ -255,15 +258,30 @@ async fn merge_indexes(repo: &Repo, done: Vec<(String, IndexPack)>) -> Result<u6
     Ok(bytes)
 }
 
-async fn upload_pack(repo: Repo, builder: PackBuilder) -> Result<(String, IndexPack), StorageError> {
+async fn upload_pack(repo: Repo, builder: PackBuilder, pending: Pending) -> Result<(String, IndexPack), StorageError> {
     let r = repo.clone();
     let fin = tokio::task::spawn_blocking(move || builder.finish(r.keys())).await??;
     let size = fin.bytes.len() as u64;
     repo.put(&pack_object(&fin.id), Bytes::from(fin.bytes)).await?;
     let ip = IndexPack { id: to_hex(&fin.id), size, blobs: fin.entries };
     let name = repo.write_index(&IndexFile { packs: vec![ip.clone()] }).await?;
+    // In the index now: later lookups find them there.
+    let object = pack_object(&fin.id);
+    let ids = ip.blobs.iter().map(|b| b.chunk_id(&object)).collect::<Result<Vec<_>, _>>()?;
+    let mut p = pending.lock().unwrap_or_else(|e| e.into_inner());
+    for id in &ids {
+        p.remove(id);
+    }
+    drop(p);
     Ok((name, ip))
 }
+
+/// Chunks a backup has queued that are not in the vault's index yet.
+type Pending = Arc<Mutex<HashSet<Id>>>;
+
+/// Room left in a pack's buffer for its header (about 60 bytes a blob once compressed; a
+/// bigger header grows the buffer once).
+const PACK_HEADER_ROOM: usize = 256 << 10;
 
 struct ScanCtx {
     repo: Repo,
@@ -276,12 +294,12 @@ struct ScanCtx {
     small_files: Option<SmallFiles>,
     /// The backup's `SpeedLimit` on the bytes read.
     limit: Option<WindowedLimiter>,
+    pending: Pending,
 }
 
 /// Chunks to store, sent to the encoders in batches of about `BATCH_BYTES` (small chunks one
-/// by one cost a thread wake-up each), and the ids this job has already queued.
+/// by one cost a thread wake-up each); the ids this job has queued are in `ScanCtx::pending`.
 struct Queue {
-    pending: HashSet<Id>,
     /// Every chunk the snapshot references, for replication — given up (None) past
     /// `REMEMBER_CHUNKS`, where it would cost more memory than reading the tree back.
     used: Option<HashSet<Id>>,
@@ -325,12 +343,12 @@ impl Queue {
 }
 
 /// What the scan noticed on the way: entries left out, files that moved while read, the
-/// inodes of files with several links (to the first entry's index), owner names by id.
+/// first entry of each inode with several links, owner names by id.
 #[derive(Default)]
 struct Notes {
     skipped: Vec<String>,
     changed: Vec<String>,
-    inodes: HashMap<(u64, u64), usize>,
+    inodes: HashMap<(u64, u64), TreeEntry>,
     users: HashMap<u32, Option<String>>,
     groups: HashMap<u32, Option<String>>,
     /// Whether the platform has unix owners to record.
@@ -370,53 +388,53 @@ impl ScanCtx {
         for p in &self.paths {
             let md = std::fs::symlink_metadata(p)
                 .map_err(|e| StorageError::InvalidPath(format!("{}: {e}", p.display())))?;
-            self.walk(p.clone(), md, &mut items, &mut notes)?;
+            self.walk(p.clone(), &md, &mut items, &mut notes)?;
         }
-        let bytes_total: u64 = items.iter().filter(|(_, m)| m.is_file()).map(|(_, m)| m.len()).sum();
+        let bytes_total: u64 = items.iter().map(|i| i.size).sum();
         self.progress.set_totals(bytes_total, items.len() as u64);
 
-        let mut q = Queue { pending: HashSet::new(), used: Some(HashSet::new()), batch: Vec::new(), bytes: 0, tx };
-        let mut entries = Vec::with_capacity(items.len());
+        // Each entry is serialised and its tree chunks stored as soon as it is read: neither
+        // the entries nor the tree's JSON are ever whole in memory.
+        let mut q = Queue { used: Some(HashSet::new()), batch: Vec::new(), bytes: 0, tx };
+        let mut tree = TreeWriter::default();
+        let mut items_total = 0u64;
         let mut readahead = ReadAhead::default();
         for i in 0..items.len() {
             self.progress.check_cancel()?;
             readahead.advance(&items, i, &self.parent);
-            let (path, md) = &items[i];
-            if let Some(e) = self.entry(path, md, &mut q, &mut notes, &entries)? {
-                let um = platform::unix_meta(md);
-                if e.kind == Kind::File && um.nlink > 1 {
-                    notes.inodes.entry((um.dev, um.ino)).or_insert(entries.len());
+            let path = &items[i].path;
+            // Stated again: what is recorded is the object as it is when read.
+            let md = match std::fs::symlink_metadata(path) {
+                Ok(md) => md,
+                Err(e) => {
+                    tracing::warn!(path = %path.display(), error = %e, "cannot stat; skipped");
+                    notes.skip(path, format!("cannot stat: {e}"));
+                    self.progress.add_items(1);
+                    continue;
                 }
-                entries.push(e);
+            };
+            if let Some(e) = self.entry(path, &md, &mut q, &mut notes)? {
+                let um = platform::unix_meta(&md);
+                if e.kind == Kind::File && um.nlink > 1 && e.link.is_none() {
+                    notes.inodes.entry((um.dev, um.ino)).or_insert_with(|| e.clone());
+                }
+                tree.push(&e, &mut |piece| self.submit(piece, &mut q))?;
+                items_total += 1;
             }
             self.progress.add_items(1);
         }
         drop(items);
-        let items_total = entries.len() as u64;
-        // Entry by entry, freeing each: the tree and its JSON are never both whole in memory.
-        let data = tree::serialize_consuming(entries)?;
-        let mut tree_ids = Vec::new();
-        let c = TREE_CHUNKER;
-        let (before, mut new_bytes) = (q.pending.len(), 0usize);
-        for chunk in fastcdc::v2020::FastCDC::new(&data, c.min, c.avg, c.max) {
-            let piece = &data[chunk.offset..chunk.offset + chunk.length];
-            let n = q.pending.len();
-            tree_ids.push(to_hex(&self.submit(piece.to_vec(), &mut q)?));
-            if q.pending.len() > n {
-                new_bytes += piece.len();
-            }
-        }
-        tracing::debug!(tree_bytes = data.len(), tree_chunks = tree_ids.len(), new_tree_chunks = q.pending.len() - before, new_tree_bytes = new_bytes, "tree stored");
+        let tree_ids = tree.finish(&mut |piece| self.submit(piece, &mut q))?;
         q.flush()?;
         Ok(ScanOut { tree: tree_ids, bytes_total, items_total, chunks: q.used, skipped: notes.skipped, changed: notes.changed })
     }
 
-    fn walk(&self, path: PathBuf, md: Metadata, out: &mut Vec<(PathBuf, Metadata)>, notes: &mut Notes) -> Result<(), StorageError> {
+    fn walk(&self, path: PathBuf, md: &Metadata, out: &mut Vec<WalkItem>, notes: &mut Notes) -> Result<(), StorageError> {
         if self.excludes.is_match(&path) {
             return Ok(());
         }
         let is_dir = md.is_dir();
-        out.push((path.clone(), md));
+        out.push(WalkItem::new(&path, md));
         if !is_dir {
             return Ok(());
         }
@@ -432,7 +450,7 @@ impl ScanCtx {
         for child in children {
             self.progress.check_cancel()?;
             match std::fs::symlink_metadata(&child) {
-                Ok(cmd) => self.walk(child, cmd, out, notes)?,
+                Ok(cmd) => self.walk(child, &cmd, out, notes)?,
                 Err(e) => {
                     tracing::warn!(path = %child.display(), error = %e, "cannot stat; skipped");
                     notes.skip(&child, format!("cannot stat: {e}"));
@@ -442,7 +460,7 @@ impl ScanCtx {
         Ok(())
     }
 
-    fn entry(&self, path: &Path, md: &Metadata, q: &mut Queue, notes: &mut Notes, done: &[TreeEntry]) -> Result<Option<TreeEntry>, StorageError> {
+    fn entry(&self, path: &Path, md: &Metadata, q: &mut Queue, notes: &mut Notes) -> Result<Option<TreeEntry>, StorageError> {
         let ft = md.file_type();
         let kind = if ft.is_dir() {
             Kind::Dir
@@ -491,7 +509,7 @@ impl ScanCtx {
                 }
             },
             Kind::File => {
-                let first = (um.nlink > 1).then(|| notes.inodes.get(&(um.dev, um.ino)).map(|&i| &done[i])).flatten();
+                let first = (um.nlink > 1).then(|| notes.inodes.get(&(um.dev, um.ino))).flatten();
                 if let Some(first) = first {
                     // A second path to an inode already read: a link to the first, its data shared.
                     e.link = Some(first.path.clone());
@@ -500,7 +518,7 @@ impl ScanCtx {
                     e.size = first.size;
                     q.note_used(&e.chunks);
                     self.progress.add_bytes(e.size);
-                } else if let Some((chunks, extents)) = self.unchanged(&e, &q.pending) {
+                } else if let Some((chunks, extents)) = self.unchanged(&e) {
                     q.note_used(&chunks);
                     self.progress.add_bytes(e.size);
                     e.chunks = chunks;
@@ -565,14 +583,16 @@ impl ScanCtx {
 
     /// The parent's chunk list (and extents) when size, mtime and inode match and all chunks
     /// are still stored.
-    fn unchanged(&self, e: &TreeEntry, pending: &HashSet<Id>) -> Option<(Vec<Id>, Option<Extents>)> {
+    fn unchanged(&self, e: &TreeEntry) -> Option<(Vec<Id>, Option<Extents>)> {
         let p = self.parent.get(&e.path)?;
         if p.size != e.size || p.mtime != e.mtime || p.mtime_nsec != e.mtime_nsec || p.inode != e.inode {
             return None;
         }
-        // Chunks this job queued are pinned already; the others must be stored, and are pinned
-        // in the same step.
+        // Chunks this job queued (not yet indexed) are pinned already; the others must be
+        // stored, and are pinned in the same step.
+        let pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
         let stored: Vec<Id> = p.chunks.iter().filter(|id| !pending.contains(*id)).copied().collect();
+        drop(pending);
         self.repo.pin_if_all_present(&self.pins, &stored).then(|| (p.chunks.clone(), p.extents.clone()))
     }
 
@@ -590,7 +610,7 @@ impl ScanCtx {
             self.progress.add_bytes(data.len() as u64);
             self.throttle(data.len() as u64)?;
             read += data.len() as u64;
-            ids.push(self.submit(data, q)?);
+            ids.push(self.submit(data, q)?.0);
             Ok::<(), StorageError>(())
         };
         match extents {
@@ -618,14 +638,24 @@ impl ScanCtx {
     }
 
     /// Hash a chunk; queue it for storage unless the vault (or this job) already has it.
-    fn submit(&self, data: Vec<u8>, q: &mut Queue) -> Result<Id, StorageError> {
+    /// Says whether it was queued.
+    fn submit(&self, data: Vec<u8>, q: &mut Queue) -> Result<(Id, bool), StorageError> {
         let id = self.repo.keys().chunk_id(&data);
         q.note_used(&[id]);
-        let stored = self.repo.pin_and_contains(&self.pins, &id);
-        if !q.pending.contains(&id) && !stored {
-            q.pending.insert(id);
+        // Pending before the index: the uploader adds a pack's chunks to the index, then takes
+        // them out of pending, so a chunk on its way is always in one of the two. (A pending
+        // chunk was pinned when it was queued.)
+        let queued = {
+            let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+            let queue = !pending.contains(&id) && !self.repo.pin_and_contains(&self.pins, &id);
+            if queue {
+                pending.insert(id);
+            }
+            queue
+        };
+        if queued {
             q.push(id, data)?;
         }
-        Ok(id)
+        Ok((id, queued))
     }
 }

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::fs::{File, Metadata};
 use std::io::{Read, Seek, SeekFrom};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::tree::{encode_path, TreeEntry};
 use crate::platform;
@@ -45,6 +45,22 @@ impl Read for ExtentReader<'_> {
     }
 }
 
+/// A path the walk found, with what the read-ahead and the progress totals need (the reader
+/// stats it again: 40 bytes and the path instead of a whole `Metadata` for every object).
+pub(super) struct WalkItem {
+    pub path: Box<Path>,
+    /// Bytes of a regular file (0 for anything else).
+    pub size: u64,
+    pub mtime: i64,
+}
+
+impl WalkItem {
+    pub(super) fn new(path: &Path, md: &Metadata) -> WalkItem {
+        let size = if md.is_file() { md.len() } else { 0 };
+        WalkItem { path: PathBuf::from(path).into_boxed_path(), size, mtime: platform::file_stat(md).mtime }
+    }
+}
+
 /// The reader reads one file at a time; on a cold cache each small file would cost a full disk
 /// round trip. `posix_fadvise(WILLNEED)` on the next files lets the kernel fetch them meanwhile.
 #[derive(Default)]
@@ -58,7 +74,7 @@ pub(super) struct ReadAhead {
 }
 
 impl ReadAhead {
-    pub(super) fn advance(&mut self, items: &[(PathBuf, Metadata)], current: usize, parent: &HashMap<String, TreeEntry>) {
+    pub(super) fn advance(&mut self, items: &[WalkItem], current: usize, parent: &HashMap<String, TreeEntry>) {
         while let Some(&(i, n)) = self.hinted.front() {
             if i > current {
                 break;
@@ -68,14 +84,14 @@ impl ReadAhead {
         }
         self.next = self.next.max(current + 1);
         while self.next < items.len() && self.next < current + READAHEAD_FILES && self.ahead < READAHEAD_BYTES {
-            let (path, md) = &items[self.next];
+            let item = &items[self.next];
             let i = self.next;
             self.next += 1;
             // Only regular files that will be read (not those the parent snapshot has unchanged).
-            if !md.is_file() || md.len() == 0 || parent.get(&encode_path(path)).is_some_and(|p| p.size == md.len() && p.mtime == platform::file_stat(md).mtime) {
+            if item.size == 0 || parent.get(&encode_path(&item.path)).is_some_and(|p| p.size == item.size && p.mtime == item.mtime) {
                 continue;
             }
-            let n = md.len().min(READAHEAD_BYTES);
+            let (path, n) = (&item.path, item.size.min(READAHEAD_BYTES));
             platform::will_need(path, n);
             self.hinted.push_back((i, n));
             self.ahead += n;

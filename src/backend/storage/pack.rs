@@ -69,6 +69,9 @@ impl PackBuilder {
         let PackBuilder { mut buf, entries } = self;
         let header = keys.seal(HEADER_AAD, &super::meta::encode(&entries)?)?;
         let hlen = u32::try_from(header.len()).map_err(|_| StorageError::Internal("pack header too large".into()))?;
+        // Exactly the room needed when the buffer's spare room is short (growing by doubling
+        // would hold twice a pack).
+        buf.reserve_exact(header.len() + 4);
         buf.extend_from_slice(&header);
         buf.extend_from_slice(&hlen.to_le_bytes());
         let id = *blake3::hash(&buf).as_bytes();

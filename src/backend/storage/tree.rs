@@ -213,18 +213,73 @@ pub(crate) fn serialize(entries: &[TreeEntry]) -> Result<Vec<u8>, StorageError> 
     serde_json::to_vec(entries).map_err(|e| StorageError::Internal(e.to_string()))
 }
 
-/// The same bytes as `serialize`, dropping each entry once written.
-pub(crate) fn serialize_consuming(entries: Vec<TreeEntry>) -> Result<Vec<u8>, StorageError> {
-    let mut out = Vec::with_capacity(entries.len() * 160);
-    out.push(b'[');
-    for (i, e) in entries.into_iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
+/// The serialised tree is cut much finer than file data: consecutive snapshots share most of it,
+/// and each chunk that holds a changed entry is stored again.
+pub(crate) const TREE_CHUNKER: super::chunker::ChunkerParams = super::chunker::ChunkerParams { min: 1024, avg: 4 * 1024, max: 16 * 1024 };
+
+/// Writes a tree entry by entry (the bytes of `serialize`) and hands each chunk to `store` as
+/// soon as it is cut, so neither the entries nor the JSON are ever whole in memory. A chunk is
+/// cut once the maximum chunk size is buffered after its start, which gives the cut points of
+/// `FastCDC` over the whole JSON (each cut depends only on the bytes from its chunk's start).
+#[derive(Default)]
+pub(crate) struct TreeWriter {
+    buf: Vec<u8>,
+    start: usize,
+    entries: u64,
+    ids: Vec<String>,
+    bytes: usize,
+    new_chunks: usize,
+    new_bytes: usize,
+}
+
+/// Stores one piece of the tree; says its id and whether it was new.
+pub(crate) type StorePiece<'a> = dyn FnMut(Vec<u8>) -> Result<(Id, bool), StorageError> + 'a;
+
+impl TreeWriter {
+    pub(crate) fn push(&mut self, e: &TreeEntry, store: &mut StorePiece<'_>) -> Result<(), StorageError> {
+        self.buf.push(if self.entries == 0 { b'[' } else { b',' });
+        self.entries += 1;
+        serde_json::to_writer(&mut self.buf, e).map_err(|e| StorageError::Internal(e.to_string()))?;
+        let c = TREE_CHUNKER;
+        while self.buf.len() - self.start >= c.max as usize {
+            let (_, end) = fastcdc::v2020::FastCDC::new(&self.buf, c.min, c.avg, c.max).cut(self.start, self.buf.len() - self.start);
+            let piece = self.buf[self.start..end].to_vec();
+            self.start = end;
+            self.store(piece, store)?;
         }
-        serde_json::to_writer(&mut out, &e).map_err(|e| StorageError::Internal(e.to_string()))?;
+        if self.start >= 4 * c.max as usize {
+            self.buf.drain(..self.start);
+            self.start = 0;
+        }
+        Ok(())
     }
-    out.push(b']');
-    Ok(out)
+
+    /// Closes the list and stores the rest; returns the tree's chunk ids (hex), in order.
+    pub(crate) fn finish(mut self, store: &mut StorePiece<'_>) -> Result<Vec<String>, StorageError> {
+        if self.entries == 0 {
+            self.buf.push(b'[');
+        }
+        self.buf.push(b']');
+        let c = TREE_CHUNKER;
+        let rest = self.buf.split_off(self.start);
+        for chunk in fastcdc::v2020::FastCDC::new(&rest, c.min, c.avg, c.max) {
+            self.store(rest[chunk.offset..chunk.offset + chunk.length].to_vec(), store)?;
+        }
+        tracing::debug!(tree_bytes = self.bytes, tree_chunks = self.ids.len(), new_tree_chunks = self.new_chunks, new_tree_bytes = self.new_bytes, "tree stored");
+        Ok(self.ids)
+    }
+
+    fn store(&mut self, piece: Vec<u8>, store: &mut StorePiece<'_>) -> Result<(), StorageError> {
+        let n = piece.len();
+        let (id, new) = store(piece)?;
+        self.ids.push(super::ids::to_hex(&id));
+        self.bytes += n;
+        if new {
+            self.new_chunks += 1;
+            self.new_bytes += n;
+        }
+        Ok(())
+    }
 }
 
 pub(crate) fn deserialize(data: &[u8]) -> Result<Vec<TreeEntry>, StorageError> {
@@ -249,6 +304,50 @@ pub(crate) fn reroot(target: &Path, original: &Path) -> Result<PathBuf, StorageE
 mod tests {
     use super::*;
 
+    /// The pieces `TreeWriter` stores, and their concatenation.
+    fn pieces(entries: &[TreeEntry]) -> Vec<Vec<u8>> {
+        let mut out = Vec::new();
+        let mut w = TreeWriter::default();
+        let mut store = |p: Vec<u8>| {
+            out.push(p);
+            Ok(([out.len() as u8; 32], true))
+        };
+        for e in entries {
+            w.push(e, &mut store).unwrap();
+        }
+        let ids = w.finish(&mut store).unwrap();
+        assert_eq!(ids.len(), out.len());
+        out
+    }
+
+    fn written(entries: &[TreeEntry]) -> Vec<u8> {
+        pieces(entries).concat()
+    }
+
+    #[test]
+    fn the_tree_is_cut_where_the_whole_json_would_be() {
+        let c = TREE_CHUNKER;
+        for n in [0usize, 1, 3, 200, 5000] {
+            let entries: Vec<TreeEntry> = (0..n)
+                .map(|i| TreeEntry {
+                    path: encode_path(Path::new(&format!("/data/dir{}/file-{i}.txt", i % 17))),
+                    size: (i as u64) * 7919,
+                    mtime: 1_700_000_000 + i as i64,
+                    chunks: (0..i % 4).map(|k| [(i * 31 + k) as u8; 32]).collect(),
+                    ..TreeEntry::default()
+                })
+                .collect();
+            let whole = serialize(&entries).unwrap();
+            let want: Vec<Vec<u8>> = fastcdc::v2020::FastCDC::new(&whole, c.min, c.avg, c.max).map(|ch| whole[ch.offset..ch.offset + ch.length].to_vec()).collect();
+            let got = pieces(&entries);
+            assert_eq!(got.concat(), whole, "{n} entries: the same bytes");
+            assert_eq!(got, want, "{n} entries: the same cut points");
+            if n == 5000 {
+                assert!(got.len() > 50, "a big tree is many chunks ({})", got.len());
+            }
+        }
+    }
+
     #[test]
     fn consuming_serialisation_matches_and_round_trips() {
         let entries: Vec<TreeEntry> = (0..50u8)
@@ -266,7 +365,7 @@ mod tests {
             })
             .collect();
         let a = serialize(&entries).unwrap();
-        let b = serialize_consuming(entries.clone()).unwrap();
+        let b = written(&entries);
         assert_eq!(a, b);
         let back = deserialize(&b).unwrap();
         assert_eq!(back.len(), 50);
