@@ -177,6 +177,10 @@ pub async fn run(opts: AgentOptions, stop: impl std::future::Future<Output = ()>
     let (endpoint, client_id, creds, fingerprint) = resolve(&opts)?;
     let client = client_for(&endpoint, creds, fingerprint.as_deref())?;
     std::fs::create_dir_all(&opts.data_dir).map_err(|source| AgentError::Io { path: opts.data_dir.clone(), source })?;
+    // The sorted runs of the chunk index a backup reads (unlinked files), as the backend's.
+    let spill = opts.data_dir.join("tmp");
+    std::fs::create_dir_all(&spill).map_err(|source| AgentError::Io { path: spill.clone(), source })?;
+    crate::backend::storage::set_spill_dir(spill);
     tracing::info!(%endpoint, %client_id, host = %crate::platform::host_name(), "agent started");
     let running: Arc<Mutex<HashSet<String>>> = Arc::default();
     let mut backoff = Duration::from_secs(1);

@@ -1,5 +1,5 @@
 //! The storage hub: one `Location` per region, the master key, the KMS key store, and a cache of
-//! opened vault repositories (so each vault's in-memory index is loaded once and shared).
+//! opened vault repositories (so each vault's chunk index is loaded once and shared).
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Mutex;

@@ -189,6 +189,11 @@ pub async fn start_with_tls(opts: ServeOptions, tls: &TlsSetting, shutdown_signa
     let prune = cfg.prune()?;
     let agent_settings = cfg.agents()?;
     let (credentials, credentials_file, credentials_created) = load_credentials(dir, opts.credentials.clone())?;
+    // The chunk indexes' sorted runs (unlinked files) go beside the catalog, not to a temp
+    // dir that may be a RAM disk.
+    let spill = dir.join("tmp");
+    std::fs::create_dir_all(&spill).map_err(|source| StartError::DataDir { path: spill.clone(), source })?;
+    storage::set_spill_dir(spill);
     let hub = hub::StorageHub::open(dir, &regions)?;
     // Before the catalog marks interrupted jobs FAILED: a backend refused here changes nothing.
     let locks = Arc::new(locations::LocationLocks::new(dir));

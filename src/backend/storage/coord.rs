@@ -3,12 +3,12 @@
 //! before it deletes a rewritten pack, the gate a copy into the vault takes, and the flag that
 //! keeps a second prune of the same vault out. One `Coord` per vault in the process, shared by
 //! every `Repo` opened on it (the hub reopens a vault after verify or repair while other jobs may
-//! still hold the old one): prune's decision drops chunks from the in-memory index of each.
+//! still hold the old one): prune's decision drops chunks from the chunk index of each.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, Weak};
 
-use super::index::MemIndex;
+use super::index::ChunkIndex;
 use std::time::Duration;
 
 use super::error::StorageError;
@@ -57,15 +57,15 @@ struct Readers {
 #[derive(Default)]
 pub(crate) struct Coord {
     /// Taken briefly by every dedup lookup of a writer and by prune's decision phase. Lock
-    /// order: this, then the in-memory index.
+    /// order: this, then the chunk index.
     pins: Mutex<PinState>,
     readers: Arc<Mutex<Readers>>,
     /// Copies into the vault (replication, repair) read-lock it; prune write-locks it.
     pub gate: tokio::sync::RwLock<()>,
     /// Held by the running prune.
     pub pruning: tokio::sync::Mutex<()>,
-    /// The in-memory indexes of the repos open on this vault.
-    indexes: Mutex<Vec<Weak<RwLock<MemIndex>>>>,
+    /// The chunk indexes of the repos open on this vault.
+    indexes: Mutex<Vec<Weak<RwLock<ChunkIndex>>>>,
 }
 
 /// location description + vault id -> its coordinator (while any repo of it is open).
@@ -110,7 +110,7 @@ impl Coord {
     pub(crate) fn for_vault(
         location: &str,
         vault_id: &str,
-        index: &Arc<RwLock<MemIndex>>,
+        index: &Arc<RwLock<ChunkIndex>>,
     ) -> Arc<Coord> {
         let mut reg = REGISTRY.lock().unwrap_or_else(|p| p.into_inner());
         let map = reg.get_or_insert_with(HashMap::new);
@@ -131,14 +131,14 @@ impl Coord {
         coord
     }
 
-    /// Runs `f` on the in-memory index of every other open repo of the vault (call with the
+    /// Runs `f` on the chunk index of every other open repo of the vault (call with the
     /// pins locked; `own` is skipped).
     pub(crate) fn other_indexes(
         &self,
-        own: &Arc<RwLock<MemIndex>>,
-        mut f: impl FnMut(&mut MemIndex),
+        own: &Arc<RwLock<ChunkIndex>>,
+        mut f: impl FnMut(&mut ChunkIndex),
     ) {
-        let list: Vec<Arc<RwLock<MemIndex>>> = self
+        let list: Vec<Arc<RwLock<ChunkIndex>>> = self
             .indexes
             .lock()
             .unwrap_or_else(|p| p.into_inner())

@@ -338,7 +338,7 @@ async fn transfer(src: &Repo, dest: &Repo, packs: &HashMap<Id, u64>, rate: u64, 
             let idx = dest.index();
             packs.keys().filter(|id| !idx.packs.contains_key(*id)).copied().collect()
         };
-        if missing.is_empty() { Vec::new() } else { src.index().pack_entries(&missing) }
+        if missing.is_empty() { Vec::new() } else { src.index().pack_entries(&missing)? }
     };
     if !unindexed.is_empty() {
         dest.write_index(&IndexFile { packs: unindexed }).await?;

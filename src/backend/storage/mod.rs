@@ -18,10 +18,10 @@
 //! - `coord.rs`: what prune shares with the operations beside it (pins, readers, gate).
 //!
 //! What they build on:
-//! - `repo.rs`: the `Repo` type (create, open), its vault config, the in-memory index, the cache
+//! - `repo.rs`: the `Repo` type (create, open), its vault config, the chunk index, the cache
 //!   of recent snapshots' chunks and packs, blob, tree and manifest reads and writes.
 //! - `location.rs`: a location (object_store, offline drill, local-file shortcuts).
-//! - `pack.rs` (pack builder), `index.rs` (index files, in-memory index), `blob.rs` (encode and
+//! - `pack.rs` (pack builder), `index.rs` (index files, the chunk index; its sorted run on disk in `index_run.rs`), `blob.rs` (encode and
 //!   decode one chunk), `tree.rs` (a snapshot's file tree), `snapshot.rs` (manifests),
 //!   `chunker.rs` (`ChunkerParams`, FastCDC reader), `crypto.rs` and `keystore.rs` (keys),
 //!   `ids.rs`, `meta.rs`, `progress.rs`, `error.rs`; `identity.rs` (a vault's recorded name and
@@ -47,6 +47,8 @@ mod identity;
 mod ingest;
 mod ids;
 mod index;
+mod index_run;
+pub use index_run::set_spill_dir;
 mod keystore;
 mod meta;
 pub mod location;

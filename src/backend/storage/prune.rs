@@ -9,7 +9,7 @@
 //!    more than `REWRITE_GARBAGE_SHARE` of their bytes garbage → their live blobs are copied
 //!    (as stored, not re-encrypted) into new packs and the old pack deleted.
 //! 4. Decision, under the pin lock (`coord.rs`): chunks pinned by running backups are live too;
-//!    the chunks to drop leave the in-memory index, so a backup deduplicating from now on
+//!    the chunks to drop leave the chunk index, so a backup deduplicating from now on
 //!    stores them anew.
 //! 5. New packs → one index file for every pack kept → the index files listed in step 1 are
 //!    deleted → wait for readers that started before the switch → delete old packs and leaks.
@@ -207,7 +207,7 @@ impl Repo {
             rewrite: HashMap::new(),
             leaks,
         };
-        let by_pack = self.index().by_pack();
+        let by_pack = self.index().by_pack()?;
         let mut pack_blobs: HashMap<Id, Vec<(Id, BlobLoc)>> = HashMap::new();
         {
             let idx = self.index();
@@ -351,7 +351,7 @@ impl Repo {
             let new_ids: HashSet<String> = file.packs.iter().map(|p| p.id.clone()).collect();
             file.packs.extend(
                 self.index()
-                    .pack_entries(&keep)
+                    .pack_entries(&keep)?
                     .into_iter()
                     .filter(|p| !new_ids.contains(&p.id)),
             );

@@ -16,7 +16,7 @@ use super::coord::{Coord, PinGuard, ReadGuard};
 use super::crypto::{unwrap_key, wrap_key, DataKey, MasterKey, VaultKeys};
 use super::error::StorageError;
 use super::ids::{check_name, pack_object, to_hex, Id};
-use super::index::{IndexFile, MemIndex};
+use super::index::{IndexFile, ChunkIndex};
 use super::location::Location;
 use super::snapshot::{snapshot_object, SnapshotManifest};
 use super::tree::{self, TreeEntry};
@@ -55,7 +55,7 @@ pub(crate) struct Inner {
     pub keys: VaultKeys,
     pub data_key: DataKey,
     pub config: VaultConfig,
-    pub index: Arc<RwLock<MemIndex>>,
+    pub index: Arc<RwLock<ChunkIndex>>,
     /// Index files that could not be read at open.
     pub bad_index: Mutex<Vec<String>>,
     /// The chunks (and, once asked for, packs) of recent snapshots — a snapshot never changes:
@@ -170,7 +170,7 @@ impl Repo {
     }
 
     fn from_parts(loc: &Location, config: VaultConfig, data_key: DataKey) -> Repo {
-        let index = Arc::new(RwLock::new(MemIndex::default()));
+        let index = Arc::new(RwLock::new(ChunkIndex::default()));
         let coord = Coord::for_vault(loc.identity(), &config.vault_id, &index);
         Repo {
             inner: Arc::new(Inner {
@@ -240,7 +240,7 @@ impl Repo {
 
     /// (bytes of all objects, the part of them referenced): packs no loaded index lists —
     /// leaks of failed or killed backups until prune removes them — are the difference. One
-    /// listing; the in-memory index answers the rest.
+    /// listing; the chunk index answers the rest.
     pub async fn storage_sizes(&self) -> Result<(u64, u64), StorageError> {
         let listed = self.list("").await?;
         let total = listed.iter().map(|(_, s)| *s).sum();
@@ -395,12 +395,12 @@ impl Repo {
         &self.inner.config
     }
 
-    /// Read-lock the in-memory index.
-    pub(crate) fn index(&self) -> std::sync::RwLockReadGuard<'_, MemIndex> {
+    /// Read-lock the chunk index.
+    pub(crate) fn index(&self) -> std::sync::RwLockReadGuard<'_, ChunkIndex> {
         self.inner.index.read().unwrap_or_else(|p| p.into_inner())
     }
 
-    pub(crate) fn index_mut(&self) -> std::sync::RwLockWriteGuard<'_, MemIndex> {
+    pub(crate) fn index_mut(&self) -> std::sync::RwLockWriteGuard<'_, ChunkIndex> {
         self.inner.index.write().unwrap_or_else(|p| p.into_inner())
     }
 
