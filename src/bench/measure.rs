@@ -102,6 +102,12 @@ pub fn proc_rss(pid: u32) -> Option<(u64, u64)> {
     Some((field("VmHWM:")?, field("VmRSS:")?))
 }
 
+/// Resets the `VmHWM` of `pid` to its current RSS (`/proc/PID/clear_refs`, Linux); false
+/// where that is not possible.
+pub fn reset_peak_rss(pid: u32) -> bool {
+    std::fs::write(format!("/proc/{pid}/clear_refs"), "5").is_ok()
+}
+
 /// Free bytes on the filesystem holding `path`.
 pub fn free_disk(path: &Path) -> Option<u64> {
     crate::platform::free_disk(path)

@@ -16,6 +16,44 @@ pub struct MemoryResult {
     pub idle_rss: u64,
     pub backup_seconds: f64,
     pub samples: usize,
+    /// The same backend's peak while it then syncs a new mirror of the vault, and while it
+    /// prunes the vault (its peak reset before each, `clear_refs`); None where it cannot be
+    /// reset (not Linux).
+    pub mirror: Option<Peak>,
+    pub prune: Option<Peak>,
+}
+
+/// Peak RSS of the backend during one operation, and how long it ran.
+pub struct Peak {
+    pub rss: u64,
+    pub seconds: f64,
+}
+
+/// Samples the RSS of `pid` every 100 ms until `done` says the operation ended; the peak is
+/// the process's `VmHWM`, reset first (so it is this operation's).
+fn peak_while(pid: u32, mut done: impl FnMut() -> BenchResult<bool>) -> BenchResult<Option<Peak>> {
+    if !super::measure::reset_peak_rss(pid) {
+        return Ok(None);
+    }
+    let start = Instant::now();
+    let mut peak = 0u64;
+    loop {
+        if let Some((hwm, rss)) = proc_rss(pid) {
+            peak = peak.max(hwm).max(rss);
+        }
+        if done()? {
+            break;
+        }
+        if start.elapsed() > Duration::from_secs(3600) {
+            bail!("not finished within an hour");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    if let Some((hwm, _)) = proc_rss(pid) {
+        peak = peak.max(hwm);
+    }
+    Ok(Some(Peak { rss: peak, seconds }))
 }
 
 pub(super) struct ChildServer {
@@ -111,6 +149,44 @@ pub fn measure(rt: &tokio::runtime::Runtime, exe: &Path, work: &Path, tree: &Pat
     if let Some((hwm, _)) = proc_rss(pid) {
         peak = peak.max(hwm);
     }
+
+    // A mirror of the vault in the other region, synced at once.
+    let mirror_id = rt.block_on(async {
+        let r = client.create_replication_vault(&vault_id, super::REGION, super::MIRROR_REGION, "bench-memory-mirror", "").await?;
+        super::wait_vault_created(&client, &r.vault_id).await?;
+        Ok::<_, BenchError>(r.vault_id)
+    })?;
+    let mut started = false;
+    let mirror = peak_while(pid, || {
+        rt.block_on(async {
+            if !started {
+                client.sync_replication_vault_now(&mirror_id).await?;
+                started = true;
+            }
+            let m = client.vault(&mirror_id).await?.ok_or_else(|| BenchError::Failed("the mirror vanished".into()))?;
+            if m.replication_status == crate::api::vault::REPL_ERROR {
+                bail!("mirror sync failed: {}", m.replication_status_message);
+            }
+            Ok(m.replication_status == crate::api::vault::REPL_IN_SYNC && m.snapshot_count >= 1)
+        })
+    })?;
+    // A prune of the source vault (its one snapshot kept: the work is reading every pack's
+    // index entries and the snapshot's tree).
+    let mut prune_job = None;
+    let prune = peak_while(pid, || {
+        rt.block_on(async {
+            let id = match &prune_job {
+                Some(id) => id,
+                None => prune_job.insert(client.create_prune_job(&vault_id, false).await?.job_id),
+            };
+            let r = client.describe_prune_jobs(None, Some(id)).await?;
+            match r.prune_jobs.prune_job.into_iter().next().filter(|j| super::terminal(&j.status)) {
+                Some(j) if j.status != "COMPLETE" => bail!("prune ended {}: {}", j.status, j.error_message),
+                Some(_) => Ok(true),
+                None => Ok(false),
+            }
+        })
+    })?;
     drop(server);
-    Ok(MemoryResult { bytes, peak_rss: peak, idle_rss, backup_seconds, samples })
+    Ok(MemoryResult { bytes, peak_rss: peak, idle_rss, backup_seconds, samples, mirror, prune })
 }

@@ -744,6 +744,21 @@ pub fn run(args: BenchArgs) -> BenchResult<BenchReport> {
                     .target("<300 MiB", mib < 300.0)
                     .note(format!("{} tree, VmHWM of `mirrorvault serve`, idle {:.0} MiB, {:.0} MiB/s", human_bytes(m.bytes), m.idle_rss as f64 / MIB, m.bytes as f64 / MIB / m.backup_seconds)),
             );
+            for (what, peak) in [("mirror sync", &m.mirror), ("prune", &m.prune)] {
+                match peak {
+                    Some(p) => {
+                        let mib = p.rss as f64 / MIB;
+                        println!("  {what} of that vault: peak RSS {mib:.0} MiB, {:.1} s", p.seconds);
+                        report.rows.push(
+                            Row::new(format!("backend peak RSS during {what}"), "MiB", false, Stat::of(&[mib]))
+                                .vs("target", Stat::of(&[300.0]))
+                                .target("<300 MiB", mib < 300.0)
+                                .note(format!("of the vault of that {} backup, same process, peak reset before, {:.1} s", human_bytes(m.bytes), p.seconds)),
+                        );
+                    }
+                    None => report.note(format!("{what} peak RSS not measured: the peak cannot be reset here")),
+                }
+            }
         } else {
             report.note("memory measurement skipped: not enough free disk");
         }
