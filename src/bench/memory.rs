@@ -23,9 +23,11 @@ pub struct MemoryResult {
     pub prune: Option<Peak>,
 }
 
-/// Peak RSS of the backend during one operation, and how long it ran.
+/// Peak RSS of the backend during one operation, its RSS when the operation started (what
+/// the allocator kept of earlier work), and how long it ran.
 pub struct Peak {
     pub rss: u64,
+    pub before: u64,
     pub seconds: f64,
 }
 
@@ -35,6 +37,7 @@ fn peak_while(pid: u32, mut done: impl FnMut() -> BenchResult<bool>) -> BenchRes
     if !super::measure::reset_peak_rss(pid) {
         return Ok(None);
     }
+    let before = proc_rss(pid).map(|(_, rss)| rss).unwrap_or(0);
     let start = Instant::now();
     let mut peak = 0u64;
     loop {
@@ -53,7 +56,7 @@ fn peak_while(pid: u32, mut done: impl FnMut() -> BenchResult<bool>) -> BenchRes
     if let Some((hwm, _)) = proc_rss(pid) {
         peak = peak.max(hwm);
     }
-    Ok(Some(Peak { rss: peak, seconds }))
+    Ok(Some(Peak { rss: peak, before, seconds }))
 }
 
 pub(super) struct ChildServer {

@@ -52,8 +52,10 @@ pub(super) async fn sync_mirror(st: &AppState, (mirror_id, mirror_region, source
         clear_error(st, &mirror);
         return Ok(());
     }
+    let began = Instant::now();
     let source = st.hub.repo(source_region, source_id).await.map_err(|e| paused(e, "source", source_region))?;
     let target = st.hub.repo(mirror_region, mirror_id).await.map_err(|e| paused(e, "mirror", mirror_region))?;
+    tracing::debug!(mirror = %mirror_id, opened = ?began.elapsed(), "source and mirror open");
     clear_error(st, &mirror);
     st.catalog.set_replication_status(mirror_id, REPL_SYNCING, "").or_log_vault(mirror_id, "replication status");
 
@@ -66,7 +68,7 @@ pub(super) async fn sync_mirror(st: &AppState, (mirror_id, mirror_region, source
     // historical sync starts, its total both come from it.
     let ids: Vec<&str> = due.iter().map(|(s, _)| s.snapshot_id.as_str()).collect();
     let missing: Vec<i64> = source.bytes_missing_in_each(&target, &ids).await.map_err(|e| paused(e, "source", source_region))?.into_iter().map(|b| b as i64).collect();
-    tracing::debug!(mirror = %mirror_id, snapshots = due.len(), "pending bytes computed");
+    tracing::debug!(mirror = %mirror_id, snapshots = due.len(), since_open = ?began.elapsed(), "pending bytes computed");
     let mut pending: i64 = missing.iter().sum();
     let lag = due.iter().map(|(s, _)| t - s.complete_time).max().unwrap_or(0).max(0);
     st.catalog.set_replication_pending(mirror_id, pending, lag).or_log_vault(mirror_id, "pending bytes");

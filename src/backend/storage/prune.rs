@@ -452,13 +452,10 @@ impl Repo {
             if let Some(c) = self.remembered_chunks(id) {
                 live.extend(c.iter().copied());
             } else {
-                let tree = self
-                    .load_tree(&m)
+                live = self
+                    .tree_chunks(&m, live)
                     .await
                     .map_err(|e| stopped(&format!("the tree of {name}"), e))?;
-                for e in tree {
-                    live.extend(e.chunks.iter().copied());
-                }
             }
             kept += 1;
         }

@@ -447,6 +447,11 @@ impl Repo {
     /// Write an index file and merge it into memory; returns its object name.
     pub(crate) async fn write_index(&self, file: &IndexFile) -> Result<String, StorageError> {
         let bytes = file.encode(self.keys())?;
+        self.put_index(file, bytes).await
+    }
+
+    /// `write_index` of a file already encoded (`IndexFile::encode` with this vault's keys).
+    pub(crate) async fn put_index(&self, file: &IndexFile, bytes: Vec<u8>) -> Result<String, StorageError> {
         let name = format!("index/{}", blake3::hash(&bytes).to_hex());
         self.put(&name, Bytes::from(bytes)).await?;
         self.index_mut().add_file(file, &name)?;
@@ -535,6 +540,38 @@ impl Repo {
         tokio::task::spawn_blocking(move || tree::deserialize(&data)).await?
     }
 
+    /// Adds every chunk the entries of a snapshot's tree reference to `into` (not the tree's
+    /// own chunks), reading the tree as a stream (a local vault's chunk by chunk).
+    pub(crate) async fn tree_chunks(&self, manifest: &SnapshotManifest, mut into: std::collections::HashSet<Id>) -> Result<std::collections::HashSet<Id>, StorageError> {
+        let name = snapshot_object(&manifest.snapshot_id);
+        let ids = manifest.tree.iter().map(|h| super::ids::parse_id(h, &name)).collect::<Result<Vec<_>, _>>()?;
+        let bad = |e: serde_json::Error| StorageError::corrupt("tree", format!("bad tree: {e}"));
+        if self.is_local() {
+            let repo = self.clone();
+            return tokio::task::spawn_blocking(move || {
+                let mut reader = TreeBytes { repo: &repo, ids: ids.iter(), open: None, cur: Vec::new(), pos: 0, err: None };
+                let parsed = tree::chunk_ids(&mut reader, &mut into);
+                if let Some(e) = reader.err {
+                    return Err(e);
+                }
+                parsed.map_err(bad)?;
+                Ok(into)
+            })
+            .await?;
+        }
+        let parts: Vec<Vec<u8>> = futures::stream::iter(ids)
+            .map(|id| async move { self.read_blob(&id).await })
+            .buffered(4)
+            .try_collect()
+            .await?;
+        tokio::task::spawn_blocking(move || {
+            let data = parts.concat();
+            tree::chunk_ids(&data[..], &mut into).map_err(bad)?;
+            Ok(into)
+        })
+        .await?
+    }
+
     /// The chunks a snapshot references, as its backup or a copy found them (kept for the
     /// last few snapshots: replication asks for them right after a backup).
     pub(crate) fn remember_chunks(&self, snapshot_id: &str, chunks: std::collections::HashSet<Id>) -> Arc<std::collections::HashSet<Id>> {
@@ -571,5 +608,36 @@ impl Repo {
     pub(crate) async fn write_manifest(&self, m: &SnapshotManifest) -> Result<(), StorageError> {
         let bytes = m.encode(self.keys())?;
         self.put(&snapshot_object(&m.snapshot_id), Bytes::from(bytes)).await
+    }
+}
+
+/// A local tree's JSON, read chunk by chunk (`Repo::tree_chunks`); a read error is kept in
+/// `err` (the parser only sees that the stream failed).
+struct TreeBytes<'a> {
+    repo: &'a Repo,
+    ids: std::slice::Iter<'a, Id>,
+    open: Option<(Id, std::fs::File)>,
+    cur: Vec<u8>,
+    pos: usize,
+    err: Option<StorageError>,
+}
+
+impl std::io::Read for TreeBytes<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.pos == self.cur.len() {
+            let Some(id) = self.ids.next() else { return Ok(0) };
+            match self.repo.read_blob_local(id, &mut self.open) {
+                Ok(data) => (self.cur, self.pos) = (data, 0),
+                Err(e) => {
+                    let msg = e.to_string();
+                    self.err = Some(e);
+                    return Err(std::io::Error::other(msg));
+                }
+            }
+        }
+        let n = buf.len().min(self.cur.len() - self.pos);
+        buf[..n].copy_from_slice(&self.cur[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
     }
 }

@@ -286,6 +286,42 @@ pub(crate) fn deserialize(data: &[u8]) -> Result<Vec<TreeEntry>, StorageError> {
     serde_json::from_slice(data).map_err(|e| StorageError::corrupt("tree", format!("bad tree: {e}")))
 }
 
+/// What `chunk_ids` reads of an entry (every other field is skipped unparsed).
+#[derive(Deserialize)]
+struct ChunksOnly {
+    #[serde(default, with = "hex_ids")]
+    chunks: Vec<Id>,
+}
+
+/// Every chunk id the tree's entries reference, read from its JSON as a stream: neither the
+/// entries nor the JSON are held whole (a mirror sync or a prune of a 10 GiB snapshot held
+/// both, ~110 MiB).
+pub(crate) fn chunk_ids(json: impl std::io::Read, into: &mut std::collections::HashSet<Id>) -> Result<(), serde_json::Error> {
+    use serde::de::{DeserializeSeed, SeqAccess, Visitor};
+    struct Seed<'a>(&'a mut std::collections::HashSet<Id>);
+    impl<'de> DeserializeSeed<'de> for Seed<'_> {
+        type Value = ();
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_seq(self)
+        }
+    }
+    impl<'de> Visitor<'de> for Seed<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a list of tree entries")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            while let Some(e) = seq.next_element::<ChunksOnly>()? {
+                self.0.extend(e.chunks);
+            }
+            Ok(())
+        }
+    }
+    let mut de = serde_json::Deserializer::from_reader(json);
+    Seed(into).deserialize(&mut de)?;
+    de.end()
+}
+
 /// `target` + absolute `original` without its root; refuses `..` and relative originals.
 pub(crate) fn reroot(target: &Path, original: &Path) -> Result<PathBuf, StorageError> {
     let mut out = target.to_path_buf();
@@ -369,6 +405,11 @@ mod tests {
         assert_eq!(a, b);
         let back = deserialize(&b).unwrap();
         assert_eq!(back.len(), 50);
+        let mut ids = std::collections::HashSet::new();
+        chunk_ids(&b[..], &mut ids).unwrap();
+        let want: std::collections::HashSet<Id> = entries.iter().flat_map(|e| e.chunks.iter().copied()).collect();
+        assert_eq!(ids, want, "the streamed chunk ids are every entry's");
+        assert!(chunk_ids(&b[..b.len() - 1], &mut ids).is_err(), "a cut tree is an error");
         assert_eq!(back[4].chunks, entries[4].chunks);
         assert!(String::from_utf8(a).unwrap().contains(&"01".repeat(32)), "chunk ids are hex strings");
         assert!(deserialize(br#"[{"path":"","kind":"file","mode":0,"mtime":0,"mtime_nsec":0,"chunks":["zz"]}]"#).is_err());
