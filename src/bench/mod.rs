@@ -722,10 +722,10 @@ pub fn run(args: BenchArgs) -> BenchResult<BenchReport> {
     // 2h. Backend peak RSS while backing up a large tree.
     if let Some(mut size) = memory_size.filter(|_| args.wants("memory")) {
         let free = measure::free_disk(&work).unwrap_or(0);
-        // the tree plus its (compressed, deduplicated) vault, with headroom
-        let need = |s: u64| s + s + (1 << 30);
+        // the tree plus its (compressed, deduplicated) vault and the vault's mirror, with headroom
+        let need = |s: u64| s + s + s / 2 + (1 << 30);
         if need(size) > free {
-            let fit = free.saturating_sub(1 << 30) / 2;
+            let fit = free.saturating_sub(1 << 30) * 2 / 5;
             report.note(format!("only {} free: the memory tree is {} instead of {}", human_bytes(free), human_bytes(fit), human_bytes(size)));
             size = fit;
         }
