@@ -22,9 +22,11 @@ location_suite!(
 );
 
 fn now_req(dry_run: bool) -> PruneRequest {
+    // One pack per index file: every prune here writes the vault's index as several files.
     PruneRequest {
         dry_run,
         grace: Duration::ZERO,
+        index_file_packs: 1,
     }
 }
 
@@ -183,6 +185,7 @@ async fn leaked_packs_go_after_the_grace_period(kind: Kind) {
             PruneRequest {
                 dry_run: false,
                 grace: Duration::from_secs(3600),
+                ..PruneRequest::default()
             },
             progress(),
         )

@@ -115,7 +115,7 @@ fn start_prune(
             let _slot = slot;
             let repo = st.hub.repo(&vault.region_id, &vault.vault_id).await?;
             let stats = repo
-                .prune(PruneRequest { dry_run, grace }, progress)
+                .prune(PruneRequest { dry_run, grace, ..PruneRequest::default() }, progress)
                 .await?;
             refresh_sizes_of(&st, &vault.vault_id, &repo).await;
             Ok(Outcome {
