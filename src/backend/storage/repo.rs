@@ -511,12 +511,7 @@ impl Repo {
 
     /// Load and parse the tree of a snapshot.
     pub(crate) async fn load_tree(&self, manifest: &SnapshotManifest) -> Result<Vec<TreeEntry>, StorageError> {
-        let name = snapshot_object(&manifest.snapshot_id);
-        let ids = manifest
-            .tree
-            .iter()
-            .map(|h| super::ids::parse_id(h, &name))
-            .collect::<Result<Vec<_>, _>>()?;
+        let ids = tree_ids(manifest)?;
         if self.is_local() {
             // One blocking task reads every tree chunk (thousands of small reads).
             let repo = self.clone();
@@ -531,20 +526,24 @@ impl Repo {
             })
             .await?;
         }
+        let data = self.tree_json(ids).await?;
+        tokio::task::spawn_blocking(move || tree::deserialize(&data)).await?
+    }
+
+    /// A remote vault's tree JSON (its chunks fetched four at a time).
+    async fn tree_json(&self, ids: Vec<Id>) -> Result<Vec<u8>, StorageError> {
         let parts: Vec<Vec<u8>> = futures::stream::iter(ids)
             .map(|id| async move { self.read_blob(&id).await })
             .buffered(4)
             .try_collect()
             .await?;
-        let data = parts.concat();
-        tokio::task::spawn_blocking(move || tree::deserialize(&data)).await?
+        Ok(parts.concat())
     }
 
     /// Adds every chunk the entries of a snapshot's tree reference to `into` (not the tree's
     /// own chunks), reading the tree as a stream (a local vault's chunk by chunk).
     pub(crate) async fn tree_chunks(&self, manifest: &SnapshotManifest, mut into: std::collections::HashSet<Id>) -> Result<std::collections::HashSet<Id>, StorageError> {
-        let name = snapshot_object(&manifest.snapshot_id);
-        let ids = manifest.tree.iter().map(|h| super::ids::parse_id(h, &name)).collect::<Result<Vec<_>, _>>()?;
+        let ids = tree_ids(manifest)?;
         let bad = |e: serde_json::Error| StorageError::corrupt("tree", format!("bad tree: {e}"));
         if self.is_local() {
             let repo = self.clone();
@@ -559,13 +558,8 @@ impl Repo {
             })
             .await?;
         }
-        let parts: Vec<Vec<u8>> = futures::stream::iter(ids)
-            .map(|id| async move { self.read_blob(&id).await })
-            .buffered(4)
-            .try_collect()
-            .await?;
+        let data = self.tree_json(ids).await?;
         tokio::task::spawn_blocking(move || {
-            let data = parts.concat();
             tree::chunk_ids(&data[..], &mut into).map_err(bad)?;
             Ok(into)
         })
@@ -609,6 +603,12 @@ impl Repo {
         let bytes = m.encode(self.keys())?;
         self.put(&snapshot_object(&m.snapshot_id), Bytes::from(bytes)).await
     }
+}
+
+/// The ids of a snapshot's tree chunks, in order.
+fn tree_ids(manifest: &SnapshotManifest) -> Result<Vec<Id>, StorageError> {
+    let name = snapshot_object(&manifest.snapshot_id);
+    manifest.tree.iter().map(|h| super::ids::parse_id(h, &name)).collect()
 }
 
 /// A local tree's JSON, read chunk by chunk (`Repo::tree_chunks`); a read error is kept in
