@@ -11,7 +11,7 @@
 //! 4. Decision, under the pin lock (`coord.rs`): chunks pinned by running backups are live too;
 //!    the chunks to drop leave the chunk index, so a backup deduplicating from now on
 //!    stores them anew.
-//! 5. New packs → one index file for every pack kept → the index files listed in step 1 are
+//! 5. New packs → index files for every pack kept (`INDEX_FILE_PACKS` packs each) → the index files listed in step 1 are
 //!    deleted → wait for readers that started before the switch → delete old packs and leaks.
 //!
 //! A crash between any two steps leaves every live chunk listed by some index file in a present
