@@ -188,7 +188,7 @@ async fn shutdown_signal() {
 }
 
 fn main() -> anyhow::Result<()> {
-    mirrorvault::platform::limit_malloc_arenas();
+    mirrorvault::platform::tune_malloc();
     init_logging();
     let cli = Cli::parse();
     if let Some(Command::Agent(args)) = &cli.command {

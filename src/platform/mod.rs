@@ -14,7 +14,7 @@
 //! | `restrict_dir` (0700 KMS key directory) | `chmod 0700` | same | no-op, as above |
 //! | `symlink` (restore) | `symlink` | same | `symlink_dir` when the target resolves to a directory, else `symlink_file`; needs Developer Mode or the symlink privilege, otherwise that entry fails and restore reports it |
 //! | `name_bytes` / `name_from_bytes` (path bytes stored in the tree) | raw bytes (`OsStrExt`), non-UTF-8 names kept | same | UTF-8 for every valid Unicode name (identical to unix), WTF-8 for names with unpaired surrogates (lossless for any UTF-16 name, via `encode_wide`/`from_wide`); bytes no Windows name can hold (non-UTF-8 names from unix) are decoded with U+FFFD |
-//! | `limit_malloc_arenas` | `mallopt(M_ARENA_MAX, 2)` (glibc only) | no-op | no-op |
+//! | `tune_malloc` | `mallopt(M_ARENA_MAX, 2)`, `mallopt(M_MMAP_THRESHOLD, 4 MiB)` (glibc only) | no-op | no-op |
 //! | `sync_filesystems` (bench, before timed runs) | `sync()` | same | no-op |
 //! | `free_disk` (bench) | `statvfs` | same | `None` (not reported) |
 //! | `terminate` (bench's child server) | `kill(SIGTERM)` | same | `Child::kill` (TerminateProcess: no graceful shutdown) |

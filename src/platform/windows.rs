@@ -136,7 +136,7 @@ pub fn name_from_bytes(bytes: Vec<u8>) -> OsString {
 }
 
 /// No glibc arenas here: a no-op.
-pub fn limit_malloc_arenas() {}
+pub fn tune_malloc() {}
 
 /// No `sync()` on Windows: a no-op (the bench's caches are then not flushed before a run).
 pub fn sync_filesystems() {}

@@ -1,6 +1,8 @@
 //! Replication to a mirror vault in another location of the same kind.
 
+use std::collections::BTreeSet;
 use std::fs;
+use std::path::Path;
 use std::time::Instant;
 
 use mirrorvault::backend::storage::*;
@@ -9,7 +11,7 @@ use crate::support::fixtures::{random_bytes, write};
 use crate::support::store::{new_repo, progress, req, restore_req, Kind, Locations};
 use crate::support::tree::{assert_trees_equal_content_mode_mtime, files_under, rerooted};
 
-location_suite!(copy_resume_and_survive_source_loss, damaged_source_pack_is_never_copied);
+location_suite!(copy_resume_and_survive_source_loss, damaged_source_pack_is_never_copied, snapshots_copied_in_one_transfer);
 
 async fn copy_resume_and_survive_source_loss(kind: Kind) {
     let tmp = tempfile::tempdir().unwrap();
@@ -101,5 +103,64 @@ async fn damaged_source_pack_is_never_copied(kind: Kind) {
         assert!(mirror.list_snapshots().await.unwrap().is_empty());
         let leftovers: Vec<_> = files_under(&b_dir.dir().join("vaults").join(&name)).into_iter().filter(|p| p.to_string_lossy().contains('#')).collect();
         assert!(leftovers.is_empty(), "{leftovers:?}");
+    }
+}
+
+/// The index files of a vault's `vault` (their names).
+fn index_names(objects: &Path, vault: &str) -> BTreeSet<String> {
+    fs::read_dir(objects.join("vaults").join(vault).join("index"))
+        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+        .unwrap_or_default()
+}
+
+/// Several snapshots in one transfer: each snapshot's share of what moved (as
+/// `bytes_missing_in_each` predicted), their manifests, and the source's index files taken
+/// whole (the same names in the mirror). An index file gone behind the source's back (a prune
+/// of another open repo) is rebuilt from the source's index instead; either mirror restores.
+async fn snapshots_copied_in_one_transfer(kind: Kind) {
+    let tmp = tempfile::tempdir().unwrap();
+    let locs = Locations::new(kind, &tmp.path().join("locations")).await;
+    let (src, a_dir, b_dir) = (tmp.path().join("src"), locs.location("region-a"), locs.location("region-b"));
+    for i in 0..3 {
+        write(&src.join(format!("f{i}.bin")), &random_bytes(6 << 20, 10 + i));
+    }
+    for i in 0..300 {
+        write(&src.join(format!("small/{i}.txt")), format!("small file {i}").as_bytes());
+    }
+    let master = MasterKey::generate();
+    let source = new_repo(&a_dir.open(), "vault-src", &master).await;
+    source.backup(req("s1", &[&src]), progress()).await.unwrap();
+    write(&src.join("f0.bin"), &random_bytes(6 << 20, 99));
+    source.backup(req("s2", &[&src]), progress()).await.unwrap();
+
+    let mirror = Repo::create(&b_dir.open(), "vault-mirror", &master, source.data_key(), "HBR_PRIVATE", None).await.unwrap();
+    let expected = source.bytes_missing_in_each(&mirror, &["s1", "s2"]).await.unwrap();
+    let each = source.copy_snapshots_to(&mirror, &["s1", "s2"], 0, progress()).await.unwrap();
+    assert_eq!(each.iter().map(|(s, _)| s.bytes_copied).collect::<Vec<_>>(), expected);
+    assert_eq!(each.iter().map(|(_, m)| m.snapshot_id.as_str()).collect::<Vec<_>>(), ["s1", "s2"]);
+    assert!(each[1].0.bytes_copied >= 6 << 20 && each[1].0.packs_skipped == 0, "{:?}", each[1].0);
+    let (src_index, mirror_index) = (index_names(a_dir.dir(), "vault-src"), index_names(b_dir.dir(), "vault-mirror"));
+    assert!(!mirror_index.is_empty() && mirror_index == src_index, "{mirror_index:?} vs {src_index:?}");
+    // Nothing left to move.
+    assert_eq!(source.bytes_missing_in_each(&mirror, &["s1", "s2"]).await.unwrap(), vec![0, 0]);
+
+    // One of the source's index files vanishes behind its back.
+    let gone = src_index.iter().next().unwrap();
+    fs::remove_file(a_dir.dir().join("vaults/vault-src/index").join(gone)).unwrap();
+    let mirror2 = Repo::create(&b_dir.open(), "vault-mirror2", &master, source.data_key(), "HBR_PRIVATE", None).await.unwrap();
+    let each = source.copy_snapshots_to(&mirror2, &["s1", "s2"], 0, progress()).await.unwrap();
+    assert_eq!(each.iter().map(|(s, _)| s.bytes_copied).collect::<Vec<_>>(), expected);
+    let names2 = index_names(b_dir.dir(), "vault-mirror2");
+    assert!(!names2.contains(gone), "a vanished index file cannot be copied");
+
+    for vault in ["vault-mirror", "vault-mirror2"] {
+        let m = Repo::open(&b_dir.open(), vault, &master).await.unwrap();
+        assert_eq!(m.list_snapshots().await.unwrap().len(), 2, "{vault}");
+        let report = m.verify(None, true, progress()).await.unwrap();
+        assert!(report.damaged_objects.is_empty(), "{vault}: {report:?}");
+        let target = tmp.path().join(format!("t-{vault}"));
+        let stats = m.restore(restore_req("s2", &target), progress()).await.unwrap();
+        assert!(stats.failed_files.is_empty(), "{vault}");
+        assert_trees_equal_content_mode_mtime(&src, &rerooted(&target, &src));
     }
 }

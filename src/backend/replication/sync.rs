@@ -67,6 +67,8 @@ pub(super) async fn sync_mirror(st: &AppState, (mirror_id, mirror_region, source
     // What each due snapshot would move, computed once: the pending bytes and, when the
     // historical sync starts, its total both come from it.
     let ids: Vec<&str> = due.iter().map(|(s, _)| s.snapshot_id.as_str()).collect();
+    // Read while the pending bytes and the catalog are seen to (the copy needs them).
+    source.prefetch_snapshots(&ids);
     let missing: Vec<i64> = source.bytes_missing_in_each(&target, &ids).await.map_err(|e| paused(e, "source", source_region))?.into_iter().map(|b| b as i64).collect();
     tracing::debug!(mirror = %mirror_id, snapshots = due.len(), since_open = ?began.elapsed(), "pending bytes computed");
     let mut pending: i64 = missing.iter().sum();
@@ -78,16 +80,20 @@ pub(super) async fn sync_mirror(st: &AppState, (mirror_id, mirror_region, source
     }
 
     let mut historical_done_bytes = mirror.repl.historical_bytes_done;
-    for (snap, kind) in due {
-        // Re-read the rate limit each snapshot, so an UpdateVault applies to the next copy.
+    let kinds: Vec<&str> = due.iter().map(|(_, k)| *k).collect();
+    for batch in batches(&kinds, &missing) {
+        let batch = &due[batch];
+        let kind = batch[0].1;
+        // Re-read the rate limit each batch, so an UpdateVault applies to the next copy.
         let rate = st.catalog.vault(mirror_id).ok().flatten().map(|v| v.repl.rate_limit).unwrap_or(0).max(0) as u64;
         let progress = Arc::new(Progress::default());
         let started = Instant::now();
         let start_time = now();
-        let copy = source.copy_snapshot_to(&target, &snap.snapshot_id, rate, progress.clone());
+        let ids: Vec<&str> = batch.iter().map(|(s, _)| s.snapshot_id.as_str()).collect();
+        let copy = source.copy_snapshots_to(&target, &ids, rate, progress.clone());
         tokio::pin!(copy);
         // While the packs land: the pending bytes, the historical progress and the throughput
-        // (so the ETA) move with them, not only when the whole snapshot is in.
+        // (so the ETA) move with them, not only when the whole batch is in.
         let mut tick = tokio::time::interval(PROGRESS_EVERY);
         tick.tick().await;
         let copied = loop {
@@ -104,22 +110,25 @@ pub(super) async fn sync_mirror(st: &AppState, (mirror_id, mirror_region, source
                 }
             }
         };
-        let stats = copied.map_err(|e| paused(e, "source or mirror", source_region))?;
+        let each = copied.map_err(|e| paused(e, "source or mirror", source_region))?;
         let secs = started.elapsed().as_secs_f64();
-        let m = target.load_snapshot(&snap.snapshot_id).await.map_err(|e| paused(e, "mirror", mirror_region))?;
-        catalog_snapshot(st, mirror_id, &m).map_err(|e| (REPL_ERROR, e.to_string()))?;
-        let lag_seconds = if kind == KIND_REALTIME { (unix_now_f64() - snap.complete_time as f64).max(0.0) } else { 0.0 };
-        let row = HistoryRow { snapshot_id: snap.snapshot_id.clone(), kind: kind.to_string(), bytes: stats.bytes_copied as i64, start_time, end_time: now(), lag_seconds };
-        st.catalog.record_replication(mirror_id, &row, kind == KIND_REALTIME).or_log_vault(mirror_id, "replication history");
-        st.replicator.record_throughput(mirror_id, stats.bytes_copied, secs);
-        pending = (pending - stats.bytes_copied as i64).max(0);
+        for ((snap, kind), (stats, m)) in batch.iter().zip(&each) {
+            catalog_snapshot(st, mirror_id, m).map_err(|e| (REPL_ERROR, e.to_string()))?;
+            let lag_seconds = if *kind == KIND_REALTIME { (unix_now_f64() - snap.complete_time as f64).max(0.0) } else { 0.0 };
+            let row = HistoryRow { snapshot_id: snap.snapshot_id.clone(), kind: kind.to_string(), bytes: stats.bytes_copied as i64, start_time, end_time: now(), lag_seconds };
+            st.catalog.record_replication(mirror_id, &row, *kind == KIND_REALTIME).or_log_vault(mirror_id, "replication history");
+            pending = (pending - stats.bytes_copied as i64).max(0);
+            if *kind == KIND_HISTORICAL {
+                historical_done_bytes += stats.bytes_copied as i64;
+            }
+            tracing::info!(mirror = %mirror_id, snapshot = %snap.snapshot_id, %kind, bytes = stats.bytes_copied, skipped = stats.packs_skipped, "snapshot replicated");
+        }
+        st.replicator.record_throughput(mirror_id, each.iter().map(|(s, _)| s.bytes_copied).sum(), secs);
         st.catalog.set_replication_pending(mirror_id, pending, 0).or_log_vault(mirror_id, "pending bytes");
         if kind == KIND_HISTORICAL {
-            historical_done_bytes += stats.bytes_copied as i64;
             let total = st.catalog.vault(mirror_id).ok().flatten().map(|v| v.repl.historical_bytes_total).unwrap_or(0);
             st.catalog.set_historical_progress(mirror_id, total, historical_done_bytes.min(total), false).or_log_vault(mirror_id, "historical progress");
         }
-        tracing::info!(mirror = %mirror_id, snapshot = %snap.snapshot_id, %kind, bytes = stats.bytes_copied, skipped = stats.packs_skipped, "snapshot replicated");
     }
     if historical_due {
         let total = st.catalog.vault(mirror_id).ok().flatten().map(|v| v.repl.historical_bytes_total).unwrap_or(0);
@@ -131,8 +140,48 @@ pub(super) async fn sync_mirror(st: &AppState, (mirror_id, mirror_region, source
     Ok(())
 }
 
+/// What one transfer copies at most: a batch of due snapshots closes before the one that would
+/// take it past this many bytes, so a long backlog still lands in the mirror snapshot after
+/// snapshot every so often, and a sync of many small snapshots pays one listing, one index and
+/// one pass of copies instead of one per snapshot.
+const BATCH_BYTES: i64 = 256 << 20;
+
+/// Consecutive runs of `kinds` of one kind, each moving at most `BATCH_BYTES` of `missing`
+/// (or one snapshot, when it alone moves more).
+fn batches(kinds: &[&str], missing: &[i64]) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for i in 0..kinds.len() {
+        let m = missing.get(i).copied().unwrap_or(0);
+        if i > start && (kinds[i] != kinds[start] || bytes + m > BATCH_BYTES) {
+            out.push(start..i);
+            (start, bytes) = (i, 0);
+        }
+        bytes += m;
+    }
+    if start < kinds.len() {
+        out.push(start..kinds.len());
+    }
+    out
+}
+
 fn clear_error(st: &AppState, mirror: &VaultRow) {
     if mirror.repl.status == REPL_ERROR || mirror.repl.status == REPL_PAUSED {
         st.catalog.set_replication_status(&mirror.vault_id, "", "").or_log_vault(&mirror.vault_id, "replication status");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_keep_one_kind_and_a_byte_budget() {
+        let (r, h) = (KIND_REALTIME, KIND_HISTORICAL);
+        assert!(batches(&[], &[]).is_empty());
+        assert_eq!(batches(&[r, r, h, h, h], &[1, 2, 3, 4, 5]), vec![0..2, 2..5]);
+        let big = BATCH_BYTES / 2 + 1;
+        assert_eq!(batches(&[h, h, h, h], &[big, big, 1, BATCH_BYTES * 3]), vec![0..1, 1..3, 3..4]);
+        assert_eq!(batches(&[h, h], &[0, BATCH_BYTES]), vec![0..2]);
     }
 }

@@ -13,10 +13,10 @@ use serde::Serialize;
 
 use super::error::StorageError;
 use super::ids::{pack_object, parse_id, to_hex, Id};
-use super::index::IndexFile;
+use super::index::{IndexFile, ParsedIndex};
 use super::progress::Progress;
 use super::rate::RateLimiter;
-use super::repo::Repo;
+use super::repo::{index_object, Repo};
 use super::snapshot::{snapshot_object, SnapshotManifest};
 
 /// Packs copied at once (to S3 or rate-limited, each is held whole in memory while hashed).
@@ -33,23 +33,91 @@ impl Repo {
     /// Copy a snapshot to `dest` (a vault with the same data key): the packs it needs that
     /// `dest` lacks, an index for them, then the manifest. `rate_limit_bytes_per_sec` 0 = unlimited.
     pub async fn copy_snapshot_to(&self, dest: &Repo, snapshot_id: &str, rate_limit_bytes_per_sec: u64, progress: Arc<Progress>) -> Result<CopyStats, StorageError> {
+        let mut each = self.copy_snapshots_to(dest, &[snapshot_id], rate_limit_bytes_per_sec, progress).await?;
+        Ok(each.pop().map(|(stats, _)| stats).unwrap_or_default())
+    }
+
+    /// Copy snapshots to `dest` in one transfer: the packs any of them needs that `dest` lacks
+    /// (one listing of `dest`, one pass of copies), their index, then the manifests in the order
+    /// given — a manifest only once every pack of every snapshot is in. Returns what each
+    /// snapshot moved (a pack two of them need counts for the first) and its manifest.
+    pub async fn copy_snapshots_to(&self, dest: &Repo, snapshot_ids: &[&str], rate_limit_bytes_per_sec: u64, progress: Arc<Progress>) -> Result<Vec<(CopyStats, SnapshotManifest)>, StorageError> {
         same_key(self, dest)?;
         // A reader of this vault (a prune here waits before deleting packs it rewrote), and
         // a writer of `dest` (a prune there runs before or after, not beside: `coord.rs`).
         let _reading = self.reader();
         let _gate = dest.inner.coord.gate.read().await;
         let started = Instant::now();
-        let name = snapshot_object(snapshot_id);
-        super::ids::check_name("snapshot id", snapshot_id)?;
-        let raw = self.get(&name).await?;
-        let manifest = SnapshotManifest::decode(self.keys(), &raw, &name)?;
-        let packs = needed_packs(self, &manifest).await?;
-        let planned = started.elapsed();
-        let stats = transfer(self, dest, &packs, rate_limit_bytes_per_sec, &progress).await?;
+        for id in snapshot_ids {
+            super::ids::check_name("snapshot id", id)?;
+        }
+        // The manifests, read side by side (on a cold disk each read waits its turn) — beside
+        // the packs' copy when every snapshot's packs are remembered (one just backed up is),
+        // else first, to find the packs.
+        let names: Vec<String> = snapshot_ids.iter().map(|id| snapshot_object(id)).collect();
+        let read_manifests = async {
+            futures::stream::iter(names.clone())
+                .map(|name| {
+                    let repo = self.clone();
+                    async move {
+                        let raw = repo.get(&name).await?;
+                        let manifest = SnapshotManifest::decode(repo.keys(), &raw, &name)?;
+                        Ok::<_, StorageError>((name, raw, manifest))
+                    }
+                })
+                .buffered(PACKS_IN_PARALLEL)
+                .try_collect::<Vec<_>>()
+                .await
+        };
+        let remembered: Option<Vec<Arc<HashMap<Id, u64>>>> = snapshot_ids.iter().map(|id| self.remembered_packs(id)).collect();
+        let union = |each: &[Arc<HashMap<Id, u64>>]| -> HashMap<Id, u64> { each.iter().flat_map(|p| p.iter().map(|(id, size)| (*id, *size))).collect() };
+        let (manifests, each_packs, copied, planned) = match remembered {
+            Some(each_packs) => {
+                let packs = union(&each_packs);
+                let planned = started.elapsed();
+                let (manifests, moved) = tokio::join!(read_manifests, transfer(self, dest, &packs, rate_limit_bytes_per_sec, &progress));
+                (manifests?, each_packs, moved?.1, planned)
+            }
+            None => {
+                let manifests = read_manifests.await?;
+                let mut each_packs = Vec::with_capacity(manifests.len());
+                for (_, _, manifest) in &manifests {
+                    each_packs.push(needed_packs(self, manifest).await?);
+                }
+                let packs = union(&each_packs);
+                let planned = started.elapsed();
+                let (_, copied) = transfer(self, dest, &packs, rate_limit_bytes_per_sec, &progress).await?;
+                (manifests, each_packs, copied, planned)
+            }
+        };
         progress.check_cancel()?;
-        dest.put(&name, raw).await?;
-        tracing::debug!(snapshot = snapshot_id, ?planned, total = ?started.elapsed(), packs = stats.packs_copied, "snapshot copied");
-        Ok(stats)
+        let mut decoded = Vec::with_capacity(manifests.len());
+        for (name, raw, manifest) in manifests {
+            dest.put(&name, raw).await?;
+            decoded.push(manifest);
+        }
+        let mut counted: HashSet<Id> = HashSet::new();
+        let each: Vec<(CopyStats, SnapshotManifest)> = each_packs
+            .iter()
+            .zip(decoded)
+            .map(|(needed, manifest)| {
+                let mut st = CopyStats::default();
+                for (p, size) in needed.iter() {
+                    if !counted.insert(*p) {
+                        continue;
+                    }
+                    if copied.contains(p) {
+                        st.packs_copied += 1;
+                        st.bytes_copied += size;
+                    } else {
+                        st.packs_skipped += 1;
+                    }
+                }
+                (st, manifest)
+            })
+            .collect();
+        tracing::debug!(snapshots = snapshot_ids.len(), ?planned, total = ?started.elapsed(), packs = copied.len(), "snapshots copied");
+        Ok(each)
     }
 
     /// Pack bytes that `copy_snapshot_to(dest, snapshot_id)` would transfer.
@@ -65,12 +133,25 @@ impl Repo {
         let present = dest.list_packs().await?;
         let mut counted: HashSet<Id> = HashSet::new();
         let mut out = Vec::with_capacity(snapshot_ids.len());
+        // The manifests of snapshots whose packs are not remembered (one just backed up is),
+        // read side by side.
+        let unknown: Vec<String> = snapshot_ids.iter().filter(|id| self.remembered_packs(id).is_none()).map(|id| id.to_string()).collect();
+        let mut manifests: HashMap<String, SnapshotManifest> = futures::stream::iter(unknown)
+            .map(|id| {
+                let repo = self.clone();
+                async move { repo.load_snapshot(&id).await.map(|m| (id, m)) }
+            })
+            .buffered(PACKS_IN_PARALLEL)
+            .try_collect()
+            .await?;
         for id in snapshot_ids {
             let began = Instant::now();
-            let remembered = self.remembered_packs(id).is_some() || self.remembered_chunks(id).is_some();
-            let manifest = self.load_snapshot(id).await?;
-            let packs = needed_packs(self, &manifest).await?;
-            tracing::debug!(snapshot = id, remembered, took = ?began.elapsed(), "packs a copy needs");
+            let packs = match (self.remembered_packs(id), manifests.remove(*id)) {
+                (Some(p), _) => p,
+                (None, Some(m)) => needed_packs(self, &m).await?,
+                (None, None) => needed_packs(self, &self.load_snapshot(id).await?).await?,
+            };
+            tracing::debug!(snapshot = id, took = ?began.elapsed(), "packs a copy needs");
             let missing = packs.iter().filter(|(id, size)| present.get(*id) != Some(*size) && counted.insert(**id)).map(|(_, size)| size).sum();
             out.push(missing);
         }
@@ -129,7 +210,13 @@ impl Repo {
                 broken.insert(*c);
             }
         }
-        let bad_index = self.bad_index_files();
+        // Unreadable index files go first: the index written for the re-fetched packs may be
+        // the healthy copy's file of the same name (index files are copied whole).
+        for name in self.bad_index_files() {
+            self.delete(&name).await?;
+            self.inner.bad_index.lock().unwrap_or_else(|p| p.into_inner()).retain(|n| *n != name);
+            repaired.push(name);
+        }
         if !broken.is_empty() {
             let packs = packs_for(healthy, &broken)?;
             let names: Vec<String> = packs.keys().map(pack_object).collect();
@@ -142,10 +229,6 @@ impl Repo {
             }
             transfer(healthy, self, &packs, 0, &progress).await?;
             repaired.extend(names);
-        }
-        for name in bad_index {
-            self.delete(&name).await?;
-            repaired.push(name);
         }
         repaired.sort();
         repaired.dedup();
@@ -183,24 +266,31 @@ async fn needed_packs(repo: &Repo, m: &SnapshotManifest) -> Result<Arc<HashMap<I
     if let Some(p) = repo.remembered_packs(&m.snapshot_id) {
         return Ok(p);
     }
+    let epoch = repo.packs_epoch();
     let packs = Arc::new(packs_for(repo, &*needed_chunks(repo, m).await?)?);
-    repo.remember_packs(&m.snapshot_id, packs.clone());
+    repo.remember_packs(&m.snapshot_id, packs.clone(), epoch);
     Ok(packs)
 }
 
 /// Packs of `repo` holding `chunks`, with their sizes.
-fn packs_for(repo: &Repo, chunks: &HashSet<Id>) -> Result<HashMap<Id, u64>, StorageError> {
+pub(super) fn packs_for(repo: &Repo, chunks: &HashSet<Id>) -> Result<HashMap<Id, u64>, StorageError> {
     let idx = repo.index();
     let mut out = HashMap::new();
-    for c in chunks {
-        let loc = idx.get(c).ok_or_else(|| StorageError::NotFound { object: format!("chunk {}", to_hex(c)) })?;
-        if !out.contains_key(&loc.pack) {
-            if let Some(size) = idx.packs.get(&loc.pack) {
-                out.insert(loc.pack, *size);
+    let mut lost = None;
+    idx.get_each(chunks, |c, loc| match loc {
+        Some(loc) => {
+            if !out.contains_key(&loc.pack) {
+                if let Some(size) = idx.packs.get(&loc.pack) {
+                    out.insert(loc.pack, *size);
+                }
             }
         }
+        None => lost = lost.or(Some(*c)),
+    })?;
+    match lost {
+        Some(c) => Err(StorageError::NotFound { object: format!("chunk {}", to_hex(&c)) }),
+        None => Ok(out),
     }
-    Ok(out)
 }
 
 /// Stream one pack from `src` to `dest`, verifying its hash before it becomes visible in `dest`.
@@ -301,7 +391,8 @@ fn copy_local_file(from: &std::path::Path, to: &std::path::Path, pack: &Id, labe
 }
 
 /// Copy packs `src` has and `dest` lacks; write a dest index for every pack not yet indexed there.
-async fn transfer(src: &Repo, dest: &Repo, packs: &HashMap<Id, u64>, rate: u64, progress: &Arc<Progress>) -> Result<CopyStats, StorageError> {
+/// Returns the stats and the packs copied.
+async fn transfer(src: &Repo, dest: &Repo, packs: &HashMap<Id, u64>, rate: u64, progress: &Arc<Progress>) -> Result<(CopyStats, HashSet<Id>), StorageError> {
     let began = Instant::now();
     let present = dest.list_packs().await?;
     tracing::debug!(listed = ?began.elapsed(), "transfer: destination listed");
@@ -320,32 +411,24 @@ async fn transfer(src: &Repo, dest: &Repo, packs: &HashMap<Id, u64>, rate: u64, 
     // The kernel is asked to read the packs a little ahead of their copy — from a blocking
     // thread: on a cold cache `posix_fadvise(WILLNEED)` of a pack takes milliseconds to queue
     // its reads (4 of them held the copy back 26 ms on the async thread).
+    // The index files to take whole are read before the packs queue their reads (a few MiB:
+    // behind 64 MiB of packs on a cold disk they came last); parsed while the packs travel.
+    let (files, rest) = read_index_files(src, dest, packs.keys().copied().collect()).await?;
+    tracing::debug!(since = ?began.elapsed(), files = files.len(), "transfer: index files read");
     let ahead = to_copy.clone();
     let prefetch = |ids: Vec<Id>| {
         let src = src.clone();
         drop(tokio::task::spawn_blocking(move || ids.iter().for_each(|id| src.prefetch_pack(id))));
     };
     prefetch(ahead.iter().take(PACKS_IN_PARALLEL).copied().collect());
-    // The index entries of the packs the destination does not index yet are encoded while the
-    // packs travel (a vault of small files has tens of thousands: ~60 ms of JSON, zstd and
-    // AES), and written after them.
+    // The index the destination lacks for these packs is made ready while the packs travel,
+    // and written after them.
     let index = {
         let (src, dest) = (src.clone(), dest.clone());
-        let wanted: HashSet<Id> = packs.keys().copied().collect();
-        tokio::task::spawn_blocking(move || -> Result<Option<(IndexFile, Vec<u8>)>, StorageError> {
-            let missing: HashSet<Id> = {
-                let idx = dest.index();
-                wanted.into_iter().filter(|id| !idx.packs.contains_key(id)).collect()
-            };
-            if missing.is_empty() {
-                return Ok(None);
-            }
-            let file = IndexFile { packs: src.index().pack_entries(&missing)? };
-            let bytes = file.encode(dest.keys())?;
-            Ok(Some((file, bytes)))
-        })
+        tokio::task::spawn_blocking(move || prepare_index(&src, &dest, files, rest))
     };
     tracing::debug!(since = ?began.elapsed(), "transfer: prefetch asked");
+    let copied_ids: HashSet<Id> = to_copy.iter().copied().collect();
     let copied: Vec<u64> = futures::stream::iter(to_copy.into_iter().enumerate())
         .map(|(i, id)| {
             if let Some(next) = ahead.get(i + PACKS_IN_PARALLEL) {
@@ -368,11 +451,59 @@ async fn transfer(src: &Repo, dest: &Repo, packs: &HashMap<Id, u64>, rate: u64, 
     // Packs the destination's index does not list yet get their entries from the source's
     // (a pack listed by a loaded index file has every blob of it indexed); the index file goes
     // in after its packs.
-    if let Some((file, bytes)) = index.await?? {
-        dest.put_index(&file, bytes).await?;
-    }
+    dest.put_indexes(index.await??).await?;
     tracing::debug!(since = ?began.elapsed(), "transfer: index written");
-    Ok(stats)
+    Ok((stats, copied_ids))
+}
+
+/// What gives `dest` the index entries of the `wanted` packs it does not index yet: the
+/// source's index files that list only such packs, read (taken whole, not rebuilt: a vault of
+/// small files has tens of thousands of entries, ~60 ms of JSON, zstd and AES to encode them
+/// again), and the packs none of them lists.
+async fn read_index_files(src: &Repo, dest: &Repo, wanted: HashSet<Id>) -> Result<(Vec<(String, Bytes)>, HashSet<Id>), StorageError> {
+    let mut rest: HashSet<Id> = {
+        let idx = dest.index();
+        wanted.into_iter().filter(|id| !idx.packs.contains_key(id)).collect()
+    };
+    let whole = src.index().files_within(&rest);
+    let read: Vec<Option<(String, Bytes, Vec<Id>)>> = futures::stream::iter(whole)
+        .map(|(name, listed)| async move {
+            match src.get(&name).await {
+                Ok(b) => Ok(Some((name, b, listed))),
+                // Replaced by a prune meanwhile: its packs' entries are rebuilt.
+                Err(StorageError::NotFound { .. }) => Ok(None),
+                Err(e) => Err(e),
+            }
+        })
+        .buffer_unordered(PACKS_IN_PARALLEL)
+        .try_collect()
+        .await?;
+    let mut files = Vec::new();
+    for (name, bytes, listed) in read.into_iter().flatten() {
+        for p in &listed {
+            rest.remove(p);
+        }
+        files.push((name, bytes));
+    }
+    Ok((files, rest))
+}
+
+/// The index files (parsed, encoded) to write to `dest`: `files` read from `src` (authenticated
+/// and parsed), and one new file with the entries of the `rest` packs from the source's index.
+/// CPU work: call from a blocking context.
+fn prepare_index(src: &Repo, dest: &Repo, files: Vec<(String, Bytes)>, rest: HashSet<Id>) -> Result<Vec<(ParsedIndex, Bytes)>, StorageError> {
+    let began = Instant::now();
+    let mut out = Vec::with_capacity(files.len() + 1);
+    for (name, bytes) in files {
+        out.push((IndexFile::decode(src.keys(), &bytes, &name)?.parse(&name)?, bytes));
+    }
+    if !rest.is_empty() {
+        let file = IndexFile { packs: src.index().pack_entries(&rest)? };
+        let bytes = Bytes::from(file.encode(dest.keys())?);
+        out.push((file.parse(&index_object(&bytes))?, bytes));
+    }
+    tracing::debug!(files = out.len(), took = ?began.elapsed(), "transfer: index ready");
+    Ok(out)
 }
 
 /// Is this pack present and intact in `repo`?

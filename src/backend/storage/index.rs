@@ -37,6 +37,41 @@ impl IndexFile {
     }
 }
 
+/// An index file with its ids decoded and offsets checked: what the chunk index merges.
+pub(crate) struct ParsedIndex {
+    object: String,
+    packs: Vec<ParsedPack>,
+}
+
+struct ParsedPack {
+    id: Id,
+    size: u64,
+    /// chunk id, offset, length, raw length
+    blobs: Vec<(Id, u32, u32, u32)>,
+}
+
+impl ParsedPack {
+    fn of(p: &IndexPack, object: &str) -> Result<ParsedPack, StorageError> {
+        let blobs = p
+            .blobs
+            .iter()
+            .map(|b| {
+                let offset = u32::try_from(b.offset).map_err(|_| StorageError::corrupt(object, format!("blob offset {} beyond 4 GiB", b.offset)))?;
+                Ok((b.chunk_id(object)?, offset, b.length, b.raw_length))
+            })
+            .collect::<Result<_, StorageError>>()?;
+        Ok(ParsedPack { id: parse_id(&p.id, object)?, size: p.size, blobs })
+    }
+}
+
+impl IndexFile {
+    /// This file, stored as `object`, ready to merge.
+    pub(crate) fn parse(&self, object: &str) -> Result<ParsedIndex, StorageError> {
+        let packs = self.packs.iter().map(|p| ParsedPack::of(p, object)).collect::<Result<_, _>>()?;
+        Ok(ParsedIndex { object: object.to_string(), packs })
+    }
+}
+
 /// Where a blob lives.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct BlobLoc {
@@ -45,6 +80,11 @@ pub(crate) struct BlobLoc {
     pub length: u32,
     pub raw_length: u32,
 }
+
+/// Maps keyed by chunk id: foldhash, seeded per process (chunk ids are uniform already; SipHash
+/// took a third of a lookup).
+type IdMap<V> = HashMap<Id, V, foldhash::fast::RandomState>;
+type IdSet = HashSet<Id, foldhash::fast::RandomState>;
 
 /// Chunk locations held in memory before they are merged into the sorted run on disk.
 const SPILL_ENTRIES: usize = 1 << 16;
@@ -55,14 +95,18 @@ const SPILL_ENTRIES: usize = 1 << 16;
 /// index takes does not grow with the vault. Packs are numbered (`pack_ids`): 16 bytes a
 /// location instead of 48 with the pack id inline.
 pub(crate) struct ChunkIndex {
-    delta: HashMap<Id, CompactLoc>,
+    delta: IdMap<CompactLoc>,
     run: Option<Run>,
     /// Chunks of the run that are no longer indexed (prune dropped them), until the next merge.
-    removed: HashSet<Id>,
+    removed: IdSet,
     pack_ids: Vec<Id>,
     pack_numbers: HashMap<Id, u32>,
     /// pack id -> size.
     pub packs: HashMap<Id, u64>,
+    /// The index files merged in (object name -> their packs), so that a copy can take a file
+    /// whole instead of encoding its entries again. Files deleted by another open repo of the
+    /// vault may linger here: a copy that finds one gone encodes the entries instead.
+    files: HashMap<String, Vec<Id>>,
     spill: usize,
 }
 
@@ -76,35 +120,39 @@ impl ChunkIndex {
     /// An index that keeps at most `spill` locations in memory.
     pub(crate) fn with_spill(spill: usize) -> ChunkIndex {
         ChunkIndex {
-            delta: HashMap::new(),
+            delta: IdMap::default(),
             run: None,
-            removed: HashSet::new(),
+            removed: IdSet::default(),
             pack_ids: Vec::new(),
             pack_numbers: HashMap::new(),
             packs: HashMap::new(),
+            files: HashMap::new(),
             spill: spill.max(1),
         }
     }
 
     pub(crate) fn add_pack(&mut self, p: &IndexPack, object: &str) -> Result<(), StorageError> {
-        let pack = parse_id(&p.id, object)?;
-        let number = match self.pack_numbers.get(&pack) {
+        self.add_parsed_pack(&ParsedPack::of(p, object)?)
+    }
+
+    fn add_parsed_pack(&mut self, p: &ParsedPack) -> Result<(), StorageError> {
+        let number = match self.pack_numbers.get(&p.id) {
             Some(n) => *n,
             None => {
                 let n = u32::try_from(self.pack_ids.len()).map_err(|_| StorageError::Internal("too many packs".into()))?;
-                self.pack_ids.push(pack);
-                self.pack_numbers.insert(pack, n);
+                self.pack_ids.push(p.id);
+                self.pack_numbers.insert(p.id, n);
                 n
             }
         };
-        for b in &p.blobs {
-            let id = b.chunk_id(object)?;
-            let offset = u32::try_from(b.offset).map_err(|_| StorageError::corrupt(object, format!("blob offset {} beyond 4 GiB", b.offset)))?;
+        for (id, offset, length, raw_length) in &p.blobs {
             // Latest wins: a repaired or re-copied pack replaces an older location.
-            self.removed.remove(&id);
-            self.delta.insert(id, CompactLoc { pack: number, offset, length: b.length, raw_length: b.raw_length });
+            if !self.removed.is_empty() {
+                self.removed.remove(id);
+            }
+            self.delta.insert(*id, CompactLoc { pack: number, offset: *offset, length: *length, raw_length: *raw_length });
         }
-        self.packs.insert(pack, p.size);
+        self.packs.insert(p.id, p.size);
         self.spill_if_full();
         Ok(())
     }
@@ -123,8 +171,8 @@ impl ChunkIndex {
             Ok(run) => {
                 tracing::debug!(records = run.records(), memory = run.memory(), "chunk index merged into its sorted run");
                 self.run = Some(run);
-                self.delta = HashMap::new();
-                self.removed = HashSet::new();
+                self.delta = IdMap::default();
+                self.removed = IdSet::default();
             }
             Err(e) => {
                 tracing::warn!(error = %e, entries = self.delta.len(), "cannot write the chunk index's sorted run; keeping it in memory");
@@ -151,10 +199,35 @@ impl ChunkIndex {
     }
 
     pub(crate) fn add_file(&mut self, f: &IndexFile, object: &str) -> Result<(), StorageError> {
+        self.add_parsed(&f.parse(object)?)
+    }
+
+    /// `add_file` of a file parsed beforehand (off the lock).
+    pub(crate) fn add_parsed(&mut self, f: &ParsedIndex) -> Result<(), StorageError> {
+        let entries: usize = f.packs.iter().map(|p| p.blobs.len()).sum();
+        self.delta.reserve(entries.min(self.spill.saturating_sub(self.delta.len())));
         for p in &f.packs {
-            self.add_pack(p, object)?;
+            self.add_parsed_pack(p)?;
         }
+        self.files.insert(f.object.clone(), f.packs.iter().map(|p| p.id).collect());
         Ok(())
+    }
+
+    /// The index file `object` is gone.
+    pub(crate) fn forget_file(&mut self, object: &str) {
+        self.files.remove(object);
+    }
+
+    /// The index files (name, packs) every pack of which is in `packs` (none listing no pack).
+    pub(crate) fn files_within(&self, packs: &HashSet<Id>) -> Vec<(String, Vec<Id>)> {
+        let mut out: Vec<(String, Vec<Id>)> = self
+            .files
+            .iter()
+            .filter(|(_, listed)| !listed.is_empty() && listed.iter().all(|p| packs.contains(p)))
+            .map(|(name, listed)| (name.clone(), listed.clone()))
+            .collect();
+        out.sort();
+        out
     }
 
     /// Every chunk the index resolves, with its location (the run's, then the memory's).
@@ -220,6 +293,27 @@ impl ChunkIndex {
                 None
             }
         }
+    }
+
+    /// The location of each of `ids` (`None`: not indexed), in no particular order; the ones
+    /// in the sorted run are looked up in id order, a block read once for all of its ids.
+    pub(crate) fn get_each<'a>(&self, ids: impl IntoIterator<Item = &'a Id>, mut f: impl FnMut(&Id, Option<BlobLoc>)) -> Result<(), StorageError> {
+        let mut in_run: Vec<Id> = Vec::new();
+        for id in ids {
+            if let Some(l) = self.delta.get(id) {
+                f(id, Some(self.loc(l)));
+            } else if self.removed.contains(id) || self.run.is_none() {
+                f(id, None);
+            } else {
+                in_run.push(*id);
+            }
+        }
+        if let Some(run) = &self.run {
+            in_run.sort_unstable();
+            run.get_sorted(&in_run, |id, l| f(id, l.map(|l| self.loc(&l))))
+                .map_err(|e| StorageError::Internal(format!("reading the chunk index's sorted run: {e}")))?;
+        }
+        Ok(())
     }
 
     pub(crate) fn contains(&self, id: &Id) -> bool {
@@ -307,6 +401,19 @@ mod tests {
                 assert_eq!(got, want, "round {round}");
                 assert_eq!(idx.contains(&c), want.is_some());
             }
+        }
+        // Batch lookups answer as single ones (ids of the run, of memory, removed, unknown).
+        let mut asked: Vec<Id> = known.iter().step_by(3).copied().collect();
+        asked.extend((0..50).map(|_| rng.gen::<[u8; 32]>()));
+        let mut batch = HashMap::new();
+        idx.get_each(&asked, |c, l| {
+            batch.insert(*c, l.map(|l| (l.pack, l.offset)));
+        })
+        .unwrap();
+        assert_eq!(batch.len(), asked.iter().collect::<HashSet<_>>().len());
+        for c in &asked {
+            assert_eq!(batch[c], idx.get(c).map(|l| (l.pack, l.offset)));
+            assert_eq!(batch[c], model.get(c).copied());
         }
         let (in_memory, run_memory) = idx.footprint();
         assert!(in_memory < 50, "at most the spill in memory ({in_memory})");

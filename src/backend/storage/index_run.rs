@@ -74,22 +74,21 @@ impl Filter {
         Filter { bits: vec![0; words as usize] }
     }
 
-    fn probes(&self, id: &Id) -> impl Iterator<Item = u64> {
-        let m = self.bits.len() as u64 * 64;
+    /// The bits of `id` in a filter of `m` bits.
+    fn probes(m: u64, id: &Id) -> impl Iterator<Item = u64> {
         let h1 = u64::from_le_bytes(id[..8].try_into().expect("8 bytes"));
         let h2 = u64::from_le_bytes(id[8..16].try_into().expect("8 bytes")) | 1;
         (0..FILTER_HASHES).map(move |i| h1.wrapping_add(i.wrapping_mul(h2)) % m)
     }
 
     fn insert(&mut self, id: &Id) {
-        let probes: Vec<u64> = self.probes(id).collect();
-        for b in probes {
+        for b in Filter::probes(self.bits.len() as u64 * 64, id) {
             self.bits[(b / 64) as usize] |= 1 << (b % 64);
         }
     }
 
     fn may_contain(&self, id: &Id) -> bool {
-        self.probes(id).all(|b| self.bits[(b / 64) as usize] & (1 << (b % 64)) != 0)
+        Filter::probes(self.bits.len() as u64 * 64, id).all(|b| self.bits[(b / 64) as usize] & (1 << (b % 64)) != 0)
     }
 }
 
@@ -114,30 +113,39 @@ impl Run {
 
     /// The location of `id`, if the run has it.
     pub(super) fn get(&self, id: &Id) -> std::io::Result<Option<CompactLoc>> {
-        if !self.filter.may_contain(id) {
-            return Ok(None);
-        }
-        // The last block whose first id is not after `id`.
-        let b = self.fences.partition_point(|f| f <= id);
-        if b == 0 {
-            return Ok(None);
-        }
-        let block = b - 1;
-        let first = block * BLOCK;
-        let n = (self.records as usize - first).min(BLOCK);
+        let mut found = None;
+        self.get_sorted(std::slice::from_ref(id), |_, l| found = l)?;
+        Ok(found)
+    }
+
+    /// The location of each of `ids` (sorted), in their order: a block that several of them
+    /// fall in is read once (a snapshot's tens of thousands of chunks cost about one read per
+    /// block of the run instead of one per chunk).
+    pub(super) fn get_sorted(&self, ids: &[Id], mut f: impl FnMut(&Id, Option<CompactLoc>)) -> std::io::Result<()> {
         let mut buf = [0u8; BLOCK * RECORD];
-        crate::platform::read_exact_at(&self.file, &mut buf[..n * RECORD], (first * RECORD) as u64)?;
-        let (mut lo, mut hi) = (0usize, n);
-        while lo < hi {
-            let mid = (lo + hi) / 2;
-            let r = &buf[mid * RECORD..(mid + 1) * RECORD];
-            match r[..32].cmp(&id[..]) {
-                std::cmp::Ordering::Less => lo = mid + 1,
-                std::cmp::Ordering::Greater => hi = mid,
-                std::cmp::Ordering::Equal => return Ok(Some(decode(r).1)),
+        // The block in `buf`, and its records.
+        let mut loaded: Option<(usize, usize)> = None;
+        for id in ids {
+            // The last block whose first id is not after `id`.
+            let b = self.fences.partition_point(|f| f <= id);
+            if b == 0 || !self.filter.may_contain(id) {
+                f(id, None);
+                continue;
             }
+            let block = b - 1;
+            let n = match loaded {
+                Some((l, n)) if l == block => n,
+                _ => {
+                    let first = block * BLOCK;
+                    let n = (self.records as usize - first).min(BLOCK);
+                    crate::platform::read_exact_at(&self.file, &mut buf[..n * RECORD], (first * RECORD) as u64)?;
+                    loaded = Some((block, n));
+                    n
+                }
+            };
+            f(id, search_block(&buf[..n * RECORD], id));
         }
-        Ok(None)
+        Ok(())
     }
 
     /// Every record, in id order.
@@ -182,6 +190,21 @@ impl Run {
         }
         writer.finish()
     }
+}
+
+/// Binary search of one block's records for `id`.
+fn search_block(records: &[u8], id: &Id) -> Option<CompactLoc> {
+    let (mut lo, mut hi) = (0usize, records.len() / RECORD);
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        let r = &records[mid * RECORD..(mid + 1) * RECORD];
+        match r[..32].cmp(&id[..]) {
+            std::cmp::Ordering::Less => lo = mid + 1,
+            std::cmp::Ordering::Greater => hi = mid,
+            std::cmp::Ordering::Equal => return Some(decode(r).1),
+        }
+    }
+    None
 }
 
 /// Sequential reads of a run through positioned reads (the file's cursor is never used, so

@@ -16,7 +16,7 @@ use super::coord::{Coord, PinGuard, ReadGuard};
 use super::crypto::{unwrap_key, wrap_key, DataKey, MasterKey, VaultKeys};
 use super::error::StorageError;
 use super::ids::{check_name, pack_object, to_hex, Id};
-use super::index::{IndexFile, ChunkIndex};
+use super::index::{ChunkIndex, IndexFile, ParsedIndex};
 use super::location::Location;
 use super::snapshot::{snapshot_object, SnapshotManifest};
 use super::tree::{self, TreeEntry};
@@ -62,6 +62,9 @@ pub(crate) struct Inner {
     /// replication asks what a snapshot would move and then copies it, and each would otherwise
     /// decrypt and parse its whole tree.
     pub remembered: Mutex<std::collections::VecDeque<Remembered>>,
+    /// Bumped (under `remembered`'s lock) whenever remembered pack sets are forgotten: a pack
+    /// set computed before that is not kept.
+    pub packs_epoch: std::sync::atomic::AtomicU64,
     /// Pins, readers and the prune gate (`coord.rs`).
     pub coord: Arc<Coord>,
 }
@@ -182,6 +185,7 @@ impl Repo {
                 index,
                 bad_index: Mutex::new(Vec::new()),
                 remembered: Mutex::new(std::collections::VecDeque::new()),
+                packs_epoch: std::sync::atomic::AtomicU64::new(0),
                 coord,
             }),
         }
@@ -290,6 +294,9 @@ impl Repo {
     }
 
     pub(crate) async fn delete(&self, rel: &str) -> Result<(), StorageError> {
+        if rel.starts_with("index/") {
+            self.index_mut().forget_file(rel);
+        }
         self.inner.loc.delete(&self.key(rel)).await
     }
 
@@ -364,9 +371,15 @@ impl Repo {
     /// Forgets the cached pack sets of remembered snapshots (after a prune moved chunks).
     pub(crate) fn forget_remembered_packs(&self) {
         let mut c = self.inner.remembered.lock().unwrap_or_else(|p| p.into_inner());
+        self.inner.packs_epoch.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         for r in c.iter_mut() {
             r.packs = None;
         }
+    }
+
+    /// Read before computing a pack set for `remember_packs`.
+    pub(crate) fn packs_epoch(&self) -> u64 {
+        self.inner.packs_epoch.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Forgets a snapshot's remembered chunks and packs.
@@ -406,10 +419,10 @@ impl Repo {
 
     async fn load_index(&self) -> Result<(), StorageError> {
         let files = self.list("index/").await?;
-        let loaded: Vec<(String, Result<IndexFile, StorageError>)> = futures::stream::iter(files)
+        let loaded: Vec<(String, Result<ParsedIndex, StorageError>)> = futures::stream::iter(files)
             .map(|(name, _)| async move {
                 let res = match self.get(&name).await {
-                    Ok(bytes) => IndexFile::decode(self.keys(), &bytes, &name),
+                    Ok(bytes) => IndexFile::decode(self.keys(), &bytes, &name).and_then(|f| f.parse(&name)),
                     Err(e) => Err(e),
                 };
                 (name, res)
@@ -422,7 +435,7 @@ impl Repo {
         for (name, res) in loaded {
             match res {
                 Ok(f) => {
-                    if let Err(e) = idx.add_file(&f, &name) {
+                    if let Err(e) = idx.add_parsed(&f) {
                         tracing::warn!(object = %name, error = %e, "bad index file");
                         bad.push(name);
                     }
@@ -446,16 +459,33 @@ impl Repo {
 
     /// Write an index file and merge it into memory; returns its object name.
     pub(crate) async fn write_index(&self, file: &IndexFile) -> Result<String, StorageError> {
-        let bytes = file.encode(self.keys())?;
-        self.put_index(file, bytes).await
+        let bytes = Bytes::from(file.encode(self.keys())?);
+        let name = index_object(&bytes);
+        let parsed = file.parse(&name)?;
+        self.put_index(&parsed, bytes).await
     }
 
-    /// `write_index` of a file already encoded (`IndexFile::encode` with this vault's keys).
-    pub(crate) async fn put_index(&self, file: &IndexFile, bytes: Vec<u8>) -> Result<String, StorageError> {
-        let name = format!("index/{}", blake3::hash(&bytes).to_hex());
-        self.put(&name, Bytes::from(bytes)).await?;
-        self.index_mut().add_file(file, &name)?;
+    /// `write_index` of a file already encoded (`IndexFile::encode` with this vault's keys) and
+    /// parsed as `index_object(&bytes)`.
+    async fn put_index(&self, parsed: &ParsedIndex, bytes: Bytes) -> Result<String, StorageError> {
+        let name = index_object(&bytes);
+        self.put(&name, bytes).await?;
+        self.index_mut().add_parsed(parsed)?;
         Ok(name)
+    }
+
+    /// `put_index` of several files: written side by side, then merged under one lock.
+    pub(crate) async fn put_indexes(&self, files: Vec<(ParsedIndex, Bytes)>) -> Result<(), StorageError> {
+        let parsed: Vec<ParsedIndex> = futures::stream::iter(files)
+            .map(|(parsed, bytes)| async move { self.put(&index_object(&bytes), bytes).await.map(|_| parsed) })
+            .buffer_unordered(4)
+            .try_collect()
+            .await?;
+        let mut idx = self.index_mut();
+        for p in &parsed {
+            idx.add_parsed(p)?;
+        }
+        Ok(())
     }
 
     /// Read, authenticate, decompress and re-hash one chunk.
@@ -505,6 +535,12 @@ impl Repo {
     }
 
     /// Hint that a pack will be read soon (local locations: the kernel starts reading it).
+    /// Asks the kernel to read these snapshots' manifests ahead (from a blocking thread).
+    pub(crate) fn prefetch_snapshots(&self, ids: &[&str]) {
+        let (repo, names): (Repo, Vec<String>) = (self.clone(), ids.iter().map(|id| snapshot_object(id)).collect());
+        drop(tokio::task::spawn_blocking(move || names.iter().for_each(|n| repo.inner.loc.prefetch(&repo.key(n)))));
+    }
+
     pub(crate) fn prefetch_pack(&self, pack: &Id) {
         self.inner.loc.prefetch(&self.key(&pack_object(pack)));
     }
@@ -590,9 +626,13 @@ impl Repo {
         c.iter().find(|r| r.snapshot_id == snapshot_id).and_then(|r| r.packs.clone())
     }
 
-    /// Keeps the packs of a snapshot whose chunks are remembered.
-    pub(crate) fn remember_packs(&self, snapshot_id: &str, packs: Arc<std::collections::HashMap<Id, u64>>) {
+    /// Keeps the packs of a snapshot whose chunks are remembered, computed from the index as
+    /// it was at `epoch` (`packs_epoch`; not kept if a prune has moved chunks since).
+    pub(crate) fn remember_packs(&self, snapshot_id: &str, packs: Arc<std::collections::HashMap<Id, u64>>, epoch: u64) {
         let mut c = self.inner.remembered.lock().unwrap_or_else(|p| p.into_inner());
+        if epoch != self.packs_epoch() {
+            return;
+        }
         if let Some(r) = c.iter_mut().find(|r| r.snapshot_id == snapshot_id) {
             r.packs = Some(packs);
         }
@@ -606,6 +646,11 @@ impl Repo {
 }
 
 /// The ids of a snapshot's tree chunks, in order.
+/// The object name of an encoded index file: its BLAKE3 hash.
+pub(crate) fn index_object(bytes: &[u8]) -> String {
+    format!("index/{}", blake3::hash(bytes).to_hex())
+}
+
 fn tree_ids(manifest: &SnapshotManifest) -> Result<Vec<Id>, StorageError> {
     let name = snapshot_object(&manifest.snapshot_id);
     manifest.tree.iter().map(|h| super::ids::parse_id(h, &name)).collect()
