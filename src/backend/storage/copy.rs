@@ -408,13 +408,13 @@ async fn transfer(src: &Repo, dest: &Repo, packs: &HashMap<Id, u64>, rate: u64, 
     let total: u64 = to_copy.iter().filter_map(|id| packs.get(id)).sum();
     progress.set_totals(total, to_copy.len() as u64);
     let limiter = RateLimiter::new(rate);
-    // The kernel is asked to read the packs a little ahead of their copy — from a blocking
-    // thread: on a cold cache `posix_fadvise(WILLNEED)` of a pack takes milliseconds to queue
-    // its reads (4 of them held the copy back 26 ms on the async thread).
     // The index files to take whole are read before the packs queue their reads (a few MiB:
     // behind 64 MiB of packs on a cold disk they came last); parsed while the packs travel.
     let (files, rest) = read_index_files(src, dest, packs.keys().copied().collect()).await?;
     tracing::debug!(since = ?began.elapsed(), files = files.len(), "transfer: index files read");
+    // The kernel is asked to read the packs a little ahead of their copy — from a blocking
+    // thread: on a cold cache `posix_fadvise(WILLNEED)` of a pack takes milliseconds to queue
+    // its reads (4 of them held the copy back 26 ms on the async thread).
     let ahead = to_copy.clone();
     let prefetch = |ids: Vec<Id>| {
         let src = src.clone();
@@ -469,9 +469,11 @@ async fn read_index_files(src: &Repo, dest: &Repo, wanted: HashSet<Id>) -> Resul
     let read: Vec<Option<(String, Bytes, Vec<Id>)>> = futures::stream::iter(whole)
         .map(|(name, listed)| async move {
             match src.get(&name).await {
-                Ok(b) => Ok(Some((name, b, listed))),
-                // Replaced by a prune meanwhile: its packs' entries are rebuilt.
-                Err(StorageError::NotFound { .. }) => Ok(None),
+                // Copied under its own name, so the name must be the bytes' hash.
+                Ok(b) if index_object(&b) == name => Ok(Some((name, b, listed))),
+                // Stored under another name, or replaced by a prune meanwhile: its packs'
+                // entries are rebuilt.
+                Ok(_) | Err(StorageError::NotFound { .. }) => Ok(None),
                 Err(e) => Err(e),
             }
         })

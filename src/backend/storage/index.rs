@@ -64,6 +64,13 @@ impl ParsedPack {
     }
 }
 
+impl ParsedIndex {
+    /// The object the file is stored as.
+    pub(crate) fn object(&self) -> &str {
+        &self.object
+    }
+}
+
 impl IndexFile {
     /// This file, stored as `object`, ready to merge.
     pub(crate) fn parse(&self, object: &str) -> Result<ParsedIndex, StorageError> {

@@ -126,9 +126,13 @@ impl Run {
         // The block in `buf`, and its records.
         let mut loaded: Option<(usize, usize)> = None;
         for id in ids {
+            if !self.filter.may_contain(id) {
+                f(id, None);
+                continue;
+            }
             // The last block whose first id is not after `id`.
             let b = self.fences.partition_point(|f| f <= id);
-            if b == 0 || !self.filter.may_contain(id) {
+            if b == 0 {
                 f(id, None);
                 continue;
             }

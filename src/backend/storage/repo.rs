@@ -462,22 +462,16 @@ impl Repo {
         let bytes = Bytes::from(file.encode(self.keys())?);
         let name = index_object(&bytes);
         let parsed = file.parse(&name)?;
-        self.put_index(&parsed, bytes).await
-    }
-
-    /// `write_index` of a file already encoded (`IndexFile::encode` with this vault's keys) and
-    /// parsed as `index_object(&bytes)`.
-    async fn put_index(&self, parsed: &ParsedIndex, bytes: Bytes) -> Result<String, StorageError> {
-        let name = index_object(&bytes);
         self.put(&name, bytes).await?;
-        self.index_mut().add_parsed(parsed)?;
+        self.index_mut().add_parsed(&parsed)?;
         Ok(name)
     }
 
-    /// `put_index` of several files: written side by side, then merged under one lock.
+    /// `write_index` of files already encoded with this vault's keys, each parsed as
+    /// `index_object` of its bytes: written side by side, then merged under one lock.
     pub(crate) async fn put_indexes(&self, files: Vec<(ParsedIndex, Bytes)>) -> Result<(), StorageError> {
         let parsed: Vec<ParsedIndex> = futures::stream::iter(files)
-            .map(|(parsed, bytes)| async move { self.put(&index_object(&bytes), bytes).await.map(|_| parsed) })
+            .map(|(parsed, bytes)| async move { self.put(parsed.object(), bytes).await.map(|_| parsed) })
             .buffer_unordered(4)
             .try_collect()
             .await?;
