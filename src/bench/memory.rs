@@ -20,6 +20,8 @@ pub struct MemoryResult {
     /// prunes the vault (its peak reset before each, `clear_refs`); None where it cannot be
     /// reset (not Linux).
     pub mirror: Option<Peak>,
+    /// ...while it backs the same tree up again, unchanged (the parent's files compared).
+    pub incremental: Option<Peak>,
     pub prune: Option<Peak>,
 }
 
@@ -113,7 +115,8 @@ pub(super) fn spawn_server(exe: &Path, data_dir: &Path, creds: &Credentials) -> 
     Ok(server)
 }
 
-/// Backs `tree` up through a child backend; samples its RSS every 100 ms; returns the peak.
+/// Backs `tree` up through a child backend (then removes the tree); samples its RSS every 100 ms;
+/// returns the peak.
 pub fn measure(rt: &tokio::runtime::Runtime, exe: &Path, work: &Path, tree: &Path, bytes: u64) -> BenchResult<MemoryResult> {
     let creds = Credentials { access_key_id: "LTAIbenchmemory01".into(), access_key_secret: "bench-memory-secret".into() };
     let data_dir: PathBuf = work.join("mem-backend");
@@ -152,6 +155,25 @@ pub fn measure(rt: &tokio::runtime::Runtime, exe: &Path, work: &Path, tree: &Pat
     if let Some((hwm, _)) = proc_rss(pid) {
         peak = peak.max(hwm);
     }
+    // The next backup of the same tree, nothing changed: an incremental that compares every
+    // file with its parent snapshot.
+    let mut next_job = None;
+    let incremental = peak_while(pid, || {
+        rt.block_on(async {
+            let id = match &next_job {
+                Some(id) => id,
+                None => next_job.insert(client.create_backup_job(&vault_id, &client_id, &include, &[]).await?.job_id),
+            };
+            let r = client.describe_backup_jobs(None, Some(id)).await?;
+            match r.backup_jobs.backup_job.into_iter().next().filter(|j| super::terminal(&j.job.status)) {
+                Some(j) if j.job.status != "COMPLETE" => bail!("incremental backup ended {}: {}", j.job.status, j.job.error_message),
+                Some(_) => Ok(true),
+                None => Ok(false),
+            }
+        })
+    })?;
+    // The tree is not read again: its disk goes to the mirror.
+    super::rm(tree);
 
     // A mirror of the vault in the other region, synced at once.
     let mirror_id = rt.block_on(async {
@@ -191,5 +213,5 @@ pub fn measure(rt: &tokio::runtime::Runtime, exe: &Path, work: &Path, tree: &Pat
         })
     })?;
     drop(server);
-    Ok(MemoryResult { bytes, peak_rss: peak, idle_rss, backup_seconds, samples, mirror, prune })
+    Ok(MemoryResult { bytes, peak_rss: peak, idle_rss, backup_seconds, samples, incremental, mirror, prune })
 }

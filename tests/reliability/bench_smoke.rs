@@ -50,6 +50,7 @@ fn bench_runs_end_to_end_and_restores_exactly() {
         "startup at scale: first DescribeVaults answer",
         "console Overview frame time, p99",
         "backend peak RSS during backup",
+        "backend peak RSS during incremental backup",
         "prune time",
         "prune peak RSS",
         "space freed",

@@ -11,7 +11,7 @@ use crate::support::fixtures::{random_bytes, write};
 use crate::support::store::{new_repo, progress, req, restore_req, Kind, Locations};
 use crate::support::tree::{assert_trees_equal_content_mode_mtime, files_under, rerooted};
 
-location_suite!(copy_resume_and_survive_source_loss, damaged_source_pack_is_never_copied, snapshots_copied_in_one_transfer);
+location_suite!(copy_resume_and_survive_source_loss, damaged_source_pack_is_never_copied, snapshots_copied_in_one_transfer, many_index_files_taken_a_few_at_a_time);
 
 async fn copy_resume_and_survive_source_loss(kind: Kind) {
     let tmp = tempfile::tempdir().unwrap();
@@ -160,6 +160,45 @@ async fn snapshots_copied_in_one_transfer(kind: Kind) {
         assert!(report.damaged_objects.is_empty(), "{vault}: {report:?}");
         let target = tmp.path().join(format!("t-{vault}"));
         let stats = m.restore(restore_req("s2", &target), progress()).await.unwrap();
+        assert!(stats.failed_files.is_empty(), "{vault}");
+        assert_trees_equal_content_mode_mtime(&src, &rerooted(&target, &src));
+    }
+}
+
+/// More index files than a copy takes at once (8): all are copied whole, a few at a time; with
+/// most of them gone from the source the packs they listed get rebuilt entries.
+async fn many_index_files_taken_a_few_at_a_time(kind: Kind) {
+    let tmp = tempfile::tempdir().unwrap();
+    let locs = Locations::new(kind, &tmp.path().join("locations")).await;
+    let (src, a_dir, b_dir) = (tmp.path().join("src"), locs.location("region-a"), locs.location("region-b"));
+    let master = MasterKey::generate();
+    let source = new_repo(&a_dir.open(), "vault-src", &master).await;
+    let ids: Vec<String> = (0..11).map(|i| format!("s{i}")).collect();
+    for (i, id) in ids.iter().enumerate() {
+        write(&src.join(format!("f{i}.bin")), &random_bytes(64 << 10, 200 + i as u64));
+        source.backup(req(id, &[&src]), progress()).await.unwrap();
+    }
+    let src_index = index_names(a_dir.dir(), "vault-src");
+    assert!(src_index.len() > 8, "{src_index:?}");
+    let wanted: Vec<&str> = ids.iter().map(String::as_str).collect();
+
+    let mirror = Repo::create(&b_dir.open(), "vault-mirror", &master, source.data_key(), "HBR_PRIVATE", None).await.unwrap();
+    source.copy_snapshots_to(&mirror, &wanted, 0, progress()).await.unwrap();
+    assert_eq!(index_names(b_dir.dir(), "vault-mirror"), src_index, "every file taken whole");
+
+    // All but two vanish: whichever were read first or later, their packs are indexed anew.
+    for name in src_index.iter().skip(2) {
+        fs::remove_file(a_dir.dir().join("vaults/vault-src/index").join(name)).unwrap();
+    }
+    let mirror2 = Repo::create(&b_dir.open(), "vault-mirror2", &master, source.data_key(), "HBR_PRIVATE", None).await.unwrap();
+    source.copy_snapshots_to(&mirror2, &wanted, 0, progress()).await.unwrap();
+    for vault in ["vault-mirror", "vault-mirror2"] {
+        let m = Repo::open(&b_dir.open(), vault, &master).await.unwrap();
+        assert_eq!(m.list_snapshots().await.unwrap().len(), 11, "{vault}");
+        let report = m.verify(None, true, progress()).await.unwrap();
+        assert!(report.damaged_objects.is_empty(), "{vault}: {report:?}");
+        let target = tmp.path().join(format!("t-{vault}"));
+        let stats = m.restore(restore_req("s10", &target), progress()).await.unwrap();
         assert!(stats.failed_files.is_empty(), "{vault}");
         assert_trees_equal_content_mode_mtime(&src, &rerooted(&target, &src));
     }

@@ -20,7 +20,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
-use super::backup_read::{ExtentReader, ReadAhead, WalkItem};
+use super::backup_read::{ExtentReader, ParentFiles, ReadAhead, WalkList};
 use super::blob::{self, EncodedBlob};
 use super::chunker::{self, ChunkerParams};
 use super::coord::PinGuard;
@@ -32,7 +32,7 @@ use super::progress::Progress;
 use super::rate::{SpeedLimit, WindowedLimiter};
 use super::repo::{now_secs, Repo, SmallFiles};
 use super::snapshot::{snapshot_object, SnapshotManifest};
-use super::tree::{encode_bytes, encode_path, Extents, Kind, TreeEntry, TreeWriter};
+use super::tree::{self, encode_bytes, encode_path, Extents, Kind, TreeEntry, TreeWriter};
 use crate::platform;
 
 /// Per-pack index files are merged into one every this many packs (and at the end).
@@ -114,14 +114,17 @@ impl Repo {
             Some(pid) => {
                 let _reading = self.reader();
                 let m = self.load_snapshot(pid).await?;
-                self.load_tree(&m)
-                    .await?
-                    .into_iter()
-                    .filter(|e| e.kind == Kind::File)
-                    .map(|e| (e.path.clone(), e))
-                    .collect()
+                // Entry by entry: neither the parent's JSON nor its entries are ever whole.
+                let files = self
+                    .read_tree(&m, |json| {
+                        let mut files = ParentFiles::default();
+                        tree::for_each_entry(json, |e| files.add(e)).map(|()| files)
+                    })
+                    .await?;
+                tracing::debug!(files = files.len(), "parent snapshot's files read");
+                files
             }
-            None => HashMap::new(),
+            None => ParentFiles::default(),
         };
 
         // Chunks queued by this job and not yet in the index: the uploader takes each pack's
@@ -294,7 +297,7 @@ struct ScanCtx {
     repo: Repo,
     paths: Vec<PathBuf>,
     excludes: GlobSet,
-    parent: HashMap<String, TreeEntry>,
+    parent: ParentFiles,
     progress: Arc<Progress>,
     pins: Arc<PinGuard>,
     chunker: ChunkerParams,
@@ -390,14 +393,14 @@ struct ScanOut {
 
 impl ScanCtx {
     fn scan(self, tx: Sender<Vec<(Id, Vec<u8>)>>) -> Result<ScanOut, StorageError> {
-        let mut items = Vec::new();
+        let mut items = WalkList::default();
         let mut notes = Notes { owners: platform::process_owner().is_some(), ..Notes::default() };
         for p in &self.paths {
             let md = std::fs::symlink_metadata(p)
                 .map_err(|e| StorageError::InvalidPath(format!("{}: {e}", p.display())))?;
-            self.walk(p.clone(), &md, &mut items, &mut notes)?;
+            self.walk(p.clone(), None, &md, &mut items, &mut notes)?;
         }
-        let bytes_total: u64 = items.iter().map(|i| i.size).sum();
+        let bytes_total = items.bytes_total();
         self.progress.set_totals(bytes_total, items.len() as u64);
 
         // Each entry is serialised and its tree chunks stored as soon as it is read: neither
@@ -409,7 +412,7 @@ impl ScanCtx {
         for i in 0..items.len() {
             self.progress.check_cancel()?;
             readahead.advance(&items, i, &self.parent);
-            let path = &items[i].path;
+            let path = &items.path(i);
             // Stated again: what is recorded is the object as it is when read.
             let md = match std::fs::symlink_metadata(path) {
                 Ok(md) => md,
@@ -436,13 +439,17 @@ impl ScanCtx {
         Ok(ScanOut { tree: tree_ids, bytes_total, items_total, chunks: q.used, skipped: notes.skipped, changed: notes.changed })
     }
 
-    fn walk(&self, path: PathBuf, md: &Metadata, out: &mut Vec<WalkItem>, notes: &mut Notes) -> Result<(), StorageError> {
+    /// Adds `path` (in the directory item `parent`, or given to the backup) and what it holds.
+    fn walk(&self, path: PathBuf, parent: Option<u32>, md: &Metadata, out: &mut WalkList, notes: &mut Notes) -> Result<(), StorageError> {
         if self.excludes.is_match(&path) {
             return Ok(());
         }
-        let is_dir = md.is_dir();
-        out.push(WalkItem::new(&path, md));
-        if !is_dir {
+        let name = match (parent, path.file_name()) {
+            (Some(_), Some(name)) => name,
+            _ => path.as_os_str(),
+        };
+        let index = out.push(parent, name, md)?;
+        if !md.is_dir() {
             return Ok(());
         }
         let mut children = match std::fs::read_dir(&path) {
@@ -457,7 +464,7 @@ impl ScanCtx {
         for child in children {
             self.progress.check_cancel()?;
             match std::fs::symlink_metadata(&child) {
-                Ok(cmd) => self.walk(child, &cmd, out, notes)?,
+                Ok(cmd) => self.walk(child, Some(index), &cmd, out, notes)?,
                 Err(e) => {
                     tracing::warn!(path = %child.display(), error = %e, "cannot stat; skipped");
                     notes.skip(&child, format!("cannot stat: {e}"));
@@ -598,9 +605,10 @@ impl ScanCtx {
         // Chunks this job queued (not yet indexed) are pinned already; the others must be
         // stored, and are pinned in the same step.
         let pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        let stored: Vec<Id> = p.chunks.iter().filter(|id| !pending.contains(*id)).copied().collect();
+        let chunks = self.parent.chunks(p);
+        let stored: Vec<Id> = chunks.iter().filter(|id| !pending.contains(*id)).copied().collect();
         drop(pending);
-        self.repo.pin_if_all_present(&self.pins, &stored).then(|| (p.chunks.clone(), p.extents.clone()))
+        self.repo.pin_if_all_present(&self.pins, &stored).then(|| (chunks.to_vec(), p.extents.as_deref().cloned()))
     }
 
     /// Chunks an open file (only its data `extents` when given); returns the chunk ids and

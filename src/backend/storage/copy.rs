@@ -21,6 +21,9 @@ use super::snapshot::{snapshot_object, SnapshotManifest};
 
 /// Packs copied at once (to S3 or rate-limited, each is held whole in memory while hashed).
 const PACKS_IN_PARALLEL: usize = 4;
+/// Index files a copy takes whole read, parsed and written at a time (a backup writes one per
+/// 32 packs: 8 are ~4 GiB of packs, ~150,000 entries).
+const INDEX_FILES_AT_ONCE: usize = 8;
 
 #[derive(Debug, Default, Clone, Serialize)]
 pub struct CopyStats {
@@ -410,7 +413,7 @@ async fn transfer(src: &Repo, dest: &Repo, packs: &HashMap<Id, u64>, rate: u64, 
     let limiter = RateLimiter::new(rate);
     // The index files to take whole are read before the packs queue their reads (a few MiB:
     // behind 64 MiB of packs on a cold disk they came last); parsed while the packs travel.
-    let (files, rest) = read_index_files(src, dest, packs.keys().copied().collect()).await?;
+    let (files, later, rest) = read_index_files(src, dest, packs.keys().copied().collect()).await?;
     tracing::debug!(since = ?began.elapsed(), files = files.len(), "transfer: index files read");
     // The kernel is asked to read the packs a little ahead of their copy — from a blocking
     // thread: on a cold cache `posix_fadvise(WILLNEED)` of a pack takes milliseconds to queue
@@ -452,28 +455,53 @@ async fn transfer(src: &Repo, dest: &Repo, packs: &HashMap<Id, u64>, rate: u64, 
     // (a pack listed by a loaded index file has every blob of it indexed); the index file goes
     // in after its packs.
     dest.put_indexes(index.await??).await?;
+    // The other index files to take whole, a few at a time (all at once held the vault's whole
+    // index in memory: ~150 MiB for a 40 GiB vault); the packs of any gone meanwhile rebuilt.
+    let mut gone = HashSet::new();
+    for batch in later.chunks(INDEX_FILES_AT_ONCE) {
+        let (files, lost) = read_whole(src, batch.to_vec()).await?;
+        gone.extend(lost);
+        let (s, d) = (src.clone(), dest.clone());
+        dest.put_indexes(tokio::task::spawn_blocking(move || prepare_index(&s, &d, files, HashSet::new())).await??).await?;
+    }
+    if !gone.is_empty() {
+        let (s, d) = (src.clone(), dest.clone());
+        dest.put_indexes(tokio::task::spawn_blocking(move || prepare_index(&s, &d, Vec::new(), gone)).await??).await?;
+    }
     tracing::debug!(since = ?began.elapsed(), "transfer: index written");
     Ok((stats, copied_ids))
 }
 
 /// What gives `dest` the index entries of the `wanted` packs it does not index yet: the
-/// source's index files that list only such packs, read (taken whole, not rebuilt: a vault of
-/// small files has tens of thousands of entries, ~60 ms of JSON, zstd and AES to encode them
-/// again), and the packs none of them lists.
-async fn read_index_files(src: &Repo, dest: &Repo, wanted: HashSet<Id>) -> Result<(Vec<(String, Bytes)>, HashSet<Id>), StorageError> {
+/// source's index files that list only such packs — the first `INDEX_FILES_AT_ONCE` read
+/// (taken whole, not rebuilt: a vault of small files has tens of thousands of entries, ~60 ms
+/// of JSON, zstd and AES to encode them again), the others' names and packs to read later —
+/// and the packs none of them lists.
+#[allow(clippy::type_complexity)]
+async fn read_index_files(src: &Repo, dest: &Repo, wanted: HashSet<Id>) -> Result<(Vec<(String, Bytes)>, Vec<(String, Vec<Id>)>, HashSet<Id>), StorageError> {
     let mut rest: HashSet<Id> = {
         let idx = dest.index();
         wanted.into_iter().filter(|id| !idx.packs.contains_key(id)).collect()
     };
-    let whole = src.index().files_within(&rest);
-    let read: Vec<Option<(String, Bytes, Vec<Id>)>> = futures::stream::iter(whole)
+    let mut whole = src.index().files_within(&rest);
+    for p in whole.iter().flat_map(|(_, listed)| listed) {
+        rest.remove(p);
+    }
+    let later = whole.split_off(whole.len().min(INDEX_FILES_AT_ONCE));
+    let (files, gone) = read_whole(src, whole).await?;
+    rest.extend(gone);
+    Ok((files, later, rest))
+}
+
+/// Reads these index files of `src`; returns those read and the packs of those gone (replaced
+/// by a prune meanwhile, or stored under another name than their hash: rebuilt instead).
+async fn read_whole(src: &Repo, files: Vec<(String, Vec<Id>)>) -> Result<(Vec<(String, Bytes)>, HashSet<Id>), StorageError> {
+    let read: Vec<Result<(String, Bytes), Vec<Id>>> = futures::stream::iter(files)
         .map(|(name, listed)| async move {
             match src.get(&name).await {
                 // Copied under its own name, so the name must be the bytes' hash.
-                Ok(b) if index_object(&b) == name => Ok(Some((name, b, listed))),
-                // Stored under another name, or replaced by a prune meanwhile: its packs'
-                // entries are rebuilt.
-                Ok(_) | Err(StorageError::NotFound { .. }) => Ok(None),
+                Ok(b) if index_object(&b) == name => Ok(Ok((name, b))),
+                Ok(_) | Err(StorageError::NotFound { .. }) => Ok(Err(listed)),
                 Err(e) => Err(e),
             }
         })
@@ -481,13 +509,14 @@ async fn read_index_files(src: &Repo, dest: &Repo, wanted: HashSet<Id>) -> Resul
         .try_collect()
         .await?;
     let mut files = Vec::new();
-    for (name, bytes, listed) in read.into_iter().flatten() {
-        for p in &listed {
-            rest.remove(p);
+    let mut gone = HashSet::new();
+    for r in read {
+        match r {
+            Ok(f) => files.push(f),
+            Err(listed) => gone.extend(listed),
         }
-        files.push((name, bytes));
     }
-    Ok((files, rest))
+    Ok((files, gone))
 }
 
 /// The index files (parsed, encoded) to write to `dest`: `files` read from `src` (authenticated

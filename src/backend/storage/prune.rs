@@ -214,8 +214,9 @@ impl Repo {
             rewrite: HashMap::new(),
             leaks,
         };
-        let by_pack = self.index().by_pack()?;
-        let mut pack_blobs: HashMap<Id, Vec<(Id, BlobLoc)>> = HashMap::new();
+        // The live bytes of every pack in one pass; the chunk lists of the packs deleted or
+        // rewritten only.
+        let live_bytes = self.index().bytes_by_pack(|c| live.contains(c))?;
         {
             let idx = self.index();
             for (pack, (size, modified)) in &packs {
@@ -225,12 +226,7 @@ impl Repo {
                 {
                     continue;
                 }
-                let blobs = by_pack.get(pack).cloned().unwrap_or_default();
-                let live_bytes: u64 = blobs
-                    .iter()
-                    .filter(|(c, _)| live.contains(c))
-                    .map(|(_, l)| u64::from(l.length))
-                    .sum();
+                let live_bytes = live_bytes.get(pack).copied().unwrap_or(0);
                 if live_bytes == 0 {
                     plan.delete.insert(*pack, *size);
                 } else if (*size - live_bytes.min(*size)) as f64
@@ -238,12 +234,14 @@ impl Repo {
                 {
                     plan.rewrite.insert(*pack, (*size, Vec::new()));
                 }
-                if plan.delete.contains_key(pack) || plan.rewrite.contains_key(pack) {
-                    pack_blobs.insert(*pack, blobs);
-                }
             }
         }
-        drop(by_pack);
+        drop(live_bytes);
+        let touched: HashSet<Id> = plan.delete.keys().chain(plan.rewrite.keys()).copied().collect();
+        let mut pack_blobs = self.index().by_pack(&touched)?;
+        for p in &touched {
+            pack_blobs.entry(*p).or_default();
+        }
 
         // 4. Decision: pins of running writers are live too; dropped chunks leave the index.
         {

@@ -571,29 +571,34 @@ impl Repo {
     }
 
     /// Adds every chunk the entries of a snapshot's tree reference to `into` (not the tree's
-    /// own chunks), reading the tree as a stream (a local vault's chunk by chunk).
+    /// own chunks), reading the tree as a stream.
     pub(crate) async fn tree_chunks(&self, manifest: &SnapshotManifest, mut into: std::collections::HashSet<Id>) -> Result<std::collections::HashSet<Id>, StorageError> {
+        self.read_tree(manifest, move |json| tree::chunk_ids(json, &mut into).map(|()| into)).await
+    }
+
+    /// Hands a snapshot's tree JSON to `parse` as a stream, on a blocking thread (a local
+    /// vault's chunk by chunk; a remote one's fetched first, four chunks at a time).
+    pub(super) async fn read_tree<R: Send + 'static>(
+        &self,
+        manifest: &SnapshotManifest,
+        parse: impl FnOnce(&mut dyn std::io::Read) -> Result<R, serde_json::Error> + Send + 'static,
+    ) -> Result<R, StorageError> {
         let ids = tree_ids(manifest)?;
         let bad = |e: serde_json::Error| StorageError::corrupt("tree", format!("bad tree: {e}"));
         if self.is_local() {
             let repo = self.clone();
             return tokio::task::spawn_blocking(move || {
                 let mut reader = TreeBytes { repo: &repo, ids: ids.iter(), open: None, cur: Vec::new(), pos: 0, err: None };
-                let parsed = tree::chunk_ids(&mut reader, &mut into);
+                let parsed = parse(&mut reader);
                 if let Some(e) = reader.err {
                     return Err(e);
                 }
-                parsed.map_err(bad)?;
-                Ok(into)
+                parsed.map_err(bad)
             })
             .await?;
         }
         let data = self.tree_json(ids).await?;
-        tokio::task::spawn_blocking(move || {
-            tree::chunk_ids(&data[..], &mut into).map_err(bad)?;
-            Ok(into)
-        })
-        .await?
+        tokio::task::spawn_blocking(move || parse(&mut &data[..]).map_err(bad)).await?
     }
 
     /// The chunks a snapshot references, as its backup or a copy found them (kept for the
@@ -650,7 +655,7 @@ fn tree_ids(manifest: &SnapshotManifest) -> Result<Vec<Id>, StorageError> {
     manifest.tree.iter().map(|h| super::ids::parse_id(h, &name)).collect()
 }
 
-/// A local tree's JSON, read chunk by chunk (`Repo::tree_chunks`); a read error is kept in
+/// A local tree's JSON, read chunk by chunk (`Repo::read_tree`); a read error is kept in
 /// `err` (the parser only sees that the stream failed).
 struct TreeBytes<'a> {
     repo: &'a Repo,

@@ -293,32 +293,55 @@ struct ChunksOnly {
     chunks: Vec<Id>,
 }
 
+/// What an incremental backup compares of its parent's entries (`backup_read::ParentFiles`;
+/// every other field is skipped unparsed). The fields as `TreeEntry` reads them.
+#[derive(Deserialize)]
+pub(crate) struct ParentEntry {
+    pub path: String,
+    pub kind: Kind,
+    pub mtime: i64,
+    pub mtime_nsec: u32,
+    #[serde(default)]
+    pub size: u64,
+    #[serde(default)]
+    pub inode: u64,
+    #[serde(default, with = "hex_ids")]
+    pub chunks: Vec<Id>,
+    #[serde(default)]
+    pub extents: Option<Extents>,
+}
+
 /// Every chunk id the tree's entries reference, read from its JSON as a stream: neither the
 /// entries nor the JSON are held whole (a mirror sync or a prune of a 10 GiB snapshot held
 /// both, ~110 MiB).
 pub(crate) fn chunk_ids(json: impl std::io::Read, into: &mut std::collections::HashSet<Id>) -> Result<(), serde_json::Error> {
+    for_each_entry(json, |e: ChunksOnly| into.extend(e.chunks))
+}
+
+/// Reads a tree's JSON as a stream, entry by entry (as `T`, which may read only some fields).
+pub(crate) fn for_each_entry<T: serde::de::DeserializeOwned>(json: impl std::io::Read, f: impl FnMut(T)) -> Result<(), serde_json::Error> {
     use serde::de::{DeserializeSeed, SeqAccess, Visitor};
-    struct Seed<'a>(&'a mut std::collections::HashSet<Id>);
-    impl<'de> DeserializeSeed<'de> for Seed<'_> {
+    struct Seed<T, F>(F, std::marker::PhantomData<T>);
+    impl<'de, T: serde::de::DeserializeOwned, F: FnMut(T)> DeserializeSeed<'de> for Seed<T, F> {
         type Value = ();
         fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
             d.deserialize_seq(self)
         }
     }
-    impl<'de> Visitor<'de> for Seed<'_> {
+    impl<'de, T: serde::de::DeserializeOwned, F: FnMut(T)> Visitor<'de> for Seed<T, F> {
         type Value = ();
         fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
             f.write_str("a list of tree entries")
         }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-            while let Some(e) = seq.next_element::<ChunksOnly>()? {
-                self.0.extend(e.chunks);
+        fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
+            while let Some(e) = seq.next_element::<T>()? {
+                (self.0)(e);
             }
             Ok(())
         }
     }
     let mut de = serde_json::Deserializer::from_reader(json);
-    Seed(into).deserialize(&mut de)?;
+    Seed(f, std::marker::PhantomData).deserialize(&mut de)?;
     de.end()
 }
 
