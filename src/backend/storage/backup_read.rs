@@ -1,5 +1,6 @@
-//! Readers for backup (`backup.rs` only): the read-ahead hints for the next files, and the
-//! reader of a sparse file's data extents.
+//! What backup (`backup.rs` only) reads with: the walk's list of objects, the parent
+//! snapshot's files, the read-ahead hints for the next files, and the reader of a sparse
+//! file's data extents.
 
 use std::collections::HashMap;
 use std::ffi::OsStr;
