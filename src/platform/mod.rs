@@ -123,6 +123,14 @@ pub fn host_name() -> String {
         .unwrap_or_else(|| "unknown".to_string())
 }
 
+/// This process's resident memory and its peak so far, in MiB (`/proc/self/status`: Linux;
+/// None elsewhere) — for the debug log of long jobs.
+pub fn memory_mib() -> Option<(u64, u64)> {
+    let text = std::fs::read_to_string("/proc/self/status").ok()?;
+    let field = |name: &str| -> Option<u64> { text.lines().find(|l| l.starts_with(name))?.split_whitespace().nth(1)?.parse::<u64>().ok().map(|kb| kb / 1024) };
+    Some((field("VmRSS:")?, field("VmHWM:")?))
+}
+
 /// Writes a file readable by its owner only (0600 where there are mode bits, see
 /// `create_private`), atomically: a `.tmp` sibling, synced, then renamed over `path`.
 pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {

@@ -178,6 +178,9 @@ async fn many_index_files_taken_a_few_at_a_time(kind: Kind) {
         write(&src.join(format!("f{i}.bin")), &random_bytes(64 << 10, 200 + i as u64));
         source.backup(req(id, &[&src]), progress()).await.unwrap();
     }
+    // Opened again: no snapshot's packs remembered, each is found from its tree.
+    drop(source);
+    let source = Repo::open(&a_dir.open(), "vault-src", &master).await.unwrap();
     let src_index = index_names(a_dir.dir(), "vault-src");
     assert!(src_index.len() > 8, "{src_index:?}");
     let wanted: Vec<&str> = ids.iter().map(String::as_str).collect();

@@ -18,6 +18,7 @@ use super::progress::Progress;
 use super::rate::RateLimiter;
 use super::repo::{index_object, Repo};
 use super::snapshot::{snapshot_object, SnapshotManifest};
+use super::tree;
 
 /// Packs copied at once (to S3 or rate-limited, each is held whole in memory while hashed).
 const PACKS_IN_PARALLEL: usize = 4;
@@ -270,15 +271,70 @@ async fn needed_packs(repo: &Repo, m: &SnapshotManifest) -> Result<Arc<HashMap<I
         return Ok(p);
     }
     let epoch = repo.packs_epoch();
-    let packs = Arc::new(packs_for(repo, &*needed_chunks(repo, m).await?)?);
+    let packs = Arc::new(match repo.remembered_chunks(&m.snapshot_id) {
+        Some(chunks) => packs_for(repo, &chunks)?,
+        None => packs_of_tree(repo, m).await?,
+    });
     repo.remember_packs(&m.snapshot_id, packs.clone(), epoch);
     Ok(packs)
 }
 
+/// Chunk ids looked up at a time by `packs_of_tree` (2 MiB of them).
+const LOOKUP_BATCH: usize = 1 << 16;
+
+/// The packs holding every chunk of a snapshot, its tree read as a stream and its chunks looked
+/// up a batch at a time: the set of a large snapshot's chunks is never whole in memory (2
+/// million chunks, a 40 GiB tree, held ~140 MiB).
+async fn packs_of_tree(repo: &Repo, m: &SnapshotManifest) -> Result<HashMap<Id, u64>, StorageError> {
+    let name = snapshot_object(&m.snapshot_id);
+    let mut batch: Vec<Id> = m.tree.iter().map(|h| parse_id(h, &name)).collect::<Result<_, _>>()?;
+    let r = repo.clone();
+    repo.read_tree(m, move |json| {
+        let mut packs = HashMap::new();
+        let mut failed = Ok(());
+        let mut flush = |batch: &mut Vec<Id>, packs: &mut HashMap<Id, u64>| {
+            batch.sort_unstable();
+            batch.dedup();
+            if failed.is_ok() {
+                failed = packs_for_into(&r, batch.iter(), packs);
+            }
+            batch.clear();
+        };
+        tree::chunk_ids(json, &mut BatchSink { batch: &mut batch, packs: &mut packs, flush: &mut flush })?;
+        flush(&mut batch, &mut packs);
+        Ok(failed.map(|()| packs))
+    })
+    .await?
+}
+
+/// Collects chunk ids; every `LOOKUP_BATCH` of them goes to `flush`.
+struct BatchSink<'a, F: FnMut(&mut Vec<Id>, &mut HashMap<Id, u64>)> {
+    batch: &'a mut Vec<Id>,
+    packs: &'a mut HashMap<Id, u64>,
+    flush: &'a mut F,
+}
+
+impl<F: FnMut(&mut Vec<Id>, &mut HashMap<Id, u64>)> Extend<Id> for BatchSink<'_, F> {
+    fn extend<I: IntoIterator<Item = Id>>(&mut self, ids: I) {
+        for id in ids {
+            self.batch.push(id);
+            if self.batch.len() >= LOOKUP_BATCH {
+                (self.flush)(self.batch, self.packs);
+            }
+        }
+    }
+}
+
 /// Packs of `repo` holding `chunks`, with their sizes.
 pub(super) fn packs_for(repo: &Repo, chunks: &HashSet<Id>) -> Result<HashMap<Id, u64>, StorageError> {
-    let idx = repo.index();
     let mut out = HashMap::new();
+    packs_for_into(repo, chunks, &mut out)?;
+    Ok(out)
+}
+
+/// Adds the packs of `repo` holding `chunks` to `out`; a chunk not indexed is an error.
+fn packs_for_into<'a>(repo: &Repo, chunks: impl IntoIterator<Item = &'a Id>, out: &mut HashMap<Id, u64>) -> Result<(), StorageError> {
+    let idx = repo.index();
     let mut lost = None;
     idx.get_each(chunks, |c, loc| match loc {
         Some(loc) => {
@@ -292,7 +348,7 @@ pub(super) fn packs_for(repo: &Repo, chunks: &HashSet<Id>) -> Result<HashMap<Id,
     })?;
     match lost {
         Some(c) => Err(StorageError::NotFound { object: format!("chunk {}", to_hex(&c)) }),
-        None => Ok(out),
+        None => Ok(()),
     }
 }
 
@@ -449,7 +505,7 @@ async fn transfer(src: &Repo, dest: &Repo, packs: &HashMap<Id, u64>, rate: u64, 
         .await?;
     stats.packs_copied = copied.len() as u64;
     stats.bytes_copied = copied.iter().sum();
-    tracing::debug!(since = ?began.elapsed(), "transfer: packs copied");
+    tracing::debug!(since = ?began.elapsed(), memory_mib = ?crate::platform::memory_mib(), "transfer: packs copied");
 
     // Packs the destination's index does not list yet get their entries from the source's
     // (a pack listed by a loaded index file has every blob of it indexed); the index file goes
@@ -468,7 +524,7 @@ async fn transfer(src: &Repo, dest: &Repo, packs: &HashMap<Id, u64>, rate: u64, 
         let (s, d) = (src.clone(), dest.clone());
         dest.put_indexes(tokio::task::spawn_blocking(move || prepare_index(&s, &d, Vec::new(), gone)).await??).await?;
     }
-    tracing::debug!(since = ?began.elapsed(), "transfer: index written");
+    tracing::debug!(since = ?began.elapsed(), memory_mib = ?crate::platform::memory_mib(), "transfer: index written");
     Ok((stats, copied_ids))
 }
 

@@ -100,9 +100,31 @@ fn now_ms() -> i64 {
 }
 
 fn phase(name: &str) {
+    if tracing::enabled!(tracing::Level::DEBUG) {
+        tracing::debug!(phase = name, memory_mib = ?crate::platform::memory_mib(), "prune: phase done (RSS, peak)");
+    }
     if std::env::var(ABORT_ENV).ok().as_deref() == Some(name) {
         eprintln!("prune: aborting at phase {name} ({ABORT_ENV})");
         std::process::abort();
+    }
+}
+
+/// The chunks the kept snapshots reference, by the 8 first bytes of their ids (as pins are,
+/// `pin_key`): a collision only keeps a garbage chunk one prune longer, and the set costs a
+/// quarter of the memory (whole ids took ~140 MiB at its largest for 2 million chunks, a 40 GiB
+/// vault).
+#[derive(Default)]
+struct LiveSet(HashSet<u64, foldhash::fast::RandomState>);
+
+impl LiveSet {
+    fn contains(&self, id: &Id) -> bool {
+        self.0.contains(&pin_key(id))
+    }
+}
+
+impl Extend<Id> for LiveSet {
+    fn extend<I: IntoIterator<Item = Id>>(&mut self, ids: I) {
+        self.0.extend(ids.into_iter().map(|id| pin_key(&id)));
     }
 }
 
@@ -204,7 +226,9 @@ impl Repo {
                 leaks.insert(id, (packs[&id].0, Vec::new()));
             }
         }
+        phase("listed");
         let (live, kept) = self.live_chunks(&listed, &progress).await?;
+        phase("live");
         stats.snapshots_kept = kept;
         progress.check_cancel()?;
 
@@ -242,6 +266,7 @@ impl Repo {
         for p in &touched {
             pack_blobs.entry(*p).or_default();
         }
+        phase("planned");
 
         // 4. Decision: pins of running writers are live too; dropped chunks leave the index.
         {
@@ -454,8 +479,8 @@ impl Repo {
         &self,
         listed: &[(String, u64, i64)],
         progress: &Progress,
-    ) -> Result<(HashSet<Id>, u64), StorageError> {
-        let mut live = HashSet::new();
+    ) -> Result<(LiveSet, u64), StorageError> {
+        let mut live = LiveSet::default();
         let mut kept = 0;
         for (name, _, _) in listed
             .iter()
@@ -469,7 +494,7 @@ impl Repo {
                 Err(e) => return Err(stopped(name, e)),
             };
             for h in &m.tree {
-                live.insert(parse_id(h, &snapshot_object(id))?);
+                live.extend([parse_id(h, &snapshot_object(id))?]);
             }
             if let Some(c) = self.remembered_chunks(id) {
                 live.extend(c.iter().copied());

@@ -572,7 +572,7 @@ impl Repo {
 
     /// Adds every chunk the entries of a snapshot's tree reference to `into` (not the tree's
     /// own chunks), reading the tree as a stream.
-    pub(crate) async fn tree_chunks(&self, manifest: &SnapshotManifest, mut into: std::collections::HashSet<Id>) -> Result<std::collections::HashSet<Id>, StorageError> {
+    pub(crate) async fn tree_chunks<E: Extend<Id> + Send + 'static>(&self, manifest: &SnapshotManifest, mut into: E) -> Result<E, StorageError> {
         self.read_tree(manifest, move |json| tree::chunk_ids(json, &mut into).map(|()| into)).await
     }
 

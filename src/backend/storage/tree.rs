@@ -314,7 +314,7 @@ pub(crate) struct ParentEntry {
 /// Every chunk id the tree's entries reference, read from its JSON as a stream: neither the
 /// entries nor the JSON are held whole (a mirror sync or a prune of a 10 GiB snapshot held
 /// both, ~110 MiB).
-pub(crate) fn chunk_ids(json: impl std::io::Read, into: &mut std::collections::HashSet<Id>) -> Result<(), serde_json::Error> {
+pub(crate) fn chunk_ids(json: impl std::io::Read, into: &mut impl Extend<Id>) -> Result<(), serde_json::Error> {
     for_each_entry(json, |e: ChunksOnly| into.extend(e.chunks))
 }
 
