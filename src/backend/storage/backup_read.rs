@@ -122,9 +122,9 @@ impl WalkList {
 }
 
 /// The regular files of the parent snapshot, as an incremental backup compares them: by a hash
-/// of the path, what the file was and where its chunk ids are in one list for all files. ~80
-/// bytes a file and 32 a chunk, where the parent's whole tree (its JSON, then its entries in a
-/// map by path) held ~700 bytes a file.
+/// of the path, what the file was and where its chunk ids are in one list for all files: ~80
+/// bytes a file and 32 a chunk, where the parent's whole tree was held twice (its JSON, then
+/// every entry, whole, in a map by path).
 #[derive(Default)]
 pub(super) struct ParentFiles {
     files: HashMap<[u8; 16], ParentFile, foldhash::fast::RandomState>,

@@ -284,8 +284,8 @@ async fn needed_packs(repo: &Repo, m: &SnapshotManifest) -> Result<Arc<HashMap<I
 const LOOKUP_BATCH: usize = 1 << 20;
 
 /// The packs holding every chunk of a snapshot, its tree read as a stream and its chunks looked
-/// up a batch at a time: the set of a large snapshot's chunks is never whole in memory (2
-/// million chunks, a 40 GiB tree, held ~140 MiB).
+/// up a batch at a time: the set of a large snapshot's chunks is never whole in memory (a set
+/// of the 2 million chunk ids of a 40 GiB tree is ~70 MiB, twice that while it grows).
 async fn packs_of_tree(repo: &Repo, m: &SnapshotManifest) -> Result<HashMap<Id, u64>, StorageError> {
     let name = snapshot_object(&m.snapshot_id);
     let mut batch: Vec<Id> = m.tree.iter().map(|h| parse_id(h, &name)).collect::<Result<_, _>>()?;
@@ -512,8 +512,8 @@ async fn transfer(src: &Repo, dest: &Repo, packs: &HashMap<Id, u64>, rate: u64, 
     // (a pack listed by a loaded index file has every blob of it indexed); the index file goes
     // in after its packs.
     dest.put_indexes(index.await??).await?;
-    // The other index files to take whole, a few at a time (all at once held the vault's whole
-    // index in memory: ~150 MiB for a 40 GiB vault); the packs of any gone meanwhile rebuilt.
+    // The other index files to take whole, a few at a time (all at once, a first sync of a large
+    // vault held every index file of it in memory); the packs of any gone meanwhile rebuilt.
     let mut gone = HashSet::new();
     for batch in later.chunks(INDEX_FILES_AT_ONCE) {
         let (files, lost) = read_whole(src, batch.to_vec()).await?;
