@@ -121,7 +121,8 @@ impl Repo {
                         tree::for_each_entry(json, |e| files.add(e)).map(|()| files)
                     })
                     .await?;
-                tracing::debug!(files = files.len(), "parent snapshot's files read");
+                let (in_memory, in_temp_file) = files.chunks_held();
+                tracing::debug!(files = files.len(), chunk_ids_in_memory = in_memory, chunk_ids_in_temp_file = in_temp_file, "parent snapshot's files read");
                 files
             }
             None => ParentFiles::default(),
@@ -602,13 +603,13 @@ impl ScanCtx {
         if p.size != e.size || p.mtime != e.mtime || p.mtime_nsec != e.mtime_nsec || p.inode != e.inode {
             return None;
         }
+        let chunks = self.parent.chunks(p)?;
         // Chunks this job queued (not yet indexed) are pinned already; the others must be
         // stored, and are pinned in the same step.
         let pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        let chunks = self.parent.chunks(p);
         let stored: Vec<Id> = chunks.iter().filter(|id| !pending.contains(*id)).copied().collect();
         drop(pending);
-        self.repo.pin_if_all_present(&self.pins, &stored).then(|| (chunks.to_vec(), p.extents.as_deref().cloned()))
+        self.repo.pin_if_all_present(&self.pins, &stored).then(|| (chunks, p.extents.as_deref().cloned()))
     }
 
     /// Chunks an open file (only its data `extents` when given); returns the chunk ids and

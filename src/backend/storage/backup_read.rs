@@ -123,12 +123,13 @@ impl WalkList {
 
 /// The regular files of the parent snapshot, as an incremental backup compares them: by a hash
 /// of the path, what the file was and where its chunk ids are in one list for all files: ~80
-/// bytes a file and 32 a chunk, where the parent's whole tree was held twice (its JSON, then
-/// every entry, whole, in a map by path).
+/// bytes a file in memory; the chunk ids past the first `SPILL_IDS` go to an unlinked temp file
+/// (`ChunkList`), where the parent's whole tree was held twice (its JSON, then every entry,
+/// whole, in a map by path).
 #[derive(Default)]
 pub(super) struct ParentFiles {
     files: HashMap<[u8; 16], ParentFile, foldhash::fast::RandomState>,
-    chunks: Vec<Id>,
+    chunks: ChunkList,
 }
 
 pub(super) struct ParentFile {
@@ -156,7 +157,7 @@ impl ParentFiles {
             chunks_len: e.chunks.len(),
             extents: e.extents.map(Box::new),
         };
-        self.chunks.extend_from_slice(&e.chunks);
+        self.chunks.extend(&e.chunks);
         self.files.insert(path_key(&e.path), file);
     }
 
@@ -165,12 +166,92 @@ impl ParentFiles {
         self.files.get(&path_key(path))
     }
 
-    pub(super) fn chunks(&self, f: &ParentFile) -> &[Id] {
-        &self.chunks[f.chunks_at..f.chunks_at + f.chunks_len]
+    /// `f`'s chunk ids; `None` when the temp file holding them cannot be read (the file is
+    /// then read again, as if it had changed).
+    pub(super) fn chunks(&self, f: &ParentFile) -> Option<Vec<Id>> {
+        self.chunks.range(f.chunks_at, f.chunks_len)
     }
 
     pub(super) fn len(&self) -> usize {
         self.files.len()
+    }
+
+    /// Chunk ids held in memory, and how many went to the temp file.
+    pub(super) fn chunks_held(&self) -> (usize, usize) {
+        (self.chunks.mem.len(), self.chunks.on_disk)
+    }
+}
+
+/// Chunk ids kept in memory before they go to the temp file, and then the buffer of the ones
+/// not written yet: 8 MiB (a parent of ~5 GiB stays in memory; at 40 GiB its two million ids
+/// would be 64 MiB).
+const SPILL_IDS: usize = 1 << 18;
+
+/// An append-only list of chunk ids: ids `0..on_disk` in `file` (32 bytes each, in order), the
+/// rest in `mem`. When the temp file cannot be made or written, every id stays in memory.
+#[derive(Default)]
+struct ChunkList {
+    file: Option<File>,
+    on_disk: usize,
+    mem: Vec<Id>,
+    /// The temp file failed once: no more attempts.
+    in_memory: bool,
+}
+
+impl ChunkList {
+    fn len(&self) -> usize {
+        self.on_disk + self.mem.len()
+    }
+
+    fn extend(&mut self, ids: &[Id]) {
+        self.mem.extend_from_slice(ids);
+        if self.mem.len() >= SPILL_IDS && !self.in_memory {
+            if let Err(e) = self.spill() {
+                tracing::warn!(error = %e, "cannot write the parent snapshot's chunk ids to a temp file; keeping them in memory");
+                self.in_memory = true;
+            }
+        }
+    }
+
+    #[cfg(unix)]
+    fn spill(&mut self) -> std::io::Result<()> {
+        use std::os::unix::fs::FileExt;
+        if self.file.is_none() {
+            self.file = Some(super::index_run::spill_file()?);
+        }
+        let file = self.file.as_ref().expect("made above");
+        let bytes: Vec<u8> = self.mem.iter().flatten().copied().collect();
+        file.write_all_at(&bytes, (self.on_disk * 32) as u64)?;
+        self.on_disk += self.mem.len();
+        self.mem.clear();
+        Ok(())
+    }
+
+    #[cfg(not(unix))]
+    fn spill(&mut self) -> std::io::Result<()> {
+        Err(std::io::Error::new(std::io::ErrorKind::Unsupported, "positioned writes need a Unix"))
+    }
+
+    fn range(&self, at: usize, len: usize) -> Option<Vec<Id>> {
+        let mut out = Vec::with_capacity(len);
+        let end = at + len;
+        #[cfg(unix)]
+        if at < self.on_disk {
+            use std::os::unix::fs::FileExt;
+            let upto = end.min(self.on_disk);
+            let mut bytes = vec![0u8; (upto - at) * 32];
+            let file = self.file.as_ref()?;
+            if let Err(e) = file.read_exact_at(&mut bytes, (at * 32) as u64) {
+                tracing::warn!(error = %e, "cannot read the parent snapshot's chunk ids back from their temp file");
+                return None;
+            }
+            out.extend(bytes.chunks_exact(32).map(|c| <Id>::try_from(c).expect("32 bytes")));
+        }
+        if end > self.on_disk {
+            let from = at.saturating_sub(self.on_disk);
+            out.extend_from_slice(self.mem.get(from..end - self.on_disk)?);
+        }
+        Some(out)
     }
 }
 
@@ -246,5 +327,33 @@ mod tests {
         let paths: Vec<PathBuf> = (0..list.len()).map(|i| list.path(i)).collect();
         assert_eq!(paths, vec![a.clone(), b.clone(), b.join("f"), dir.path().join("g")]);
         assert_eq!(list.bytes_total(), 6);
+    }
+
+    #[test]
+    fn chunk_ids_past_the_memory_share_come_back_from_the_temp_file() {
+        let id = |n: usize| -> Id {
+            let mut x = [0u8; 32];
+            x[..8].copy_from_slice(&(n as u64).to_le_bytes());
+            x[31] = 7;
+            x
+        };
+        // Lists of 1..=999 ids, so ranges start and end on both sides of every spill.
+        let (mut list, mut ranges, mut n) = (ChunkList::default(), Vec::new(), 0);
+        while n < SPILL_IDS * 5 / 2 {
+            let len = 1 + (n * 7919) % 999;
+            ranges.push((list.len(), len));
+            list.extend(&(n..n + len).map(id).collect::<Vec<_>>());
+            n += len;
+        }
+        assert_eq!(list.len(), n);
+        assert!(list.on_disk >= 2 * SPILL_IDS && list.mem.len() < SPILL_IDS, "{} on disk, {} in memory", list.on_disk, list.mem.len());
+        let mut at = 0;
+        for &(start, len) in &ranges {
+            assert_eq!(start, at);
+            assert_eq!(list.range(start, len).unwrap(), (start..start + len).map(id).collect::<Vec<_>>(), "ids {start}..+{len}");
+            at += len;
+        }
+        assert_eq!(list.range(SPILL_IDS - 3, 6).unwrap(), (SPILL_IDS - 3..SPILL_IDS + 3).map(id).collect::<Vec<_>>());
+        assert!(list.range(n - 1, 2).is_none(), "past the end");
     }
 }

@@ -259,24 +259,18 @@ impl ChunkIndex {
 
     /// Index entries for `wanted` packs, rebuilt from the blob map (a chunk stored in two packs
     /// is listed under the one the index resolves it to).
-    pub(crate) fn pack_entries(&self, wanted: &std::collections::HashSet<Id>) -> Result<Vec<IndexPack>, StorageError> {
-        let mut per: HashMap<u32, Vec<BlobEntry>> = HashMap::new();
-        self.for_each(|id, loc| {
-            if wanted.contains(&self.pack_ids[loc.pack as usize]) {
-                per.entry(loc.pack).or_default().push(BlobEntry {
-                    id: to_hex(id),
-                    offset: u64::from(loc.offset),
-                    length: loc.length,
-                    raw_length: loc.raw_length,
-                });
-            }
-        })?;
-        Ok(per
+    pub(crate) fn pack_entries(&self, wanted: &HashSet<Id>) -> Result<Vec<IndexPack>, StorageError> {
+        Ok(self
+            .by_pack(wanted)?
             .into_iter()
-            .filter_map(|(n, mut blobs)| {
-                let pack = self.pack_ids[n as usize];
+            .filter_map(|(pack, chunks)| {
+                let size = *self.packs.get(&pack)?;
+                let mut blobs: Vec<BlobEntry> = chunks
+                    .into_iter()
+                    .map(|(id, l)| BlobEntry { id: to_hex(&id), offset: l.offset, length: l.length, raw_length: l.raw_length })
+                    .collect();
                 blobs.sort_by_key(|b| b.offset);
-                Some(IndexPack { id: to_hex(&pack), size: *self.packs.get(&pack)?, blobs })
+                Some(IndexPack { id: to_hex(&pack), size, blobs })
             })
             .collect())
     }

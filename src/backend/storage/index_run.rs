@@ -40,7 +40,7 @@ pub fn set_spill_dir(dir: PathBuf) {
 
 /// An unlinked file (nothing is left behind, even after a crash); in the temp dir when the
 /// spill dir cannot take it.
-fn spill_file() -> std::io::Result<File> {
+pub(super) fn spill_file() -> std::io::Result<File> {
     let dir = SPILL_DIR.read().unwrap_or_else(|p| p.into_inner()).clone();
     match dir.map(tempfile::tempfile_in) {
         Some(Ok(f)) => Ok(f),

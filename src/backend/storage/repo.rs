@@ -462,8 +462,7 @@ impl Repo {
         let bytes = Bytes::from(file.encode(self.keys())?);
         let name = index_object(&bytes);
         let parsed = file.parse(&name)?;
-        self.put(&name, bytes).await?;
-        self.index_mut().add_parsed(&parsed)?;
+        self.put_indexes(vec![(parsed, bytes)]).await?;
         Ok(name)
     }
 
