@@ -61,6 +61,7 @@ pub fn measure(rt: &tokio::runtime::Runtime, dir: &Path, creds: &Credentials, jo
     // (reconcile, expiry, the first alert check) are over first. `bench`'s startup phase times
     // the answers right after a start.
     rt.block_on(async { tokio::time::sleep(SETTLE).await });
+    super::measure::quiesce();
     let result = rt.block_on(run_all(&client, vaults, requests)).and_then(|mut l| {
         for x in &mut l {
             x.catalog_ms = catalog_alone(&server.state.catalog, x.action, vaults)?;

@@ -60,6 +60,13 @@ pub enum CacheMode {
     Warm,
 }
 
+/// Before a latency is timed: the dirty pages the earlier phases (and the setup) left are
+/// written out first, so their writeback does not land inside the measurement.
+pub fn quiesce() {
+    crate::platform::sync_filesystems();
+    std::thread::sleep(Duration::from_millis(500));
+}
+
 /// Tries to drop the page cache; true when it worked.
 pub fn drop_caches() -> bool {
     crate::platform::sync_filesystems();

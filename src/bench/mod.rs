@@ -849,6 +849,7 @@ fn api_latency(rt: &tokio::runtime::Runtime, dir: &Path, creds: &Credentials, va
         }
     }
     let insert_s = t.elapsed().as_secs_f64();
+    measure::quiesce();
     let client = Client::new(&server.endpoint(), creds.clone())?;
     let pages = (vaults / 10).max(1) as u64;
     let result = rt.block_on(async {

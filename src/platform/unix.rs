@@ -104,6 +104,15 @@ pub fn tune_malloc() {
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 const MMAP_THRESHOLD: libc::c_int = 4 << 20;
 
+/// CPU time the calling thread has used (`CLOCK_THREAD_CPUTIME_ID`) — for the debug log of
+/// work that runs beside other work, where its wall time says little.
+pub fn thread_cpu_time() -> Option<std::time::Duration> {
+    let mut t = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `t` is a valid, writable timespec.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
+    (rc == 0).then(|| std::time::Duration::new(t.tv_sec as u64, t.tv_nsec as u32))
+}
+
 /// Flushes every file system's dirty pages (`sync()`).
 pub fn sync_filesystems() {
     // SAFETY: `sync` takes no arguments and cannot fail.

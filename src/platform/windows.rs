@@ -142,6 +142,11 @@ pub fn tune_malloc() {}
 pub fn sync_filesystems() {}
 
 /// Not measured on Windows.
+pub fn thread_cpu_time() -> Option<std::time::Duration> {
+    None
+}
+
+/// Not measured on Windows.
 pub fn free_disk(_path: &Path) -> Option<u64> {
     None
 }

@@ -454,8 +454,26 @@ fn copy_local_file(from: &std::path::Path, to: &std::path::Path, pack: &Id, labe
 /// Returns the stats and the packs copied.
 async fn transfer(src: &Repo, dest: &Repo, packs: &HashMap<Id, u64>, rate: u64, progress: &Arc<Progress>) -> Result<(CopyStats, HashSet<Id>), StorageError> {
     let began = Instant::now();
-    let present = dest.list_packs().await?;
-    tracing::debug!(listed = ?began.elapsed(), "transfer: destination listed");
+    // The index files to take whole are read before the packs queue their reads (a few MiB:
+    // behind 64 MiB of packs on a cold disk they came last, and their parsing — started only
+    // then — finished after the packs); the destination is listed meanwhile. The kernel is
+    // asked for them, and then for the first packs, at once, so the disk goes on to the packs
+    // while the index files come back (a cold sync of a 23,000-file tree waits 6-10 ms for
+    // its four index files).
+    let (whole, later, rest) = plan_index_files(src, dest, packs.keys().copied().collect());
+    let first: Vec<Id> = packs.keys().take(PACKS_IN_PARALLEL).copied().collect();
+    {
+        let (src, names) = (src.clone(), whole.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>());
+        drop(tokio::task::spawn_blocking(move || {
+            names.iter().for_each(|n| src.prefetch(n));
+            first.iter().for_each(|id| src.prefetch_pack(id));
+        }));
+    }
+    let ((files, rest), present) = tokio::try_join!(
+        async { read_whole(src, whole).await.map(|(files, gone)| (files, gone.into_iter().chain(rest).collect::<HashSet<Id>>())) },
+        dest.list_packs()
+    )?;
+    tracing::debug!(since = ?began.elapsed(), files = files.len(), "transfer: index files read, destination listed");
     let mut stats = CopyStats::default();
     let mut to_copy = Vec::new();
     for (id, size) in packs {
@@ -468,10 +486,6 @@ async fn transfer(src: &Repo, dest: &Repo, packs: &HashMap<Id, u64>, rate: u64, 
     let total: u64 = to_copy.iter().filter_map(|id| packs.get(id)).sum();
     progress.set_totals(total, to_copy.len() as u64);
     let limiter = RateLimiter::new(rate);
-    // The index files to take whole are read before the packs queue their reads (a few MiB:
-    // behind 64 MiB of packs on a cold disk they came last); parsed while the packs travel.
-    let (files, later, rest) = read_index_files(src, dest, packs.keys().copied().collect()).await?;
-    tracing::debug!(since = ?began.elapsed(), files = files.len(), "transfer: index files read");
     // The kernel is asked to read the packs a little ahead of their copy — from a blocking
     // thread: on a cold cache `posix_fadvise(WILLNEED)` of a pack takes milliseconds to queue
     // its reads (4 of them held the copy back 26 ms on the async thread).
@@ -487,7 +501,6 @@ async fn transfer(src: &Repo, dest: &Repo, packs: &HashMap<Id, u64>, rate: u64, 
         let (src, dest) = (src.clone(), dest.clone());
         tokio::task::spawn_blocking(move || prepare_index(&src, &dest, files, rest))
     };
-    tracing::debug!(since = ?began.elapsed(), "transfer: prefetch asked");
     let copied_ids: HashSet<Id> = to_copy.iter().copied().collect();
     let copied: Vec<u64> = futures::stream::iter(to_copy.into_iter().enumerate())
         .map(|(i, id)| {
@@ -530,12 +543,12 @@ async fn transfer(src: &Repo, dest: &Repo, packs: &HashMap<Id, u64>, rate: u64, 
 }
 
 /// What gives `dest` the index entries of the `wanted` packs it does not index yet: the
-/// source's index files that list only such packs — the first `INDEX_FILES_AT_ONCE` read
-/// (taken whole, not rebuilt: a vault of small files has tens of thousands of entries, ~60 ms
-/// of JSON, zstd and AES to encode them again), the others' names and packs to read later —
+/// source's index files that list only such packs — the first `INDEX_FILES_AT_ONCE` to read
+/// now (taken whole, not rebuilt: a vault of small files has tens of thousands of entries, ~60
+/// ms of JSON, zstd and AES to encode them again), the others' names and packs to read later —
 /// and the packs none of them lists.
 #[allow(clippy::type_complexity)]
-async fn read_index_files(src: &Repo, dest: &Repo, wanted: HashSet<Id>) -> Result<(Vec<(String, Bytes)>, Vec<(String, Vec<Id>)>, HashSet<Id>), StorageError> {
+fn plan_index_files(src: &Repo, dest: &Repo, wanted: HashSet<Id>) -> (Vec<(String, Vec<Id>)>, Vec<(String, Vec<Id>)>, HashSet<Id>) {
     let mut rest: HashSet<Id> = {
         let idx = dest.index();
         wanted.into_iter().filter(|id| !idx.packs.contains_key(id)).collect()
@@ -545,9 +558,7 @@ async fn read_index_files(src: &Repo, dest: &Repo, wanted: HashSet<Id>) -> Resul
         rest.remove(p);
     }
     let later = whole.split_off(whole.len().min(INDEX_FILES_AT_ONCE));
-    let (files, gone) = read_whole(src, whole).await?;
-    rest.extend(gone);
-    Ok((files, later, rest))
+    (whole, later, rest)
 }
 
 /// Reads these index files of `src`; returns those read and the packs of those gone (replaced
@@ -580,17 +591,18 @@ async fn read_whole(src: &Repo, files: Vec<(String, Vec<Id>)>) -> Result<(Vec<(S
 /// and parsed), and one new file with the entries of the `rest` packs from the source's index.
 /// CPU work: call from a blocking context.
 fn prepare_index(src: &Repo, dest: &Repo, files: Vec<(String, Bytes)>, rest: HashSet<Id>) -> Result<Vec<(ParsedIndex, Bytes)>, StorageError> {
-    let began = Instant::now();
+    let (began, cpu) = (Instant::now(), crate::platform::thread_cpu_time());
     let mut out = Vec::with_capacity(files.len() + 1);
     for (name, bytes) in files {
-        out.push((IndexFile::decode(src.keys(), &bytes, &name)?.parse(&name)?, bytes));
+        out.push((ParsedIndex::decode(src.keys(), &bytes, &name)?, bytes));
     }
     if !rest.is_empty() {
         let file = IndexFile { packs: src.index().pack_entries(&rest)? };
         let bytes = Bytes::from(file.encode(dest.keys())?);
         out.push((file.parse(&index_object(&bytes))?, bytes));
     }
-    tracing::debug!(files = out.len(), took = ?began.elapsed(), "transfer: index ready");
+    let cpu = crate::platform::thread_cpu_time().zip(cpu).map(|(now, then)| now.saturating_sub(then));
+    tracing::debug!(files = out.len(), took = ?began.elapsed(), ?cpu, "transfer: index ready");
     Ok(out)
 }
 

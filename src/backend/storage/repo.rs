@@ -422,7 +422,7 @@ impl Repo {
         let loaded: Vec<(String, Result<ParsedIndex, StorageError>)> = futures::stream::iter(files)
             .map(|(name, _)| async move {
                 let res = match self.get(&name).await {
-                    Ok(bytes) => IndexFile::decode(self.keys(), &bytes, &name).and_then(|f| f.parse(&name)),
+                    Ok(bytes) => ParsedIndex::decode(self.keys(), &bytes, &name),
                     Err(e) => Err(e),
                 };
                 (name, res)
@@ -532,6 +532,11 @@ impl Repo {
     pub(crate) fn prefetch_snapshots(&self, ids: &[&str]) {
         let (repo, names): (Repo, Vec<String>) = (self.clone(), ids.iter().map(|id| snapshot_object(id)).collect());
         drop(tokio::task::spawn_blocking(move || names.iter().for_each(|n| repo.inner.loc.prefetch(&repo.key(n)))));
+    }
+
+    /// `Location::prefetch` of one object (blocking: call from a blocking thread).
+    pub(crate) fn prefetch(&self, rel: &str) {
+        self.inner.loc.prefetch(&self.key(rel));
     }
 
     pub(crate) fn prefetch_pack(&self, pack: &Id) {
