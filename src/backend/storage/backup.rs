@@ -118,7 +118,7 @@ impl Repo {
                 let files = self
                     .read_tree(&m, |json| {
                         let mut files = ParentFiles::default();
-                        tree::for_each_entry(json, |e| files.add(e)).map(|()| files)
+                        tree::for_each_entry(json, |e| files.add(e)).map(|()| files.finish())
                     })
                     .await?;
                 let (in_memory, in_temp_file) = files.chunks_held();
