@@ -462,6 +462,7 @@ async fn transfer(src: &Repo, dest: &Repo, packs: &HashMap<Id, u64>, rate: u64, 
     // its four index files).
     let (whole, later, rest) = plan_index_files(src, dest, packs.keys().copied().collect());
     let first: Vec<Id> = packs.keys().take(PACKS_IN_PARALLEL).copied().collect();
+    let asked: HashSet<Id> = first.iter().copied().collect();
     {
         let (src, names) = (src.clone(), whole.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>());
         drop(tokio::task::spawn_blocking(move || {
@@ -494,7 +495,8 @@ async fn transfer(src: &Repo, dest: &Repo, packs: &HashMap<Id, u64>, rate: u64, 
         let src = src.clone();
         drop(tokio::task::spawn_blocking(move || ids.iter().for_each(|id| src.prefetch_pack(id))));
     };
-    prefetch(ahead.iter().take(PACKS_IN_PARALLEL).copied().collect());
+    // (the first packs to copy were asked for above unless some were present)
+    prefetch(ahead.iter().take(PACKS_IN_PARALLEL).filter(|id| !asked.contains(*id)).copied().collect());
     // The index the destination lacks for these packs is made ready while the packs travel,
     // and written after them.
     let index = {

@@ -527,11 +527,10 @@ impl Repo {
         blob::decode(self.keys(), id, loc.raw_length, &buf, &object)
     }
 
-    /// Hint that a pack will be read soon (local locations: the kernel starts reading it).
     /// Asks the kernel to read these snapshots' manifests ahead (from a blocking thread).
     pub(crate) fn prefetch_snapshots(&self, ids: &[&str]) {
         let (repo, names): (Repo, Vec<String>) = (self.clone(), ids.iter().map(|id| snapshot_object(id)).collect());
-        drop(tokio::task::spawn_blocking(move || names.iter().for_each(|n| repo.inner.loc.prefetch(&repo.key(n)))));
+        drop(tokio::task::spawn_blocking(move || names.iter().for_each(|n| repo.prefetch(n))));
     }
 
     /// `Location::prefetch` of one object (blocking: call from a blocking thread).
@@ -539,8 +538,9 @@ impl Repo {
         self.inner.loc.prefetch(&self.key(rel));
     }
 
+    /// Hint that a pack will be read soon (local locations: the kernel starts reading it).
     pub(crate) fn prefetch_pack(&self, pack: &Id) {
-        self.inner.loc.prefetch(&self.key(&pack_object(pack)));
+        self.prefetch(&pack_object(pack));
     }
 
     /// Load and parse the tree of a snapshot.
