@@ -53,8 +53,11 @@ fn prune_now_frees_a_deleted_snapshot_and_shows_what_it_freed() {
     h.state_mut().push(UiCommand::OpenVault(vault_id.clone()));
     wait(&mut h, "the Prune now button", |h| h.query_by_label("Prune now").is_some() && h.query_by_label("Dry run").is_some());
     h.get_by_label("Prune now").click();
-    wait(&mut h, "the prune result", |h| h.query_by_label("Prune complete").is_some());
+    // Waits for the job's end, whatever it is, so that a failure says what the screen got.
+    wait(&mut h, "the prune result", |h| h.state().detail.as_ref().is_some_and(|d| d.prune.job.result.is_some()));
+    h.step();
     let job = h.state().detail.as_ref().unwrap().prune.job.result.as_ref().unwrap().as_ref().expect("the prune job").clone();
+    assert!(h.query_by_label("Prune complete").is_some(), "the screen says the prune completed: {job:?}");
     assert_eq!(job.status, "COMPLETE", "{}", job.error_message);
     assert!(!job.dry_run);
     assert!(job.bytes_freed > 0, "the deleted snapshot's data is freed: {job:?}");
@@ -72,7 +75,9 @@ fn prune_now_frees_a_deleted_snapshot_and_shows_what_it_freed() {
     h.get_by_label("Dry run").click();
     h.step();
     h.get_by_label("Prune now").click();
-    wait(&mut h, "the dry run's result", |h| h.query_by_label("Dry run complete (nothing deleted)").is_some());
+    wait(&mut h, "the dry run's result", |h| h.state().detail.as_ref().is_some_and(|d| d.prune.job.result.as_ref().is_some_and(|r| r.as_ref().map_or(true, |j| j.dry_run))));
+    h.step();
     let dry = h.state().detail.as_ref().unwrap().prune.job.result.as_ref().unwrap().as_ref().expect("the dry run").clone();
+    assert!(h.query_by_label("Dry run complete (nothing deleted)").is_some(), "the screen says the dry run completed: {dry:?}");
     assert!(dry.dry_run && dry.bytes_freed == 0, "nothing is left to free: {dry:?}");
 }
